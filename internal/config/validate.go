@@ -1,0 +1,211 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// MinSecretKeyLength is the shortest instance key accepted.
+const MinSecretKeyLength = 32
+
+// Validate checks every setting and returns the first problem as an *Error
+// naming its key.
+func (c *Config) Validate() error {
+	checks := []func() error{
+		c.validateListen, c.validateIssuer, c.validateDatabase, c.validateSecret,
+		c.validateLogging, c.validateProxies, c.validateTimeouts,
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateListen() error {
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return invalid("LISTEN", "%q is not host:port or :port", c.Listen)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return invalid("LISTEN", "%q has no valid port (0-65535)", c.Listen)
+	}
+	if host != "" && strings.ContainsAny(host, " /") {
+		return invalid("LISTEN", "%q has an invalid host", c.Listen)
+	}
+	return nil
+}
+
+func (c *Config) validateIssuer() error {
+	u, err := url.Parse(c.Issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return invalid("ISSUER", "%q is not an absolute http(s) URL", c.Issuer)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return invalid("ISSUER", "%q must not carry a query, fragment or user info", c.Issuer)
+	}
+	if strings.HasSuffix(u.Path, "/") {
+		return invalid("ISSUER", "%q must not end with a slash", c.Issuer)
+	}
+	if u.Scheme == "http" && !c.Dev {
+		return invalid("ISSUER", "%q uses http: production needs https (set GATEHOUSE_DEV=true to allow http for development)", c.Issuer)
+	}
+	if strings.TrimSpace(c.InstanceName) == "" || len(c.InstanceName) > 100 {
+		return invalid("INSTANCE_NAME", "must be 1 to 100 characters")
+	}
+	return nil
+}
+
+// DatabaseKind is "sqlite" or "postgres".
+type DatabaseKind string
+
+// Database kinds.
+const (
+	SQLite   DatabaseKind = "sqlite"
+	Postgres DatabaseKind = "postgres"
+)
+
+// DatabaseKind tells which database the URL names ("" when it is invalid).
+func (c *Config) DatabaseKind() DatabaseKind {
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		return SQLite
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return Postgres
+	}
+	return ""
+}
+
+// SQLitePath is the database file of a sqlite: URL, without any ?options.
+func (c *Config) SQLitePath() string {
+	p := strings.TrimPrefix(c.DatabaseURL, "sqlite:")
+	p = strings.TrimPrefix(p, "//")
+	p, _, _ = strings.Cut(p, "?")
+	return p
+}
+
+func (c *Config) validateDatabase() error {
+	switch c.DatabaseKind() {
+	case SQLite:
+		if c.SQLitePath() == "" {
+			return invalid("DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:gatehouse.db or sqlite:/data/gatehouse.db")
+		}
+	case Postgres:
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil {
+			return invalid("DATABASE_URL", "malformed postgres URL (%s)", redactedParseError(err))
+		}
+		if u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			return invalid("DATABASE_URL", "a postgres URL needs a host and a database name: postgres://user:pass@host:5432/dbname?sslmode=require")
+		}
+		if _, err := url.ParseQuery(u.RawQuery); err != nil {
+			return invalid("DATABASE_URL", "malformed query in postgres URL")
+		}
+	default:
+		return invalid("DATABASE_URL", "must start with sqlite: or postgres:// (got %q)", RedactURL(c.DatabaseURL))
+	}
+	if c.DatabaseMaxOpenConns < 1 {
+		return invalid("DATABASE_MAX_OPEN_CONNS", "must be at least 1")
+	}
+	if c.DatabaseMaxIdleConns < 0 || c.DatabaseMaxIdleConns > c.DatabaseMaxOpenConns {
+		return invalid("DATABASE_MAX_IDLE_CONNS", "must be between 0 and DATABASE_MAX_OPEN_CONNS (%d)", c.DatabaseMaxOpenConns)
+	}
+	if c.DatabaseConnMaxLife < 0 || c.DatabaseConnMaxIdle < 0 {
+		return invalid("DATABASE_CONN_MAX_LIFETIME", "pool lifetimes must not be negative")
+	}
+	return nil
+}
+
+// redactedParseError keeps url.Parse's complaint but not the URL, which may
+// hold a password.
+func redactedParseError(err error) string {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
+		return ue.Err.Error()
+	}
+	return "unparseable"
+}
+
+// RedactURL hides the password of a URL for logs and banners.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if err != nil && strings.Contains(raw, "@") {
+			return "(unparseable URL)"
+		}
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func (c *Config) validateSecret() error {
+	if c.SecretKey != "" && c.SecretKeyFile != "" {
+		return invalid("SECRET_KEY", "set GATEHOUSE_SECRET_KEY or GATEHOUSE_SECRET_KEY_FILE, not both")
+	}
+	if c.SecretKey != "" && len(strings.TrimSpace(c.SecretKey)) < MinSecretKeyLength {
+		return invalid("SECRET_KEY", "must be at least %d characters (try: openssl rand -hex 32)", MinSecretKeyLength)
+	}
+	if c.SecretKey == "" && c.SecretKeyFile == "" && c.DatabaseKind() == Postgres {
+		return invalid("SECRET_KEY", "required with a Postgres database: every replica must share one key (set GATEHOUSE_SECRET_KEY or GATEHOUSE_SECRET_KEY_FILE)")
+	}
+	return nil
+}
+
+// GeneratedKeyPath is where the instance key is generated when none is
+// configured: gatehouse.key beside the SQLite database.
+func (c *Config) GeneratedKeyPath() string {
+	return filepath.Join(filepath.Dir(c.SQLitePath()), "gatehouse.key")
+}
+
+func (c *Config) validateLogging() error {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return invalid("LOG_LEVEL", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return invalid("LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// SlogLevel is the parsed LogLevel (info when invalid).
+func (c *Config) SlogLevel() slog.Level {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return lvl
+}
+
+func (c *Config) validateProxies() error {
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err == nil {
+			continue
+		}
+		return invalid("TRUSTED_PROXIES", "%q is not an IP address or CIDR", p)
+	}
+	return nil
+}
+
+func (c *Config) validateTimeouts() error {
+	if c.ShutdownTimeout <= 0 {
+		return invalid("SHUTDOWN_TIMEOUT", "must be positive")
+	}
+	if c.ReadinessTimeout <= 0 {
+		return invalid("READINESS_TIMEOUT", "must be positive")
+	}
+	return nil
+}
