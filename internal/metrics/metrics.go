@@ -58,7 +58,7 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		method := c.Request.Method
+		method := knownMethod(c.Request.Method)
 		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
 		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
 	}
@@ -67,4 +67,14 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// knownMethod bounds the method label: clients can send any token as a method.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
