@@ -1,0 +1,38 @@
+// Package ui owns the hosted pages of Gatehouse: gin handlers that render
+// the html/template pages embedded in package templates, in the reader's
+// language (package i18n).
+//
+// Routes (Register):
+//
+//	GET, HEAD /                  landing page: the instance name, "Sign in"
+//	                             (/login) and "Create account" (/register)
+//	GET, HEAD /static/*filepath  the files of templates.Static(); with a
+//	                             matching ?v= version (as the pages link
+//	                             them) cached for a year, immutable
+//
+// Middleware and handlers the route table uses directly:
+//
+//	Locale()     picks the language (?lang=, lang cookie, Accept-Language);
+//	             ?lang= also sets the lang cookie for a year
+//	NotFound()   the localized 404 page, for gin's NoRoute
+//	RenderError  the generic localized error page for any status, for
+//	             panic recovery, NoMethod and refused requests
+//
+// Pages. Every templates/pages/<name>.html not starting with "_" is the page
+// <name>; the "_" files (the layout, later partials) are shared. The set is
+// parsed once per language at New, with the template functions
+//
+//	t "key" [name value]...  the catalog message in the page's language
+//	static "file"            the versioned URL of a static file
+//
+// A page defines "title" (plain text; the layout appends the instance name)
+// and "content" (the inside of <main>). The root value in every template is
+// a view: .Lang, .Instance, .Dev, .Languages (the switcher) and .Data, the
+// value the handler passed to Render. Keys given to t must be string
+// literals; a test checks them against every catalog.
+//
+// Pages send Cache-Control: no-store, Content-Language and Vary:
+// Accept-Language, Cookie. They contain no inline script or style, so they
+// work under the strict Content-Security-Policy set by package httpbase,
+// and need no JavaScript at all.
+package ui
