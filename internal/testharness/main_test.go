@@ -1,0 +1,9 @@
+package testharness_test
+
+import (
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testharness"
+)
+
+func TestMain(m *testing.M) { testharness.Main(m) }
