@@ -1,0 +1,62 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// AuthRequest is one OpenID authorization request, from /authorize until
+// its code is redeemed. It is bound to the browser that started it: the
+// browser holds a random secret in a cookie, the store its SHA-256
+// (BrowserHash).
+type AuthRequest struct {
+	ID                  string
+	ClientID            string
+	RedirectURI         string
+	Scopes              []string
+	ResponseType        string
+	ResponseMode        string
+	State               string
+	Nonce               string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Prompt              []string
+	// MaxAge in seconds; nil when the request had no max_age.
+	MaxAge      *int64
+	LoginHint   string
+	UILocales   []string
+	BrowserHash []byte
+
+	// Set by Complete once the user authenticated (and consented).
+	UserID    string
+	SessionID string // the browser session (becomes sid)
+	AuthTime  time.Time
+	AMR       []string
+	Done      bool
+
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AuthRequestStore keeps authorization requests and their codes. A code is
+// stored only as its SHA-256 and is claimed once, atomically: of any number
+// of parallel redemptions on any replicas exactly one succeeds.
+type AuthRequestStore interface {
+	// Create stores r, filling an empty ID and a zero CreatedAt.
+	Create(ctx context.Context, r *AuthRequest) error
+	// ByID returns the request (expired ones are ErrNotFound at now).
+	ByID(ctx context.Context, id string, now time.Time) (AuthRequest, error)
+	// Complete records who authenticated: user, session, auth time and
+	// methods, and marks the request done. ErrNotFound when it is gone.
+	Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error
+	// SaveCode attaches a code (its hash) that expires at expiresAt.
+	SaveCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) error
+	// ClaimCode marks the code used and returns its request. ErrNotFound
+	// for an unknown or expired code; ErrConflict (with the request) when
+	// the code was already used, so the caller can revoke what it issued.
+	ClaimCode(ctx context.Context, codeHash []byte, now time.Time) (AuthRequest, error)
+	// Delete removes the request; a missing one is not an error.
+	Delete(ctx context.Context, id string) error
+	// DeleteExpired removes requests whose request and code have expired.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}

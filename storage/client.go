@@ -1,0 +1,53 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Access token formats a client may ask for.
+const (
+	AccessTokenJWT    = "jwt"    // RFC 9068 JWT, typ at+jwt
+	AccessTokenOpaque = "opaque" // random reference checked by introspection
+)
+
+// Client is an application that delegates sign-in to Gatehouse (an OAuth
+// client / OpenID relying party). Redirect URIs are matched exactly.
+type Client struct {
+	ID string
+	// SecretHash is the PHC string of the client secret; empty for public
+	// clients (token endpoint auth method "none").
+	SecretHash             string
+	Public                 bool
+	Name                   string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string // authorization_code, refresh_token, client_credentials
+	Scopes                 []string // scopes the client may request
+	FirstParty             bool     // no consent page
+	AccessTokenFormat      string   // AccessTokenJWT or AccessTokenOpaque
+	// Dev clients may register non-loopback http redirect URIs.
+	Dev bool
+	// Admin service clients get the gatehouse:admin scope by client
+	// credentials.
+	Admin     bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ClientStore keeps clients.
+type ClientStore interface {
+	// Create stores c, filling CreatedAt and UpdatedAt. ErrAlreadyExists
+	// when the id is taken.
+	Create(ctx context.Context, c *Client) error
+	// ByID returns the client, or ErrNotFound.
+	ByID(ctx context.Context, id string) (Client, error)
+	// List returns clients ordered by id.
+	List(ctx context.Context, cursor string, limit int) (Page[Client], error)
+	// Update writes every field of c except ID and CreatedAt and advances
+	// UpdatedAt. ErrNotFound when it is gone.
+	Update(ctx context.Context, c *Client) error
+	// Delete removes the client with its auth requests, tokens and
+	// consents. ErrNotFound when there is no such client.
+	Delete(ctx context.Context, id string) error
+}

@@ -1,0 +1,43 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// Signing key states. A key is published in JWKS while next, active or
+// retired; only the active key signs.
+const (
+	KeyNext    = "next"
+	KeyActive  = "active"
+	KeyRetired = "retired"
+)
+
+// SigningKey is a token signing key. The private key is stored encrypted
+// (AES-GCM with a key derived from the instance key); the store never sees
+// it in the clear.
+type SigningKey struct {
+	ID               string // kid
+	Algorithm        string // RS256, ES256, EdDSA
+	State            string
+	PrivateEncrypted []byte
+	PublicJWK        []byte // JSON
+	CreatedAt        time.Time
+	ActivatedAt      time.Time // zero until active
+	RetiredAt        time.Time // zero until retired
+	// PublishUntil: a retired key stays in JWKS until everything it signed
+	// has expired.
+	PublishUntil time.Time
+}
+
+// SigningKeyStore keeps signing keys.
+type SigningKeyStore interface {
+	Create(ctx context.Context, k *SigningKey) error
+	// List returns every key that is not yet deleted, newest first.
+	List(ctx context.Context) ([]SigningKey, error)
+	// SetState moves a key to state at now (filling ActivatedAt or
+	// RetiredAt and, for retired, PublishUntil).
+	SetState(ctx context.Context, id, state string, now, publishUntil time.Time) error
+	// DeleteUnpublished removes retired keys whose PublishUntil passed.
+	DeleteUnpublished(ctx context.Context, now time.Time) (int64, error)
+}

@@ -1,0 +1,51 @@
+// Package sqlstore is the one implementation of the storage interfaces, for
+// PostgreSQL (github.com/lib/pq) and SQLite (pure-Go modernc.org/sqlite),
+// with sqlx and one set of queries; a small dialect value covers what
+// differs (placeholders, time encoding, interval arithmetic, advisory
+// locks, error codes). It also applies the embedded migrations with goose.
+//
+//	store, err := sqlstore.Open(ctx, "sqlite:gatehouse.db", sqlstore.Options{Logger: log})
+//	err = store.Migrate(ctx)
+//
+// Times are timestamptz on Postgres and INTEGER unix milliseconds on
+// SQLite, always written and returned in UTC at millisecond precision, so
+// both databases give the same answers. Unique violations become
+// storage.ErrAlreadyExists, missing rows (and rows that refer to missing
+// ones) storage.ErrNotFound.
+//
+// # SQLite connections
+//
+// SQLite allows one writer at a time per file. A pool of several
+// connections that all write contends for that lock inside the database:
+// busy_timeout turns most of it into sleeps and retries (slow, unfair), and
+// a deferred transaction that reads before it writes can fail with
+// SQLITE_BUSY at once, whatever the timeout. So a file database gets two
+// pools:
+//
+//   - the writer: exactly one connection, which carries every write and
+//     every transaction. Go's pool queues writers in the process (no lock
+//     contention, no SQLITE_BUSY); transactions begin IMMEDIATE
+//     (_txlock=immediate), so they own the write lock from their first
+//     statement, which is also why Tx.Lock needs no more on SQLite.
+//   - the readers: a few query-only connections (GOMAXPROCS, at least 2, at
+//     most Options.MaxOpenConns) for reads outside transactions. In WAL mode
+//     they never wait for the writer and see every committed write.
+//
+// Every connection has busy_timeout 10s (for other processes on the same
+// file, such as a CLI command next to the server) and foreign_keys on; the
+// writer sets journal_mode WAL and synchronous NORMAL (durable across
+// application crashes; a power cut may lose the last commits, never
+// consistency). Gatehouse creates the database file but not its directory.
+// A "sqlite::memory:" database lives inside its one connection, so it gets a
+// single connection for reads and writes.
+//
+// Inside InTx use only the Tx: on SQLite the transaction holds the writer,
+// so a write through the outer Store would wait for it forever (until ctx
+// ends).
+//
+// # Postgres
+//
+// One pool sized by Options. Transactions are READ COMMITTED; Tx.Lock is
+// pg_advisory_xact_lock, shared by every replica. Migrate holds a session
+// advisory lock, so replicas that start together migrate once.
+package sqlstore

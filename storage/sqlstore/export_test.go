@@ -1,0 +1,9 @@
+package sqlstore
+
+import "context"
+
+// MigrateDownToZero undoes every migration, for tests of the Down sections.
+func MigrateDownToZero(ctx context.Context, s *Store) error {
+	_, err := s.goose.DownTo(ctx, 0)
+	return err
+}

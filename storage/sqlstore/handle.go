@@ -1,0 +1,71 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// queryer is what both *sqlx.DB and *sqlx.Tx offer.
+type queryer interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// handle runs the queries of the entity stores: reads on r, writes on w
+// (the same transaction inside InTx). Queries use ? placeholders.
+type handle struct {
+	d dialect
+	r queryer
+	w queryer
+}
+
+// get reads one row into dest; sql.ErrNoRows when there is none.
+func (h handle) get(ctx context.Context, dest any, query string, args ...any) error {
+	return h.r.GetContext(ctx, dest, h.d.rebind(query), args...)
+}
+
+// selectRows reads every row into the slice dest points to.
+func (h handle) selectRows(ctx context.Context, dest any, query string, args ...any) error {
+	return h.r.SelectContext(ctx, dest, h.d.rebind(query), args...)
+}
+
+// exec runs a write and returns how many rows it changed.
+func (h handle) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := h.w.ExecContext(ctx, h.d.rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// where collects the conditions of a dynamic WHERE clause.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// String is " WHERE a AND b", or "" without conditions.
+func (w *where) String() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// likeContains is a LIKE pattern (with ESCAPE '\') matching s anywhere.
+func likeContains(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}

@@ -1,0 +1,100 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "modernc.org/sqlite" // driver "sqlite"
+)
+
+// sqliteBusyTimeout is how long a connection waits for a lock held by
+// another process (the server and a CLI command on one file) before it
+// fails with SQLITE_BUSY.
+const sqliteBusyTimeout = 10 * time.Second
+
+// openSQLite opens a file database as two pools: one writer connection that
+// carries every write and transaction, and a few read-only connections for
+// reads outside transactions. See the package documentation for why. A
+// private in-memory database exists only inside its connection, so it gets
+// a single connection that does both and is never closed while idle.
+func openSQLite(ctx context.Context, path string, opts Options) (write, read *sqlx.DB, err error) {
+	if path == memoryPath {
+		db, err := openSQLitePool(ctx, path, sqliteParams(true, false), 1)
+		return db, db, err
+	}
+	if err := checkSQLiteDir(path); err != nil {
+		return nil, nil, err
+	}
+	if write, err = openSQLitePool(ctx, path, sqliteParams(true, true), 1); err != nil {
+		return nil, nil, err
+	}
+	readers := min(max(2, runtime.GOMAXPROCS(0)), opts.MaxOpenConns)
+	if read, err = openSQLitePool(ctx, path, sqliteParams(false, true), readers); err != nil {
+		_ = write.Close()
+		return nil, nil, err
+	}
+	return write, read, nil
+}
+
+// sqliteParams are the modernc DSN parameters of a writer or reader
+// connection. Writers begin transactions IMMEDIATE so that a transaction
+// that reads before it writes cannot fail to upgrade its lock; readers are
+// query-only, so a write sent to the wrong pool fails loudly.
+func sqliteParams(writer, wal bool) url.Values {
+	v := url.Values{}
+	v.Set("_busy_timeout", strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10))
+	v.Set("_foreign_keys", "1")
+	if writer {
+		v.Set("_txlock", "immediate")
+		if wal {
+			v.Set("_journal_mode", "WAL")
+			v.Set("_synchronous", "NORMAL")
+		}
+	} else {
+		v.Set("_query_only", "1")
+	}
+	return v
+}
+
+func openSQLitePool(ctx context.Context, path string, params url.Values, conns int) (*sqlx.DB, error) {
+	db, err := sqlx.Open("sqlite", path+"?"+params.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	// Connections live as long as the pool: reopening costs a file open
+	// and the pragmas, and a :memory: database dies with its connection.
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// checkSQLiteDir fails clearly when the database's directory is missing:
+// Gatehouse creates the file but never directories.
+func checkSQLiteDir(path string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("open sqlite %s: directory %s does not exist; create it first", path, dir)
+	case err != nil:
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("open sqlite %s: %s is not a directory", path, dir)
+	}
+	return nil
+}

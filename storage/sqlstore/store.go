@@ -1,0 +1,132 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// Store is the database: it implements storage.Store and runs the
+// migrations. It is safe for concurrent use.
+type Store struct {
+	stores
+	d     dialect
+	write *sqlx.DB // every write and transaction
+	read  *sqlx.DB // reads outside transactions; == write except on file SQLite
+	log   *slog.Logger
+	goose *goose.Provider
+}
+
+var _ storage.Store = (*Store)(nil)
+
+func newStore(d dialect, write, read *sqlx.DB, log *slog.Logger) (*Store, error) {
+	p, err := newMigrator(d, write.DB, log)
+	if err != nil {
+		return nil, err
+	}
+	h := handle{d: d, r: read, w: write}
+	return &Store{stores: stores{h: h}, d: d, write: write, read: read, log: log, goose: p}, nil
+}
+
+// Dialect is Postgres or SQLite.
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB is the connection pool that carries writes and transactions (for
+// SQLite file databases, reads outside transactions use a second pool; see
+// the package documentation). Use it for pool statistics, not for queries.
+func (s *Store) DB() *sql.DB { return s.write.DB }
+
+// Ping reports whether the database answers on every pool.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.d.name, err)
+	}
+	if s.read != s.write {
+		if err := s.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping %s (readers): %w", s.d.name, err)
+		}
+	}
+	return nil
+}
+
+// Close closes every pool.
+func (s *Store) Close() error {
+	var errs []error
+	if s.read != s.write {
+		errs = append(errs, s.read.Close())
+	}
+	errs = append(errs, s.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close %s: %w", s.d.name, err)
+	}
+	return nil
+}
+
+// InTx implements storage.Store. On SQLite the transaction begins
+// IMMEDIATE, holding the write lock from the start, so it never fails
+// half-way for another writer.
+func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
+	sqlTx, err := s.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked
+			if err := sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+				s.log.WarnContext(ctx, "rollback failed", slog.Any("error", err))
+			}
+		}
+	}()
+	if err := fn(txStore{stores: stores{h: handle{d: s.d, r: sqlTx, w: sqlTx}}}); err != nil {
+		return err
+	}
+	done = true
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", mapErr(err))
+	}
+	return nil
+}
+
+// WithLock implements storage.Store.
+func (s *Store) WithLock(ctx context.Context, name string, fn func(tx storage.Tx) error) error {
+	return s.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.Lock(ctx, name); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// txStore is a transaction in progress.
+type txStore struct {
+	stores
+}
+
+var _ storage.Tx = txStore{}
+
+// Lock implements storage.Tx.
+func (t txStore) Lock(ctx context.Context, name string) error {
+	if err := t.h.d.lock(ctx, t.h.w, name); err != nil {
+		return fmt.Errorf("lock %q: %w", name, err)
+	}
+	return nil
+}
+
+// stores hands out the entity stores over one handle.
+type stores struct {
+	h handle
+}
+
+func (s stores) Users() storage.UserStore          { return users{s.h} }
+func (s stores) Identities() storage.IdentityStore { return identities{s.h} }
+func (s stores) Sessions() storage.SessionStore    { return sessions{s.h} }
+func (s stores) Settings() storage.SettingStore    { return settings{s.h} }
+func (s stores) Audit() storage.AuditStore         { return audit{s.h} }

@@ -1,0 +1,7 @@
+// Package storagetest owns the storage contract suite: Run checks that an
+// implementation of storage.Store behaves as the storage package documents,
+// entity by entity, including uniqueness, not-found and invalid-input
+// errors, pagination, filters, session expiry, transactions, named locks
+// and concurrent writers. storage/sqlstore runs it against SQLite always and
+// against Postgres whenever one can be had.
+package storagetest

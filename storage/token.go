@@ -1,0 +1,81 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// AccessToken is an issued access token. JWT access tokens carry ID as jti;
+// opaque ones are encrypted references to ID. Either way revocation and
+// introspection look the row up.
+type AccessToken struct {
+	ID             string
+	ClientID       string
+	Subject        string // user id, or client id for client credentials
+	Audience       []string
+	Scopes         []string
+	RefreshTokenID string // the refresh token it was minted with, if any
+	AuthRequestID  string // the code flow it came from, if any
+	SessionID      string
+	AuthTime       time.Time
+	AMR            []string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	RevokedAt      time.Time // zero while not revoked
+}
+
+// RefreshToken is one link of a rotation family. The client holds a random
+// secret; the store keeps its SHA-256. Using a token rotates it (UsedAt);
+// using it again revokes the whole family.
+type RefreshToken struct {
+	ID            string
+	TokenHash     []byte
+	FamilyID      string
+	ClientID      string
+	UserID        string
+	Audience      []string
+	Scopes        []string
+	AuthRequestID string
+	SessionID     string
+	AuthTime      time.Time // the original authentication, kept across rotations
+	AMR           []string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // this token's lifetime
+	// FamilyExpiresAt is the absolute end of the family: rotation never
+	// extends it.
+	FamilyExpiresAt time.Time
+	UsedAt          time.Time // zero until rotated
+	RevokedAt       time.Time // zero while not revoked
+}
+
+// TokenStore keeps access and refresh tokens.
+type TokenStore interface {
+	CreateAccess(ctx context.Context, t *AccessToken) error
+	// AccessByID returns the token, revoked or not (callers check
+	// RevokedAt and ExpiresAt); ErrNotFound when unknown.
+	AccessByID(ctx context.Context, id string) (AccessToken, error)
+	RevokeAccess(ctx context.Context, id string, now time.Time) error
+
+	CreateRefresh(ctx context.Context, t *RefreshToken) error
+	// RefreshByHash returns the token, used or revoked or not;
+	// ErrNotFound when unknown.
+	RefreshByHash(ctx context.Context, hash []byte) (RefreshToken, error)
+	RefreshByID(ctx context.Context, id string) (RefreshToken, error)
+	// MarkRefreshUsed sets UsedAt if the token is unused and unrevoked
+	// (compare-and-set). ErrConflict when it was already used or revoked:
+	// the caller revokes the family.
+	MarkRefreshUsed(ctx context.Context, id string, now time.Time) error
+
+	// RevokeFamily revokes every refresh token of the family and every
+	// access token minted from them.
+	RevokeFamily(ctx context.Context, familyID string, now time.Time) error
+	// RevokeByAuthRequest revokes everything issued from one code.
+	RevokeByAuthRequest(ctx context.Context, authRequestID string, now time.Time) error
+	// RevokeByUser revokes every token of the user (reset, block).
+	RevokeByUser(ctx context.Context, userID string, now time.Time) error
+	// RevokeBySession revokes the tokens issued in one browser session.
+	RevokeBySession(ctx context.Context, sessionID string, now time.Time) error
+	// DeleteExpired removes tokens expired before now (refresh tokens when
+	// their family has expired).
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+}
