@@ -21,21 +21,45 @@ type Config struct {
 	Issuer       string `key:"ISSUER" help:"public base URL of this instance; every link and token uses it"`
 	InstanceName string `key:"INSTANCE_NAME" help:"name shown on pages and in letters"`
 
-	DatabaseURL             string        `key:"DATABASE_URL" help:"sqlite:PATH or postgres://user:pass@host:port/db?sslmode=..."`
-	DatabaseMaxOpenConns    int           `key:"DATABASE_MAX_OPEN_CONNS" help:"Postgres pool: most open connections"`
-	DatabaseMaxIdleConns    int           `key:"DATABASE_MAX_IDLE_CONNS" help:"Postgres pool: most idle connections kept"`
-	DatabaseConnMaxLife     time.Duration `key:"DATABASE_CONN_MAX_LIFETIME" help:"Postgres pool: a connection is closed after this age"`
-	DatabaseConnMaxIdle     time.Duration `key:"DATABASE_CONN_MAX_IDLE_TIME" help:"Postgres pool: an idle connection is closed after this long"`
-	AutoMigrate             bool          `key:"AUTO_MIGRATE" help:"serve applies pending migrations before it starts"`
-	SecretKey               string        `key:"SECRET_KEY" secret:"true" help:"instance key (32+ characters); every purpose's key is derived from it"`
-	SecretKeyFile           string        `key:"SECRET_KEY_FILE" help:"file holding the instance key"`
-	Dev                     bool          `key:"DEV" help:"dev mode: http issuer allowed, captured-mail page, test conveniences"`
-	LogLevel                string        `key:"LOG_LEVEL" help:"debug, info, warn or error"`
-	LogFormat               string        `key:"LOG_FORMAT" help:"text or json"`
-	TrustedProxies          []string      `key:"TRUSTED_PROXIES" help:"comma list of proxy IPs or CIDRs whose X-Forwarded-For is believed"`
-	ShutdownTimeout         time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
-	ReadinessTimeout        time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`
-	ConfigFile              string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
+	DatabaseURL          string        `key:"DATABASE_URL" help:"sqlite:PATH or postgres://user:pass@host:port/db?sslmode=..."`
+	DatabaseMaxOpenConns int           `key:"DATABASE_MAX_OPEN_CONNS" help:"Postgres pool: most open connections"`
+	DatabaseMaxIdleConns int           `key:"DATABASE_MAX_IDLE_CONNS" help:"Postgres pool: most idle connections kept"`
+	DatabaseConnMaxLife  time.Duration `key:"DATABASE_CONN_MAX_LIFETIME" help:"Postgres pool: a connection is closed after this age"`
+	DatabaseConnMaxIdle  time.Duration `key:"DATABASE_CONN_MAX_IDLE_TIME" help:"Postgres pool: an idle connection is closed after this long"`
+	AutoMigrate          bool          `key:"AUTO_MIGRATE" help:"serve applies pending migrations before it starts"`
+	SecretKey            string        `key:"SECRET_KEY" secret:"true" help:"instance key (32+ characters); every purpose's key is derived from it"`
+	SecretKeyFile        string        `key:"SECRET_KEY_FILE" help:"file holding the instance key"`
+	Dev                  bool          `key:"DEV" help:"dev mode: http issuer allowed, captured-mail page, test conveniences"`
+	LogLevel             string        `key:"LOG_LEVEL" help:"debug, info, warn or error"`
+	LogFormat            string        `key:"LOG_FORMAT" help:"text or json"`
+	TrustedProxies       []string      `key:"TRUSTED_PROXIES" help:"comma list of proxy IPs or CIDRs whose X-Forwarded-For is believed"`
+	ShutdownTimeout      time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
+	ReadinessTimeout     time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`
+	ConfigFile           string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
+
+	AccessTokenLifetime   time.Duration `key:"ACCESS_TOKEN_LIFETIME" help:"lifetime of access tokens"`
+	IDTokenLifetime       time.Duration `key:"ID_TOKEN_LIFETIME" help:"lifetime of ID tokens"`
+	RefreshTokenLifetime  time.Duration `key:"REFRESH_TOKEN_LIFETIME" help:"a refresh token unused this long expires"`
+	RefreshFamilyLifetime time.Duration `key:"REFRESH_TOKEN_ABSOLUTE_LIFETIME" help:"absolute lifetime of a refresh token family; rotation never extends it"`
+	CodeLifetime          time.Duration `key:"CODE_LIFETIME" help:"lifetime of authorization codes (at most 10m)"`
+	SigningAlgorithm      string        `key:"SIGNING_ALGORITHM" help:"RS256, ES256 or EdDSA"`
+	KeyRotationPeriod     time.Duration `key:"KEY_ROTATION_PERIOD" help:"how often a new signing key takes over"`
+	JWKSMaxAge            time.Duration `key:"JWKS_MAX_AGE" help:"Cache-Control max-age of /keys"`
+	SessionLifetime       time.Duration `key:"SESSION_LIFETIME" help:"lifetime of a remembered browser session (remember me)"`
+	SessionIdleTimeout    time.Duration `key:"SESSION_IDLE_TIMEOUT" help:"a browser session without remember me ends after this much inactivity"`
+	SessionMaxLifetime    time.Duration `key:"SESSION_MAX_LIFETIME" help:"absolute lifetime of a browser session without remember me"`
+	SignInWindow          time.Duration `key:"SIGNIN_THROTTLE_WINDOW" help:"window over which failed sign-ins are counted"`
+	SignInMaxPerAccount   int           `key:"SIGNIN_THROTTLE_PER_ACCOUNT" help:"failed sign-ins per account within the window before further attempts wait"`
+	SignInMaxPerIP        int           `key:"SIGNIN_THROTTLE_PER_IP" help:"failed sign-ins per client IP within the window before further attempts wait"`
+	PasswordHashMemory    int           `key:"PASSWORD_HASH_MEMORY_KIB" help:"argon2id memory in KiB"`
+	PasswordHashTime      int           `key:"PASSWORD_HASH_ITERATIONS" help:"argon2id iterations"`
+	PasswordHashThreads   int           `key:"PASSWORD_HASH_THREADS" help:"argon2id parallelism"`
+	SweepInterval         time.Duration `key:"SWEEP_INTERVAL" help:"how often expired codes, tokens and sessions are deleted"`
+
+	// Clients are declared in the YAML file only; they are created or
+	// updated at start.
+	Clients []ClientConfig `yaml:"clients"`
+
 	devSet                  bool
 	databaseURLWasDefaulted bool
 	fileKeys                map[string]bool
@@ -58,6 +82,25 @@ func Defaults() Config {
 		LogFormat:            "text",
 		ShutdownTimeout:      20 * time.Second,
 		ReadinessTimeout:     2 * time.Second,
+
+		AccessTokenLifetime:   15 * time.Minute,
+		IDTokenLifetime:       15 * time.Minute,
+		RefreshTokenLifetime:  30 * 24 * time.Hour,
+		RefreshFamilyLifetime: 90 * 24 * time.Hour,
+		CodeLifetime:          time.Minute,
+		SigningAlgorithm:      "RS256",
+		KeyRotationPeriod:     30 * 24 * time.Hour,
+		JWKSMaxAge:            5 * time.Minute,
+		SessionLifetime:       30 * 24 * time.Hour,
+		SessionIdleTimeout:    2 * time.Hour,
+		SessionMaxLifetime:    12 * time.Hour,
+		SignInWindow:          15 * time.Minute,
+		SignInMaxPerAccount:   10,
+		SignInMaxPerIP:        50,
+		PasswordHashMemory:    19456,
+		PasswordHashTime:      2,
+		PasswordHashThreads:   1,
+		SweepInterval:         5 * time.Minute,
 	}
 }
 
@@ -104,3 +147,21 @@ func (c *Config) DevModeExplicit() bool { return c.devSet }
 // DatabaseURLDefaulted reports whether the database URL is the built-in
 // default rather than one the operator chose.
 func (c *Config) DatabaseURLDefaulted() bool { return c.databaseURLWasDefaulted }
+
+// ClientConfig is a client declared in the YAML file (`clients:`), with the
+// same fields as `gatehouse clients create`.
+type ClientConfig struct {
+	ID                     string   `yaml:"id"`
+	Secret                 string   `yaml:"secret"`
+	SecretFile             string   `yaml:"secret_file"`
+	Public                 bool     `yaml:"public"`
+	Name                   string   `yaml:"name"`
+	RedirectURIs           []string `yaml:"redirect_uris"`
+	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+	GrantTypes             []string `yaml:"grant_types"`
+	Scopes                 []string `yaml:"scopes"`
+	FirstParty             bool     `yaml:"first_party"`
+	AccessTokenFormat      string   `yaml:"access_token_format"`
+	Dev                    bool     `yaml:"dev"`
+	Admin                  bool     `yaml:"admin"`
+}

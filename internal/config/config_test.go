@@ -47,6 +47,7 @@ func TestInvalidSettingsNameTheirKey(t *testing.T) {
 		{"database scheme", map[string]string{"GATEHOUSE_DATABASE_URL": "mysql://x"}, "GATEHOUSE_DATABASE_URL"},
 		{"database malformed", map[string]string{"GATEHOUSE_DATABASE_URL": "postgres://%zz@host/db", "GATEHOUSE_SECRET_KEY": long}, "GATEHOUSE_DATABASE_URL"},
 		{"database without name", map[string]string{"GATEHOUSE_DATABASE_URL": "postgres://host:5432", "GATEHOUSE_SECRET_KEY": long}, "GATEHOUSE_DATABASE_URL"},
+		{"sqlite with options", map[string]string{"GATEHOUSE_DATABASE_URL": "sqlite:gh.db?_pragma=x"}, "GATEHOUSE_DATABASE_URL"},
 		{"sqlite without path", map[string]string{"GATEHOUSE_DATABASE_URL": "sqlite:"}, "GATEHOUSE_DATABASE_URL"},
 		{"postgres needs key", map[string]string{"GATEHOUSE_DATABASE_URL": "postgres://u@h:5432/db"}, "GATEHOUSE_SECRET_KEY"},
 		{"short key", map[string]string{"GATEHOUSE_SECRET_KEY": "short"}, "GATEHOUSE_SECRET_KEY"},

@@ -7,8 +7,10 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MinSecretKeyLength is the shortest instance key accepted.
@@ -19,7 +21,8 @@ const MinSecretKeyLength = 32
 func (c *Config) Validate() error {
 	checks := []func() error{
 		c.validateListen, c.validateIssuer, c.validateDatabase, c.validateSecret,
-		c.validateLogging, c.validateProxies, c.validateTimeouts,
+		c.validateLogging, c.validateProxies, c.validateTimeouts, c.validateTokens,
+		c.validateSessions, c.validateClients,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -97,6 +100,9 @@ func (c *Config) validateDatabase() error {
 	case SQLite:
 		if c.SQLitePath() == "" {
 			return invalid("DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:gatehouse.db or sqlite:/data/gatehouse.db")
+		}
+		if strings.Contains(c.DatabaseURL, "?") {
+			return invalid("DATABASE_URL", "sqlite: URLs take no ?options (Gatehouse sets WAL, busy_timeout and foreign keys itself)")
 		}
 	case Postgres:
 		u, err := url.Parse(c.DatabaseURL)
@@ -208,4 +214,88 @@ func (c *Config) validateTimeouts() error {
 		return invalid("READINESS_TIMEOUT", "must be positive")
 	}
 	return nil
+}
+
+func (c *Config) validateTokens() error {
+	positive := map[string]time.Duration{
+		"ACCESS_TOKEN_LIFETIME": c.AccessTokenLifetime, "ID_TOKEN_LIFETIME": c.IDTokenLifetime,
+		"REFRESH_TOKEN_LIFETIME": c.RefreshTokenLifetime, "REFRESH_TOKEN_ABSOLUTE_LIFETIME": c.RefreshFamilyLifetime,
+		"KEY_ROTATION_PERIOD": c.KeyRotationPeriod, "SWEEP_INTERVAL": c.SweepInterval,
+	}
+	for _, key := range sortedKeys(positive) {
+		if positive[key] <= 0 {
+			return invalid(key, "must be positive")
+		}
+	}
+	if c.CodeLifetime <= 0 || c.CodeLifetime > 10*time.Minute {
+		return invalid("CODE_LIFETIME", "must be between 1s and 10m")
+	}
+	if c.RefreshTokenLifetime > c.RefreshFamilyLifetime {
+		return invalid("REFRESH_TOKEN_LIFETIME", "must not exceed REFRESH_TOKEN_ABSOLUTE_LIFETIME")
+	}
+	if c.JWKSMaxAge < 0 {
+		return invalid("JWKS_MAX_AGE", "must not be negative")
+	}
+	switch c.SigningAlgorithm {
+	case "RS256", "ES256", "EdDSA":
+	default:
+		return invalid("SIGNING_ALGORITHM", "%q is not RS256, ES256 or EdDSA", c.SigningAlgorithm)
+	}
+	return nil
+}
+
+func (c *Config) validateSessions() error {
+	positive := map[string]time.Duration{
+		"SESSION_LIFETIME": c.SessionLifetime, "SESSION_IDLE_TIMEOUT": c.SessionIdleTimeout,
+		"SESSION_MAX_LIFETIME": c.SessionMaxLifetime, "SIGNIN_THROTTLE_WINDOW": c.SignInWindow,
+	}
+	for _, key := range sortedKeys(positive) {
+		if positive[key] <= 0 {
+			return invalid(key, "must be positive")
+		}
+	}
+	counts := map[string]int{
+		"SIGNIN_THROTTLE_PER_ACCOUNT": c.SignInMaxPerAccount, "SIGNIN_THROTTLE_PER_IP": c.SignInMaxPerIP,
+		"PASSWORD_HASH_ITERATIONS": c.PasswordHashTime, "PASSWORD_HASH_THREADS": c.PasswordHashThreads,
+	}
+	for _, key := range sortedKeys(counts) {
+		if counts[key] < 1 {
+			return invalid(key, "must be at least 1")
+		}
+	}
+	if c.PasswordHashMemory < 8192 || c.PasswordHashMemory > 4<<20 {
+		return invalid("PASSWORD_HASH_MEMORY_KIB", "must be between 8192 and 4194304")
+	}
+	return nil
+}
+
+// validateClients checks what the configuration alone can tell; redirect
+// URI rules are applied by the OpenID Provider when the clients are stored.
+func (c *Config) validateClients() error {
+	seen := map[string]bool{}
+	for i, cl := range c.Clients {
+		if strings.TrimSpace(cl.ID) == "" {
+			return invalid("CONFIG", "clients[%d]: id is required", i)
+		}
+		if seen[cl.ID] {
+			return invalid("CONFIG", "clients[%d]: duplicate id %q", i, cl.ID)
+		}
+		seen[cl.ID] = true
+		if cl.Public && (cl.Secret != "" || cl.SecretFile != "") {
+			return invalid("CONFIG", "clients[%d] (%s): a public client has no secret", i, cl.ID)
+		}
+		if !cl.Public && cl.Secret == "" && cl.SecretFile == "" {
+			return invalid("CONFIG", "clients[%d] (%s): set secret or secret_file, or public: true", i, cl.ID)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

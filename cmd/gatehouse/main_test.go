@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for one writer and a polling reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// runCLI runs a command line to completion and returns its exit code and output.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	err := run(ctx, args, envOf(env), &out, &errOut)
+	code = exitCode(err, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestBadConfigurationExitsWithCode2(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		key  string
+	}{
+		{"listen nonsense", map[string]string{"GATEHOUSE_LISTEN": "nonsense"}, []string{"serve"}, "GATEHOUSE_LISTEN"},
+		{"listen nonsense, no subcommand", map[string]string{"GATEHOUSE_LISTEN": "nonsense"}, nil, "GATEHOUSE_LISTEN"},
+		{"malformed database URL", map[string]string{"GATEHOUSE_DATABASE_URL": "postgres://u:p@[::1/db"}, []string{"serve"}, "GATEHOUSE_DATABASE_URL"},
+		{"unknown database", map[string]string{"GATEHOUSE_DATABASE_URL": "mongodb://x"}, []string{"migrate"}, "GATEHOUSE_DATABASE_URL"},
+		{"missing config file", nil, []string{"serve", "--config", filepath.Join(dir, "none.yaml")}, "GATEHOUSE_CONFIG"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"GATEHOUSE_DATABASE_URL": "sqlite:" + filepath.Join(dir, "x.db")}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			code, _, stderr := runCLI(t, env, tc.args...)
+			if code != 2 {
+				t.Fatalf("exit code %d, want 2; stderr: %s", code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], tc.key) {
+				t.Errorf("want one line naming %s, got %q", tc.key, stderr)
+			}
+			if strings.Contains(stderr, "u:p@") {
+				t.Errorf("the password leaked into the message: %q", stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "x.db")); err == nil {
+				t.Error("a database was created although the configuration is bad")
+			}
+		})
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"migrate", "status", "--help"},
+		{"healthcheck", "--help"}, {"version", "--help"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, nil, args...)
+			if code != 0 || !strings.Contains(stderr, "Usage: gatehouse") || !strings.Contains(stderr, "-config") {
+				t.Errorf("code %d, output %q", code, stderr)
+			}
+		})
+	}
+	t.Run("unknown command", func(t *testing.T) {
+		code, _, stderr := runCLI(t, nil, "frobnicate")
+		if code != 2 || !strings.Contains(stderr, `"frobnicate"`) {
+			t.Errorf("code %d, output %q", code, stderr)
+		}
+	})
+	t.Run("unknown flag", func(t *testing.T) {
+		code, _, _ := runCLI(t, nil, "version", "--frob")
+		if code != 2 {
+			t.Errorf("code %d", code)
+		}
+	})
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := runCLI(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "gatehouse ") {
+		t.Errorf("code %d, output %q", code, stdout)
+	}
+}
+
+var listeningRe = regexp.MustCompile(`listening on\s+(\S+)`)
+
+// startServe runs `gatehouse serve` in the background and returns its base
+// URL once the banner names the address.
+func startServe(t *testing.T, env map[string]string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, envOf(env), &stdout, &stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop within 30s of cancellation")
+		}
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listeningRe.FindStringSubmatch(stdout.String()); m != nil {
+			return "http://" + m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited early: %v\nstderr: %s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no banner within 60s; stdout %q stderr %q", stdout.String(), stderr.String())
+	return ""
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestQuickstartOnSQLite(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	base := startServe(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
+	if code, body := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz = %d %s", code, body)
+	}
+	if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz = %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gatehouse.db")); err != nil {
+		t.Errorf("gatehouse.db: %v", err)
+	}
+	info, err := os.Stat(filepath.Join(dir, "gatehouse.key"))
+	if err != nil {
+		t.Fatalf("gatehouse.key: %v", err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("gatehouse.key mode = %v, want 0600", info.Mode().Perm())
+	}
+	code, stdout, stderr := runCLI(t, map[string]string{"GATEHOUSE_LISTEN": strings.TrimPrefix(base, "http://")}, "healthcheck")
+	if code != 0 || strings.TrimSpace(stdout) != "ok" {
+		t.Errorf("healthcheck: code %d, %q %q", code, stdout, stderr)
+	}
+}
+
+func TestHealthcheckFailsWithoutServer(t *testing.T) {
+	code, _, stderr := runCLI(t, nil, "healthcheck", "--url", "http://127.0.0.1:1/healthz", "--timeout", "2s")
+	if code != 1 || !strings.Contains(stderr, "health check") {
+		t.Errorf("code %d, stderr %q", code, stderr)
+	}
+}
+
+func TestMigrateAndStatus(t *testing.T) {
+	env := map[string]string{"GATEHOUSE_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "gh.db")}
+	code, stdout, stderr := runCLI(t, env, "migrate", "status")
+	if code != 0 || !strings.Contains(stdout, "pending") || strings.Contains(stdout, "applied ") {
+		t.Fatalf("status before migrate: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCLI(t, env, "migrate")
+	if code != 0 || !strings.Contains(stdout, "migrations applied") {
+		t.Fatalf("migrate: code %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, env, "migrate", "status")
+	if code != 0 || strings.Contains(stdout, "pending") || !strings.Contains(stdout, "applied") {
+		t.Fatalf("status after migrate: code %d\n%s", code, stdout)
+	}
+	if code, _, _ = runCLI(t, env, "migrate"); code != 0 {
+		t.Fatal("a second migrate must be a no-op")
+	}
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/server"
+)
+
+func serveFlags(*flag.FlagSet) any { return nil }
+
+// runServe validates everything, opens and migrates the database, then
+// listens. Nothing is started when any step fails.
+func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []string) error {
+	cfg, err := loadConfig(e, common)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, e.stderr)
+	srv, err := server.New(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	printBanner(e.stdout, cfg, srv, ln.Addr())
+	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("issuer", cfg.Issuer))
+	return srv.Serve(ctx, ln)
+}
+
+func printBanner(w io.Writer, cfg config.Config, srv *server.Server, addr net.Addr) {
+	fmt.Fprintf(w, "Gatehouse %s\n", version())
+	fmt.Fprintf(w, "  listening on  %s\n", addr)
+	fmt.Fprintf(w, "  issuer        %s\n", cfg.Issuer)
+	fmt.Fprintf(w, "  database      %s\n", config.RedactURL(cfg.DatabaseURL))
+	if src := srv.KeySource(); src.Path != "" {
+		note := ""
+		if src.Generated {
+			note = " (generated now; keep it safe and back it up with the database)"
+		}
+		fmt.Fprintf(w, "  instance key  %s%s\n", src.Path, note)
+	} else {
+		fmt.Fprintf(w, "  instance key  from GATEHOUSE_SECRET_KEY\n")
+	}
+	fmt.Fprintf(w, "  mail          %s\n", mailDestination(cfg))
+	if cfg.Dev {
+		fmt.Fprintf(w, "  DEV MODE ON   http issuer allowed, test conveniences enabled; never use in production\n")
+	}
+}
+
+func mailDestination(cfg config.Config) string {
+	if cfg.Dev {
+		return "no SMTP configured: letters are kept in the database and logged (dev mode)"
+	}
+	return "no SMTP configured: letters are kept in the database"
+}

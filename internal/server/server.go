@@ -1,0 +1,169 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/httpbase"
+	"github.com/gatehouse/gatehouse/internal/instancekey"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/storage/sqlstore"
+	"github.com/gatehouse/gatehouse/ui"
+)
+
+// HTTP server limits. Slow clients cannot hold connections open forever.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// Server is one wired Gatehouse process.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	key     instancekey.Key
+	keySrc  instancekey.Source
+	store   *sqlstore.Store
+	metrics *metrics.Metrics
+	pages   *ui.UI
+	engine  *gin.Engine
+}
+
+// New opens the database, applies pending migrations (unless
+// cfg.AutoMigrate is false) and builds the HTTP handler. cfg must be valid.
+// Close releases what New opened.
+func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	key, keySrc, err := instancekey.Load(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("instance key: %w", err)
+	}
+	store, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New()}
+	if err := s.build(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenStore opens the configured database and, when cfg.AutoMigrate is set,
+// applies pending migrations.
+func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sqlstore.Store, error) {
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{
+		MaxOpenConns:    cfg.DatabaseMaxOpenConns,
+		MaxIdleConns:    cfg.DatabaseMaxIdleConns,
+		ConnMaxLifetime: cfg.DatabaseConnMaxLife,
+		ConnMaxIdleTime: cfg.DatabaseConnMaxIdle,
+		Logger:          logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	if cfg.AutoMigrate {
+		if err := store.Migrate(ctx); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("apply migrations: %w", err)
+		}
+	}
+	return store, nil
+}
+
+func (s *Server) build(ctx context.Context) error {
+	pages, err := ui.New(ui.Options{
+		InstanceName: s.cfg.InstanceName,
+		Logger:       s.log,
+		Dev:          s.cfg.Dev,
+		Secure:       s.cfg.IsHTTPS(),
+	})
+	if err != nil {
+		return fmt.Errorf("load pages: %w", err)
+	}
+	s.pages = pages
+	s.metrics.RegisterDB(s.store.DB(), "gatehouse")
+	engine, err := s.newEngine()
+	if err != nil {
+		return err
+	}
+	s.engine = engine
+	s.routes()
+	return nil
+}
+
+func (s *Server) newEngine() (*gin.Engine, error) {
+	engine := gin.New()
+	// Forwarded headers are believed only from the configured proxies
+	// (none by default): otherwise every X-Forwarded-For would reset
+	// per-IP throttles.
+	if err := engine.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	engine.HandleMethodNotAllowed = true
+	engine.Use(
+		httpbase.RequestID(),
+		httpbase.AccessLog(s.log),
+		s.metrics.Middleware(),
+		httpbase.Recovery(s.log, s.pages.RenderError),
+		httpbase.SecurityHeaders(s.cfg.IsHTTPS()),
+		httpbase.CrossOrigin(s.pages.RenderError),
+		s.pages.Locale(),
+	)
+	return engine, nil
+}
+
+// Handler is the whole HTTP surface of the process.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Store is the server's database, for tests and commands.
+func (s *Server) Store() *sqlstore.Store { return s.store }
+
+// KeySource tells where the instance key came from.
+func (s *Server) KeySource() instancekey.Source { return s.keySrc }
+
+// Serve serves HTTP on ln until ctx is done, then lets in-flight requests
+// finish within the configured shutdown timeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.engine,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", slog.Duration("deadline", s.cfg.ShutdownTimeout))
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Server) Close() error { return s.store.Close() }

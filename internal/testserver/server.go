@@ -1,0 +1,156 @@
+package testserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testharness"
+)
+
+// ServerOptions shape a test server.
+type ServerOptions struct {
+	// Env holds GATEHOUSE_* settings applied over the test defaults.
+	Env map[string]string
+	// Postgres runs the server on a fresh Postgres database (skipping or
+	// failing as PostgresURL does) instead of a SQLite file.
+	Postgres bool
+	// DatabaseURL, when set, is used as is (for two servers sharing one
+	// database, or a database behind a TCPProxy).
+	DatabaseURL string
+}
+
+// Server is a real Gatehouse server on a random loopback port.
+type Server struct {
+	// URL is the base URL, which is also the issuer.
+	URL    string
+	Config config.Config
+	Srv    *server.Server
+	logs   *lockedBuffer
+}
+
+// Logs returns what the server logged so far.
+func (s *Server) Logs() string { return s.logs.String() }
+
+// Start starts the real server in-process against SQLite (default) or
+// Postgres, and stops it at the end of the test. Its issuer is its own URL.
+func Start(t testing.TB, opts ServerOptions) *Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	base := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"GATEHOUSE_LISTEN":     ln.Addr().String(),
+		"GATEHOUSE_ISSUER":     base,
+		"GATEHOUSE_SECRET_KEY": randomSecret(),
+		"GATEHOUSE_LOG_LEVEL":  "debug",
+	}
+	switch {
+	case opts.DatabaseURL != "":
+		env["GATEHOUSE_DATABASE_URL"] = opts.DatabaseURL
+	case opts.Postgres:
+		env["GATEHOUSE_DATABASE_URL"] = testharness.PostgresURL(t)
+	default:
+		env["GATEHOUSE_DATABASE_URL"] = "sqlite:" + filepath.Join(t.TempDir(), "gatehouse.db")
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load("", func(k string) string { return env[k] })
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		ln.Close()
+		t.Fatalf("test server configuration: %v", err)
+	}
+	logs := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg, logger)
+	if err != nil {
+		cancel()
+		ln.Close()
+		t.Fatalf("start test server: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	s := &Server{URL: base, Config: cfg, Srv: srv, logs: logs}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("test server stopped with %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("test server did not stop within 30s")
+		}
+		srv.Close()
+		if t.Failed() {
+			t.Logf("server log (last 8 KiB):\n%s", lastBytes(logs.String(), 8<<10))
+		}
+	})
+	waitHealthy(t, base)
+	return s
+}
+
+func waitHealthy(t testing.TB, base string) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("test server at %s did not become healthy", base)
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// lockedBuffer collects a server's log lines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
