@@ -10,6 +10,34 @@
 //	                             matching ?v= version (as the pages link
 //	                             them) cached for a year, immutable
 //
+// With Options.Accounts (sign-in; login.go, session_cookie.go, logout.go):
+//
+//	GET  /login    the sign-in form (?return_to= a local path); with
+//	               ?authRequestID= single sign-on first (sso.go)
+//	POST /login    login, password, remember_me, authRequestID, return_to:
+//	               a NEW session cookie, then 303 to the provider's
+//	               callback, /consent, or return_to
+//	GET  /logout   "Sign out of <instance>?" (?logout_request= from the
+//	               provider's end_session is carried through)
+//	POST /logout   ends the session, clears the cookie, then 303 to
+//	               Options.LogoutCompleteURL or the signed-out page
+//
+// With Options.AuthRequests as well (consent.go, binding.go):
+//
+//	GET  /consent  ?authRequestID=: the client and its scopes in words
+//	POST /consent  action=allow (remember, complete, 303 callback) or
+//	               action=deny (303 to the client with access_denied)
+//
+// Authorization requests are bound to the browser that started them:
+// BrowserBindingMiddleware, in front of the provider's /authorize, sets the
+// gatehouse_authreq cookie, and /login and /consent refuse (400, no
+// redirect) a request whose BrowserHash does not match it. Single sign-on
+// honours prompt (none, login, consent, select_account) and max_age; a
+// sign-in never adopts a session cookie the browser presented. Redirects
+// after a form are 303. Package ui never imports package op: the provider
+// comes in through the AuthRequests interface, the account rules through
+// Accounts, both adapted by the server.
+//
 // Middleware and handlers the route table uses directly:
 //
 //	Locale()     picks the language (?lang=, lang cookie, Accept-Language);

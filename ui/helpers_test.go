@@ -2,9 +2,11 @@ package ui
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -49,10 +51,12 @@ func newTestEngine(t *testing.T, u *UI) *gin.Engine {
 
 // request describes one test request.
 type request struct {
-	method string // GET when empty
-	target string
-	header map[string]string
-	cookie *http.Cookie
+	method  string // GET when empty, POST when form is set
+	target  string
+	header  map[string]string
+	cookie  *http.Cookie
+	cookies []*http.Cookie
+	form    url.Values // sent as application/x-www-form-urlencoded
 }
 
 // response is a recorded response with its parsed HTML, if any.
@@ -65,16 +69,10 @@ type response struct {
 // safe under the CSP and has the layout's landmarks.
 func do(t *testing.T, h http.Handler, req request) response {
 	t.Helper()
-	method := req.method
-	if method == "" {
-		method = http.MethodGet
-	}
-	r := httptest.NewRequest(method, req.target, nil)
-	for k, v := range req.header {
-		r.Header.Set(k, v)
-	}
-	if req.cookie != nil {
-		r.AddCookie(req.cookie)
+	r := newRequest(req)
+	method := r.Method
+	for _, c := range req.cookies {
+		r.AddCookie(c)
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
@@ -89,6 +87,31 @@ func do(t *testing.T, h http.Handler, req request) response {
 		assertLayout(t, doc)
 	}
 	return res
+}
+
+func newRequest(req request) *http.Request {
+	method := req.method
+	var body io.Reader
+	if req.form != nil {
+		body = strings.NewReader(req.form.Encode())
+		if method == "" {
+			method = http.MethodPost
+		}
+	}
+	if method == "" {
+		method = http.MethodGet
+	}
+	r := httptest.NewRequest(method, req.target, body)
+	if req.form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range req.header {
+		r.Header.Set(k, v)
+	}
+	if req.cookie != nil {
+		r.AddCookie(req.cookie)
+	}
+	return r
 }
 
 // assertCSPSafe fails on anything the Content-Security-Policy would block:

@@ -56,3 +56,30 @@ func TestUnderServerMiddleware(t *testing.T) {
 		t.Errorf("landing: status %d, CSP %q", landing.Code, landing.Header().Get("Content-Security-Policy"))
 	}
 }
+
+// The sign-in pages under the server's middleware: they cannot be framed,
+// and a cross-site POST never reaches the credential check (SECURITY 8, 30).
+func TestSignInUnderServerMiddleware(t *testing.T) {
+	e := newSignInEnv(t, nil)
+	r := gin.New()
+	r.Use(httpbase.RequestID(), httpbase.SecurityHeaders(true), httpbase.CrossOrigin(e.ui.RenderError), e.ui.Locale())
+	e.ui.Register(r)
+	e.h = r
+
+	page := e.do(request{target: "/login"})
+	if csp := page.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("CSP %q lacks frame-ancestors 'none'", csp)
+	}
+	if got := page.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control %q, want no-store", got)
+	}
+
+	cross := e.do(request{target: "/login", form: loginValues("alice", testPassword),
+		header: map[string]string{"Sec-Fetch-Site": "cross-site"}})
+	if cross.Code != http.StatusForbidden || e.accounts.authCalls != 0 {
+		t.Errorf("cross-site POST: status %d, %d credential checks; want 403 and none", cross.Code, e.accounts.authCalls)
+	}
+	same := e.do(request{target: "/login", form: loginValues("alice", testPassword),
+		header: map[string]string{"Sec-Fetch-Site": "same-origin"}})
+	assertSeeOther(t, same, "/")
+}

@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,14 +24,48 @@ type Options struct {
 	InstanceName string
 	// Bundle holds the message catalogs; nil loads templates.Locales().
 	Bundle *i18n.Bundle
-	// Logger receives rendering failures; nil discards them.
+	// Logger receives rendering and service failures and refused
+	// authorization requests; nil discards them.
 	Logger *slog.Logger
 	// Dev marks every page with a development-mode notice.
 	Dev bool
-	// Secure marks the cookies the pages set Secure; set it when the
-	// issuer is https.
+	// Secure marks the cookies the pages set Secure, with the __Host-
+	// prefix; set it when the issuer is https.
 	Secure bool
+
+	// The sign-in pages (/login, /logout) are registered only when
+	// Accounts is set; /consent and the single sign-on with it only when
+	// AuthRequests is set too.
+
+	// Accounts signs users in and keeps browser sessions.
+	Accounts Accounts
+	// ClassifySignInError sorts the errors of Accounts; required with
+	// Accounts.
+	ClassifySignInError func(error) SignInProblem
+	// SessionLifetime is the Max-Age of a "remember me" session cookie;
+	// zero means DefaultSessionLifetime.
+	SessionLifetime time.Duration
+	// AuthRequests reads and completes OpenID authorization requests.
+	AuthRequests AuthRequests
+	// Consents remembers granted scopes; required with AuthRequests.
+	Consents Consents
+	// WithBrowserBinding stores the browser-binding hash in the request
+	// context for the provider's /authorize (BrowserBindingMiddleware);
+	// required with AuthRequests.
+	WithBrowserBinding func(ctx context.Context, hash []byte) context.Context
+	// LogoutCompleteURL, when set, turns the opaque logout_request the
+	// provider's end_session passed to /logout into the URL to send the
+	// browser to once it has signed out. Without it, or when it fails,
+	// /logout shows the signed-out page.
+	LogoutCompleteURL func(ctx context.Context, logoutRequest string) (string, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
+
+// DefaultSessionLifetime is the Max-Age of "remember me" cookies when
+// Options.SessionLifetime is zero; it matches internal/account's default
+// persistent session lifetime.
+const DefaultSessionLifetime = 30 * 24 * time.Hour
 
 // UI renders the hosted pages. It is immutable after New and safe for
 // concurrent use.
@@ -40,6 +77,15 @@ type UI struct {
 	secure   bool
 	assets   assets
 	pages    pageSet
+
+	accounts        Accounts
+	classify        func(error) SignInProblem
+	sessionLifetime time.Duration
+	authRequests    AuthRequests
+	consents        Consents
+	withBinding     func(context.Context, []byte) context.Context
+	logoutComplete  func(context.Context, string) (string, error)
+	now             func() time.Time
 }
 
 // sources are the embedded files a UI is built from; tests substitute them.
@@ -56,19 +102,10 @@ func New(opts Options) (*UI, error) {
 }
 
 func newUI(opts Options, src sources) (*UI, error) {
-	u := &UI{
-		instance: opts.InstanceName,
-		bundle:   opts.Bundle,
-		log:      opts.Logger,
-		dev:      opts.Dev,
-		secure:   opts.Secure,
+	if err := opts.validate(); err != nil {
+		return nil, err
 	}
-	if u.instance == "" {
-		u.instance = defaultInstanceName
-	}
-	if u.log == nil {
-		u.log = slog.New(slog.DiscardHandler)
-	}
+	u := newFromOptions(opts)
 	if u.bundle == nil {
 		b, err := i18n.Load(templates.Locales())
 		if err != nil {
@@ -76,7 +113,7 @@ func newUI(opts Options, src sources) (*UI, error) {
 		}
 		u.bundle = b
 	}
-	if err := checkCatalogs(u.bundle); err != nil {
+	if err := u.checkCatalogs(); err != nil {
 		return nil, err
 	}
 	var err error
@@ -89,12 +126,75 @@ func newUI(opts Options, src sources) (*UI, error) {
 	return u, nil
 }
 
-// Register adds the routes of the hosted pages to r.
+// validate checks that the sign-in services come with what they need.
+func (o Options) validate() error {
+	if o.Accounts == nil {
+		if o.AuthRequests != nil {
+			return errors.New("ui options: AuthRequests needs Accounts")
+		}
+		return nil
+	}
+	if o.ClassifySignInError == nil {
+		return errors.New("ui options: Accounts needs ClassifySignInError")
+	}
+	if o.SessionLifetime < 0 {
+		return errors.New("ui options: negative SessionLifetime")
+	}
+	if o.AuthRequests != nil && (o.Consents == nil || o.WithBrowserBinding == nil) {
+		return errors.New("ui options: AuthRequests needs Consents and WithBrowserBinding")
+	}
+	return nil
+}
+
+func newFromOptions(opts Options) *UI {
+	u := &UI{
+		instance:        opts.InstanceName,
+		bundle:          opts.Bundle,
+		log:             opts.Logger,
+		dev:             opts.Dev,
+		secure:          opts.Secure,
+		accounts:        opts.Accounts,
+		classify:        opts.ClassifySignInError,
+		sessionLifetime: opts.SessionLifetime,
+		authRequests:    opts.AuthRequests,
+		consents:        opts.Consents,
+		withBinding:     opts.WithBrowserBinding,
+		logoutComplete:  opts.LogoutCompleteURL,
+		now:             opts.Now,
+	}
+	if u.instance == "" {
+		u.instance = defaultInstanceName
+	}
+	if u.log == nil {
+		u.log = slog.New(slog.DiscardHandler)
+	}
+	if u.sessionLifetime == 0 {
+		u.sessionLifetime = DefaultSessionLifetime
+	}
+	if u.now == nil {
+		u.now = time.Now
+	}
+	return u
+}
+
+// Register adds the routes of the hosted pages to r: the landing page and
+// static files always, the sign-in pages when their services are set.
 func (u *UI) Register(r gin.IRouter) {
 	r.GET("/", u.landing)
 	r.HEAD("/", u.landing)
 	r.GET(staticRoute, u.serveStatic)
 	r.HEAD(staticRoute, u.serveStatic)
+	if u.accounts == nil {
+		return
+	}
+	r.GET(loginPath, u.loginPage)
+	r.POST(loginPath, u.loginSubmit)
+	r.GET(logoutPath, u.logoutPage)
+	r.POST(logoutPath, u.logoutSubmit)
+	if u.authRequests != nil {
+		r.GET(consentPath, u.consentPage)
+		r.POST(consentPath, u.consentSubmit)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -103,17 +203,27 @@ func (u *UI) landing(c *gin.Context) {
 }
 
 // checkCatalogs makes sure the keys the Go code builds at run time exist:
-// each language's own name, and the English error messages.
-func checkCatalogs(b *i18n.Bundle) error {
+// each language's own name, and in English the error, sign-in problem and
+// scope messages.
+func (u *UI) checkCatalogs() error {
+	b := u.bundle
 	for _, lang := range b.Supported() {
 		if _, ok := b.Message(lang, langNameKey); !ok {
 			return fmt.Errorf("catalog %s lacks %q", lang, langNameKey)
 		}
 	}
-	for _, key := range errorMessageKeys() {
+	for _, key := range goMessageKeys() {
 		if _, ok := b.Message(i18n.Default, key); !ok {
 			return fmt.Errorf("catalog %s lacks %q", i18n.Default, key)
 		}
 	}
 	return nil
+}
+
+// goMessageKeys lists every catalog key the Go code (rather than a
+// template) asks for.
+func goMessageKeys() []string {
+	keys := errorMessageKeys()
+	keys = append(keys, signInMessageKeys()...)
+	return append(keys, scopeMessageKeys()...)
 }

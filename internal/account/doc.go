@@ -1,0 +1,18 @@
+// Package account owns the account lifecycle rules of Gatehouse, without
+// HTTP: password hashing (argon2id in PHC format, with a bound on concurrent
+// hashes), creating and listing users, password sign-in with throttling kept
+// in the database, and browser sessions.
+//
+// The hosted pages (ui), the management API and the CLI call a *Service;
+// the Service reads and writes through the small store interfaces of
+// package storage, so every replica sharing a database sees the same users,
+// sessions and throttle counters.
+//
+// Errors are sentinels and typed errors wrapped with %w: test them with
+// errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
+// storage.ErrAlreadyExists, ...) and errors.As (*FieldError,
+// *DuplicateError, *ThrottledError). Sign-in returns the same
+// ErrInvalidCredentials for an unknown login and a wrong password; the
+// state errors (ErrNotVerified, ErrPendingApproval, ErrBlocked, ErrRejected)
+// come only after a correct password.
+package account

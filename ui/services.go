@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// Accounts is what the sign-in pages need from the account rules
+// (internal/account). The server passes an adapter over *account.Service.
+type Accounts interface {
+	// Authenticate checks a login (email or username) and password. Its
+	// errors are sorted by Options.ClassifySignInError.
+	Authenticate(ctx context.Context, login, password, clientIP string) (storage.User, error)
+	// StartSession opens a new browser session and returns the cookie
+	// secret for it. persistent is "remember me"; amr lists the methods
+	// used (RFC 8176), e.g. ["pwd"].
+	StartSession(ctx context.Context, userID string, persistent bool, amr []string,
+		userAgent, ip string) (cookieSecret string, s storage.BrowserSession, err error)
+	// SessionFromCookie returns the live session the cookie secret names
+	// and its (active) user. "No such session" must classify as
+	// SignInNoSession; any other error is a failure, not "signed out".
+	SessionFromCookie(ctx context.Context, secret string) (storage.BrowserSession, storage.User, error)
+	// EndSession ends one session; ending one that is gone is no error.
+	EndSession(ctx context.Context, sessionID string) error
+}
+
+// AuthRequestView is what the pages need to know about one OpenID
+// authorization request.
+type AuthRequestView struct {
+	ID         string
+	ClientID   string
+	ClientName string // shown to the user; the client id when empty
+	FirstParty bool   // never asks for consent
+	Scopes     []string
+	// Prompt holds the prompt values (none, login, consent,
+	// select_account); space-separated entries are split.
+	Prompt []string
+	// MaxAge in seconds; nil when the request had none.
+	MaxAge    *int64
+	LoginHint string
+	// BrowserHash is the SHA-256 of the browser-binding cookie value the
+	// request was started with (see BrowserBindingMiddleware).
+	BrowserHash []byte
+	// CreatedAt is when /authorize created the request; a sign-in before
+	// it does not satisfy prompt=login.
+	CreatedAt time.Time
+}
+
+// AuthRequests is what the pages need from the OpenID Provider. The server
+// passes an adapter: package ui never imports package op.
+type AuthRequests interface {
+	// Get returns the request; an error wrapping storage.ErrNotFound when
+	// it is unknown or expired.
+	Get(ctx context.Context, id string) (AuthRequestView, error)
+	// Complete records who signed in and marks the request done. An error
+	// wrapping storage.ErrNotFound when it is gone.
+	Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error
+	// CallbackURL is where the browser goes after Complete (the provider's
+	// /authorize/callback?id=...). It reads the issuer from ctx.
+	CallbackURL(ctx context.Context, id string) string
+	// ErrorURL is the client's redirect URI carrying the OAuth error
+	// (login_required, consent_required, access_denied) and its state.
+	ErrorURL(ctx context.Context, id string, oauthError string) (string, error)
+}
+
+// Consents remembers which scopes a user granted a client.
+type Consents interface {
+	// Has reports whether the user granted the client every one of scopes.
+	Has(ctx context.Context, userID, clientID string, scopes []string) (bool, error)
+	// Grant adds scopes to the user's consent for the client.
+	Grant(ctx context.Context, userID, clientID string, scopes []string) error
+}
+
+// SignInProblemKind sorts the errors of Accounts. The zero value is
+// SignInInternal, so an error the classifier does not know fails closed.
+type SignInProblemKind int
+
+// Kinds of sign-in problem.
+const (
+	// SignInInternal: a failure (database down, bug): the 500 page.
+	SignInInternal SignInProblemKind = iota
+	// SignInInvalidCredentials: unknown login or wrong password, told
+	// apart from nothing.
+	SignInInvalidCredentials
+	// SignInThrottled: too many attempts; RetryAfter says how long.
+	SignInThrottled
+	// SignInNotVerified: right password, email address not confirmed.
+	SignInNotVerified
+	// SignInPendingApproval: right password, waiting for an administrator.
+	SignInPendingApproval
+	// SignInBlocked: right password, the account is blocked.
+	SignInBlocked
+	// SignInRejected: right password, registration refused.
+	SignInRejected
+	// SignInNoSession: the session cookie names no live session of an
+	// active user (SessionFromCookie only).
+	SignInNoSession
+)
+
+// SignInProblem is what Options.ClassifySignInError makes of an error.
+type SignInProblem struct {
+	Kind SignInProblemKind
+	// RetryAfter bounds the wait for SignInThrottled; zero when unknown.
+	RetryAfter time.Duration
+}
+
+// OAuth error codes the pages send back to clients through ErrorURL.
+const (
+	oauthLoginRequired   = "login_required"
+	oauthConsentRequired = "consent_required"
+	oauthAccessDenied    = "access_denied"
+)
