@@ -63,7 +63,6 @@ func TestCreateUserInvalid(t *testing.T) {
 		{"family name long", func(n *NewUser) { n.FamilyName = strings.Repeat("é", 101) }, FieldFamilyName, ErrTooLong},
 		{"password 7", func(n *NewUser) { n.Password = "1234567" }, FieldPassword, ErrTooShort},
 		{"password 129", func(n *NewUser) { n.Password = strings.Repeat("p", 129) }, FieldPassword, ErrTooLong},
-		{"no password", func(n *NewUser) { n.Password = "" }, FieldPassword, ErrRequired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, f, _ := newTestService(t, nil)
@@ -127,5 +126,24 @@ func TestListUsers(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "first,second,third" {
 		t.Fatalf("ListUsers = %v", got)
+	}
+}
+
+// TestCreateUserWithoutPassword: an administrator may create a user who
+// sets a password later through a reset; such a user cannot sign in yet.
+func TestCreateUserWithoutPassword(t *testing.T) {
+	s, f, _ := newTestService(t, nil)
+	u, err := s.CreateUser(t.Context(), NewUser{Email: "nopass@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.PasswordHash != "" || len(f.users) != 1 {
+		t.Fatalf("hash %q, users %d", u.PasswordHash, len(f.users))
+	}
+	if _, err := s.Authenticate(t.Context(), "nopass@example.com", "", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Errorf("empty password: %v", err)
+	}
+	if _, err := s.Authenticate(t.Context(), "nopass@example.com", "anything-at-all", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Errorf("any password: %v", err)
 	}
 }
