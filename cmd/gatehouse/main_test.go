@@ -216,3 +216,22 @@ func TestMigrateAndStatus(t *testing.T) {
 		t.Fatal("a second migrate must be a no-op")
 	}
 }
+
+func TestServeRefusesPendingMigrationsWithoutAutoMigrate(t *testing.T) {
+	env := map[string]string{
+		"GATEHOUSE_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "gh.db"),
+		"GATEHOUSE_AUTO_MIGRATE": "false",
+		"GATEHOUSE_LISTEN":       "127.0.0.1:0",
+	}
+	code, _, stderr := runCLI(t, env, "serve")
+	if code != 1 || !strings.Contains(stderr, "gatehouse migrate") {
+		t.Fatalf("code %d, stderr %q", code, stderr)
+	}
+	if code, _, _ := runCLI(t, env, "migrate"); code != 0 {
+		t.Fatal("migrate failed")
+	}
+	base := startServe(t, env)
+	if code, _ := get(t, base+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz = %d after migrating", code)
+	}
+}

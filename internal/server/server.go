@@ -52,6 +52,10 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMigrated(ctx, store); err != nil {
+		store.Close()
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New()}
 	if err := s.build(ctx); err != nil {
 		store.Close()
@@ -80,6 +84,21 @@ func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sq
 		}
 	}
 	return store, nil
+}
+
+// ErrPendingMigrations: the database lacks migrations this version needs
+// and GATEHOUSE_AUTO_MIGRATE is off.
+var ErrPendingMigrations = errors.New("the database has pending migrations: run `gatehouse migrate` first (or set GATEHOUSE_AUTO_MIGRATE=true)")
+
+func checkMigrated(ctx context.Context, store *sqlstore.Store) error {
+	pending, err := store.PendingMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("check migrations: %w", err)
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%w (%d pending, first %s)", ErrPendingMigrations, len(pending), pending[0].Name)
+	}
+	return nil
 }
 
 func (s *Server) build(ctx context.Context) error {
