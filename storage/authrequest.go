@@ -42,21 +42,33 @@ type AuthRequest struct {
 // stored only as its SHA-256 and is claimed once, atomically: of any number
 // of parallel redemptions on any replicas exactly one succeeds.
 type AuthRequestStore interface {
-	// Create stores r, filling an empty ID and a zero CreatedAt.
+	// Create stores r, filling an empty ID and a zero CreatedAt (now).
+	// ClientID, RedirectURI and ExpiresAt are required (ErrInvalid);
+	// ErrNotFound when the client (or a given UserID) does not exist.
 	Create(ctx context.Context, r *AuthRequest) error
 	// ByID returns the request (expired ones are ErrNotFound at now).
 	ByID(ctx context.Context, id string, now time.Time) (AuthRequest, error)
 	// Complete records who authenticated: user, session, auth time and
-	// methods, and marks the request done. ErrNotFound when it is gone.
+	// methods, and marks the request done. ErrInvalid without a user id
+	// or auth time; ErrNotFound when the request or the user is gone.
+	// Deleting the user later deletes the request.
 	Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error
-	// SaveCode attaches a code (its hash) that expires at expiresAt.
+	// SaveCode attaches a code (its hash) that expires at expiresAt,
+	// replacing an unused earlier code. ErrConflict once a code of the
+	// request was claimed (a spent request never gets a fresh code);
+	// ErrAlreadyExists when another request has this hash; ErrNotFound when
+	// the request is gone.
 	SaveCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) error
 	// ClaimCode marks the code used and returns its request. ErrNotFound
-	// for an unknown or expired code; ErrConflict (with the request) when
-	// the code was already used, so the caller can revoke what it issued.
+	// for an unknown code or an unused one that expired; ErrConflict (with
+	// the request) when the code was already used, expired or not, so the
+	// caller can revoke what it issued. The claim is one conditional
+	// UPDATE: of parallel claims exactly one wins.
 	ClaimCode(ctx context.Context, codeHash []byte, now time.Time) (AuthRequest, error)
 	// Delete removes the request; a missing one is not an error.
 	Delete(ctx context.Context, id string) error
-	// DeleteExpired removes requests whose request and code have expired.
+	// DeleteExpired removes requests whose request and code have expired
+	// at now and returns how many it removed. A claimed code stays until
+	// then, so its reuse is recognized.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }

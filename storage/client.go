@@ -37,15 +37,18 @@ type Client struct {
 
 // ClientStore keeps clients.
 type ClientStore interface {
-	// Create stores c, filling CreatedAt and UpdatedAt. ErrAlreadyExists
-	// when the id is taken.
+	// Create stores c, filling an empty ID (NewID), an empty
+	// AccessTokenFormat (AccessTokenJWT) and a zero CreatedAt (now), and
+	// setting UpdatedAt to CreatedAt. ErrAlreadyExists when the id is
+	// taken; ErrInvalid for an unknown access token format.
 	Create(ctx context.Context, c *Client) error
 	// ByID returns the client, or ErrNotFound.
 	ByID(ctx context.Context, id string) (Client, error)
-	// List returns clients ordered by id.
+	// List returns clients ordered by id (cursor pagination as for users).
 	List(ctx context.Context, cursor string, limit int) (Page[Client], error)
 	// Update writes every field of c except ID and CreatedAt and advances
-	// UpdatedAt. ErrNotFound when it is gone.
+	// UpdatedAt (last writer wins). ErrNotFound when it is gone, ErrInvalid
+	// as for Create.
 	Update(ctx context.Context, c *Client) error
 	// Delete removes the client with its auth requests, tokens and
 	// consents. ErrNotFound when there is no such client.

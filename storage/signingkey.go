@@ -32,12 +32,20 @@ type SigningKey struct {
 
 // SigningKeyStore keeps signing keys.
 type SigningKeyStore interface {
+	// Create stores k, filling an empty ID, a zero CreatedAt (now) and, for
+	// an active key, a zero ActivatedAt (CreatedAt). Algorithm, a known
+	// State and both key parts are required, and a retired key needs
+	// PublishUntil (ErrInvalid). ErrAlreadyExists when the id is taken.
 	Create(ctx context.Context, k *SigningKey) error
 	// List returns every key that is not yet deleted, newest first.
 	List(ctx context.Context) ([]SigningKey, error)
 	// SetState moves a key to state at now (filling ActivatedAt or
-	// RetiredAt and, for retired, PublishUntil).
+	// RetiredAt and, for retired, PublishUntil). Keys only move forward:
+	// next to active, next or active to retired; any other move is
+	// ErrConflict (ErrInvalid for an unknown state, for next, or for
+	// retired without publishUntil). ErrNotFound when there is no such key.
 	SetState(ctx context.Context, id, state string, now, publishUntil time.Time) error
-	// DeleteUnpublished removes retired keys whose PublishUntil passed.
+	// DeleteUnpublished removes retired keys whose PublishUntil is at or
+	// before now and returns how many it removed.
 	DeleteUnpublished(ctx context.Context, now time.Time) (int64, error)
 }

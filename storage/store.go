@@ -25,6 +25,12 @@ type Stores interface {
 	Sessions() SessionStore
 	Settings() SettingStore
 	Audit() AuditStore
+	Clients() ClientStore
+	AuthRequests() AuthRequestStore
+	Tokens() TokenStore
+	SigningKeys() SigningKeyStore
+	Consents() ConsentStore
+	Throttles() ThrottleStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

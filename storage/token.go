@@ -48,14 +48,26 @@ type RefreshToken struct {
 	RevokedAt       time.Time // zero while not revoked
 }
 
-// TokenStore keeps access and refresh tokens.
+// TokenStore keeps access and refresh tokens. Tokens belong to their client
+// and user: deleting either deletes them. Revoking keeps the first RevokedAt.
 type TokenStore interface {
+	// CreateAccess stores t, filling an empty ID and a zero CreatedAt
+	// (now). ClientID, Subject and ExpiresAt are required (ErrInvalid). A
+	// token whose Subject differs from its ClientID is a user's token:
+	// Subject must be an existing user (ErrNotFound otherwise). ErrNotFound
+	// also for an unknown client; ErrAlreadyExists for a taken id.
 	CreateAccess(ctx context.Context, t *AccessToken) error
 	// AccessByID returns the token, revoked or not (callers check
 	// RevokedAt and ExpiresAt); ErrNotFound when unknown.
 	AccessByID(ctx context.Context, id string) (AccessToken, error)
+	// RevokeAccess revokes one access token; ErrNotFound when unknown.
 	RevokeAccess(ctx context.Context, id string, now time.Time) error
 
+	// CreateRefresh stores t, filling an empty ID, an empty FamilyID (a
+	// new family: the token's ID) and a zero CreatedAt (now). TokenHash,
+	// ClientID, UserID, ExpiresAt and FamilyExpiresAt are required
+	// (ErrInvalid). ErrNotFound for an unknown client or user;
+	// ErrAlreadyExists for a taken id or token hash.
 	CreateRefresh(ctx context.Context, t *RefreshToken) error
 	// RefreshByHash returns the token, used or revoked or not;
 	// ErrNotFound when unknown.
@@ -63,19 +75,26 @@ type TokenStore interface {
 	RefreshByID(ctx context.Context, id string) (RefreshToken, error)
 	// MarkRefreshUsed sets UsedAt if the token is unused and unrevoked
 	// (compare-and-set). ErrConflict when it was already used or revoked:
-	// the caller revokes the family.
+	// the caller revokes the family. ErrNotFound when unknown.
 	MarkRefreshUsed(ctx context.Context, id string, now time.Time) error
 
 	// RevokeFamily revokes every refresh token of the family and every
 	// access token minted from them.
 	RevokeFamily(ctx context.Context, familyID string, now time.Time) error
-	// RevokeByAuthRequest revokes everything issued from one code.
+	// RevokeByAuthRequest revokes everything issued from one code: the
+	// refresh tokens with that AuthRequestID, the access tokens with it,
+	// and the access tokens minted from those refresh tokens.
 	RevokeByAuthRequest(ctx context.Context, authRequestID string, now time.Time) error
 	// RevokeByUser revokes every token of the user (reset, block).
 	RevokeByUser(ctx context.Context, userID string, now time.Time) error
-	// RevokeBySession revokes the tokens issued in one browser session.
+	// RevokeBySession revokes the tokens issued in one browser session
+	// (SessionID), with the access tokens minted from its refresh tokens.
+	//
+	// The Revoke methods revoke in one transaction and are not an error
+	// when nothing matches; an empty id is ErrInvalid.
 	RevokeBySession(ctx context.Context, sessionID string, now time.Time) error
-	// DeleteExpired removes tokens expired before now (refresh tokens when
-	// their family has expired).
+	// DeleteExpired removes tokens expired at now (refresh tokens only once
+	// their family has expired, so reuse of a rotated token is recognized
+	// until then) and returns how many it removed.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }

@@ -59,3 +59,28 @@ func makePage[T any](items []T, limit int, key func(T) (time.Time, string)) stor
 	at, id := key(items[limit-1])
 	return storage.Page[T]{Items: items, Next: encodeCursor(at, id)}
 }
+
+// encodeIDCursor is the cursor of a list ordered by id alone.
+func encodeIDCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(id))
+}
+
+func decodeIDCursor(s string) (string, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) == 0 {
+		return "", fmt.Errorf("%w: malformed cursor", storage.ErrInvalid)
+	}
+	return string(raw), nil
+}
+
+// makeIDPage is makePage for lists ordered by id alone.
+func makeIDPage[T any](items []T, limit int, id func(T) string) storage.Page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	if len(items) <= limit {
+		return storage.Page[T]{Items: items}
+	}
+	items = items[:limit]
+	return storage.Page[T]{Items: items, Next: encodeIDCursor(id(items[limit-1]))}
+}

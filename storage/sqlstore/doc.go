@@ -13,6 +13,17 @@
 // storage.ErrAlreadyExists, missing rows (and rows that refer to missing
 // ones) storage.ErrNotFound.
 //
+// # Single use and counters
+//
+// Codes and refresh tokens are spent by one conditional statement
+// (UPDATE ... WHERE code_used_at IS NULL ... RETURNING, UPDATE ... WHERE
+// used_at IS NULL): Postgres re-checks the condition after waiting for a
+// concurrent writer's row lock, SQLite has one writer, so exactly one of
+// any number of parallel attempts changes the row. Throttle hits are
+// upserts that add one (ON CONFLICT DO UPDATE SET hits = hits + 1), summed
+// afterwards. Methods that write several statements (revocations, consent
+// grants) run in one transaction: their own, or the caller's inside InTx.
+//
 // # SQLite connections
 //
 // SQLite allows one writer at a time per file. A pool of several

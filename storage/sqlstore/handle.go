@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // queryer is what both *sqlx.DB and *sqlx.Tx offer.
@@ -15,16 +17,51 @@ type queryer interface {
 }
 
 // handle runs the queries of the entity stores: reads on r, writes on w
-// (the same transaction inside InTx). Queries use ? placeholders.
+// (the same transaction inside InTx). Queries use ? placeholders. db is the
+// writer pool outside a transaction, where atomic begins one; nil inside.
 type handle struct {
-	d dialect
-	r queryer
-	w queryer
+	d  dialect
+	r  queryer
+	w  queryer
+	db *sqlx.DB
+}
+
+// atomic runs fn in one transaction: a new one on the writer pool, or the
+// transaction h already is. Use it when a store method makes several
+// statements that must commit together.
+func (h handle) atomic(ctx context.Context, fn func(h handle) error) (err error) {
+	if h.db == nil {
+		return fn(h)
+	}
+	tx, err := h.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback() // the error, if any, is fn's or the panic
+		}
+	}()
+	if err := fn(handle{d: h.d, r: tx, w: tx}); err != nil {
+		return err
+	}
+	committed = true
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", mapErr(err))
+	}
+	return nil
 }
 
 // get reads one row into dest; sql.ErrNoRows when there is none.
 func (h handle) get(ctx context.Context, dest any, query string, args ...any) error {
 	return h.r.GetContext(ctx, dest, h.d.rebind(query), args...)
+}
+
+// getWrite runs a write that returns one row (UPDATE ... RETURNING) on the
+// writer and reads the row into dest; sql.ErrNoRows when it changed none.
+func (h handle) getWrite(ctx context.Context, dest any, query string, args ...any) error {
+	return h.w.GetContext(ctx, dest, h.d.rebind(query), args...)
 }
 
 // selectRows reads every row into the slice dest points to.

@@ -22,7 +22,8 @@ func TestSQLiteMemory(t *testing.T) {
 
 func TestPostgres(t *testing.T) {
 	testharness.PostgresAdminURL(t) // skips (or fails) once, loudly, without a server
-	storagetest.Run(t, func(t *testing.T) storage.Store { return openMigrated(t, testharness.PostgresURL(t)) })
+	template := migratedTemplate(t)
+	storagetest.Run(t, func(t *testing.T) storage.Store { return open(t, cloneURL(t, template)) })
 }
 
 // sqliteURL names a new database file in a fresh temporary directory.

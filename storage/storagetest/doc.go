@@ -2,6 +2,9 @@
 // implementation of storage.Store behaves as the storage package documents,
 // entity by entity, including uniqueness, not-found and invalid-input
 // errors, pagination, filters, session expiry, transactions, named locks
-// and concurrent writers. storage/sqlstore runs it against SQLite always and
-// against Postgres whenever one can be had.
+// and concurrent writers; for the OpenID stores also cascades on user and
+// client deletion, expiry and sweeping, key states, consent merging,
+// revocation, and the single winner among parallel code claims, refresh
+// rotations and throttle hits. storage/sqlstore runs it against SQLite
+// always and against Postgres whenever one can be had.
 package storagetest

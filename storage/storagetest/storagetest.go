@@ -21,6 +21,12 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	t.Run("Audit", s.audit)
 	t.Run("Transactions", s.transactions)
 	t.Run("Concurrency", s.concurrency)
+	s.clients(t)
+	s.authRequests(t)
+	s.tokens(t)
+	s.signingKeys(t)
+	s.consents(t)
+	s.throttles(t)
 }
 
 type suite struct {
