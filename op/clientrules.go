@@ -1,0 +1,215 @@
+package op
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// ErrInvalidClient wraps every reason ValidateClient refuses a client.
+var ErrInvalidClient = errors.New("op: invalid client registration")
+
+// Grant types a client may register.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
+)
+
+// maxRedirectURILength bounds a registered URI (and so every URL built on it).
+const maxRedirectURILength = 2000
+
+// ValidateClient applies the registration rules (SECURITY 32-33, 36) to c
+// and returns every violation joined, each wrapping ErrInvalidClient:
+//
+//   - the id is 1-128 characters of [A-Za-z0-9._~-] (it becomes the subject
+//     of client-credentials tokens, which must not contain ':');
+//   - redirect and post-logout URIs are absolute https URIs, http only on a
+//     loopback host (any http host when c.Dev), or a reverse-domain custom
+//     scheme for native apps; never a wildcard, a fragment, user info,
+//     whitespace, or a javascript:, data: or vbscript: URI in any case;
+//   - grant types are among authorization_code, refresh_token and
+//     client_credentials; refresh_token needs authorization_code;
+//     client_credentials needs a secret; authorization_code needs a
+//     redirect URI;
+//   - a confidential client has a secret hash from HashClientSecret, a
+//     public one none;
+//   - the access token format is "jwt" or "opaque";
+//   - scopes are valid scope tokens (RFC 6749 §3.3).
+func ValidateClient(c storage.Client) error {
+	var errs []error
+	add := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidClient}, args...)...))
+	}
+	checkClientID(c.ID, add)
+	checkSecret(c, add)
+	checkGrants(c, add)
+	checkURIs("redirect_uris", c.RedirectURIs, c.Dev, add)
+	checkURIs("post_logout_redirect_uris", c.PostLogoutRedirectURIs, c.Dev, add)
+	if c.AccessTokenFormat != storage.AccessTokenJWT && c.AccessTokenFormat != storage.AccessTokenOpaque {
+		add("access token format %q is not jwt or opaque", c.AccessTokenFormat)
+	}
+	for _, s := range c.Scopes {
+		if !validScopeToken(s) {
+			add("scope %q is not a valid scope token", s)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type addFunc func(format string, args ...any)
+
+func checkClientID(id string, add addFunc) {
+	if id == "" || len(id) > 128 {
+		add("client id must have 1 to 128 characters")
+		return
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._~-", r)) {
+			add("client id %q may only contain letters, digits and . _ ~ -", id)
+			return
+		}
+	}
+}
+
+func checkSecret(c storage.Client, add addFunc) {
+	switch {
+	case c.Public && c.SecretHash != "":
+		add("a public client has no secret")
+	case !c.Public && c.SecretHash == "":
+		add("a confidential client needs a secret")
+	case !c.Public:
+		if _, _, err := parseSecretHash(c.SecretHash); err != nil {
+			add("secret hash is not from HashClientSecret")
+		}
+	}
+}
+
+func checkGrants(c storage.Client, add addFunc) {
+	if len(c.GrantTypes) == 0 {
+		add("at least one grant type is required")
+	}
+	for _, g := range c.GrantTypes {
+		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials {
+			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials)", g)
+		}
+	}
+	has := func(g string) bool { return slices.Contains(c.GrantTypes, g) }
+	if has(GrantRefreshToken) && !has(GrantAuthorizationCode) {
+		add("refresh_token needs authorization_code")
+	}
+	if has(GrantClientCredentials) && c.Public {
+		add("client_credentials needs a confidential client with a secret")
+	}
+	if has(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
+		add("authorization_code needs at least one redirect URI")
+	}
+}
+
+func checkURIs(field string, uris []string, dev bool, add addFunc) {
+	for i, u := range uris {
+		if err := checkRedirectURI(u, dev); err != nil {
+			add("%s[%d] %q: %v", field, i, u, err)
+		}
+	}
+}
+
+// checkRedirectURI applies the redirect URI rules to one URI.
+func checkRedirectURI(raw string, dev bool) error {
+	if err := checkURIText(raw); err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URI")
+	}
+	if u.Scheme == "" {
+		return errors.New("must be absolute")
+	}
+	switch u.Scheme {
+	case "https":
+		return checkWebURI(u)
+	case "http":
+		if err := checkWebURI(u); err != nil {
+			return err
+		}
+		if !dev && !isLoopbackHost(u.Hostname()) {
+			return errors.New("http is only allowed on a loopback host (or for a dev client)")
+		}
+		return nil
+	default:
+		return checkCustomScheme(u)
+	}
+}
+
+// checkURIText refuses what must not appear anywhere in a redirect URI.
+func checkURIText(raw string) error {
+	lower := strings.ToLower(raw)
+	switch {
+	case raw == "":
+		return errors.New("empty")
+	case len(raw) > maxRedirectURILength:
+		return fmt.Errorf("longer than %d characters", maxRedirectURILength)
+	case strings.IndexFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+		return errors.New("contains whitespace or control characters")
+	case strings.HasPrefix(lower, "javascript:"), strings.HasPrefix(lower, "data:"), strings.HasPrefix(lower, "vbscript:"):
+		return errors.New("javascript:, data: and vbscript: URIs are not allowed")
+	case strings.Contains(raw, "*"):
+		return errors.New("wildcards are not allowed")
+	case strings.Contains(raw, "#"):
+		return errors.New("fragments are not allowed")
+	}
+	return nil
+}
+
+func checkWebURI(u *url.URL) error {
+	switch {
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return errors.New("needs a host")
+	case u.User != nil:
+		return errors.New("user info is not allowed")
+	}
+	return nil
+}
+
+// checkCustomScheme allows private-use schemes of native apps, which RFC
+// 8252 §7.1 asks to be reverse domain names (com.example.app:/cb): the dot
+// also keeps out javascript:, file:, blob: and the like.
+func checkCustomScheme(u *url.URL) error {
+	if !strings.Contains(u.Scheme, ".") {
+		return fmt.Errorf("scheme %q is not allowed (https, loopback http, or a reverse-domain scheme for native apps)", u.Scheme)
+	}
+	if u.User != nil {
+		return errors.New("user info is not allowed")
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host (without port) is localhost or a
+// loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validScopeToken: 1*( %x21 / %x23-5B / %x5D-7E ), RFC 6749 §3.3.
+func validScopeToken(s string) bool {
+	if s == "" || len(s) > 200 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,104 @@
+package op
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// supportedScopes and supportedClaims are what discovery announces.
+var (
+	supportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
+	supportedClaims = []string{
+		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "c_hash", "sid",
+		"name", "given_name", "family_name", "preferred_username", "locale", "email", "email_verified",
+	}
+)
+
+// publicDocs holds the discovery document, rebuilt when the key set
+// changes (its algorithms are announced).
+type publicDocs struct {
+	mu        sync.Mutex
+	keys      *keyState
+	discovery []byte
+}
+
+// discovery returns the discovery document and the key state it was built
+// for.
+func (p *Provider) discovery(ctx context.Context) ([]byte, error) {
+	st, err := p.st.keys.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.docs.mu.Lock()
+	defer p.docs.mu.Unlock()
+	if p.docs.keys == st {
+		return p.docs.discovery, nil
+	}
+	b, err := json.Marshal(p.discoveryConfig(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("op: marshal discovery: %w", err)
+	}
+	p.docs.keys, p.docs.discovery = st, b
+	return b, nil
+}
+
+// discoveryConfig is zop's document corrected to what Gatehouse does: zop
+// always announces the implicit and hybrid flows, the device endpoint and
+// RS256 for client assertions Gatehouse does not accept.
+func (p *Provider) discoveryConfig(ctx context.Context) *oidc.DiscoveryConfiguration {
+	cfg := zop.CreateDiscoveryConfig(zop.ContextWithIssuer(ctx, p.opts.Issuer), p.zop, p.st)
+	cfg.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
+	cfg.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFragment), string(oidc.ResponseModeFormPost)}
+	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
+	cfg.DeviceAuthorizationEndpoint = ""
+	cfg.CheckSessionIframe = ""
+	cfg.TokenEndpointAuthSigningAlgValuesSupported = nil
+	cfg.IntrospectionEndpointAuthMethodsSupported = []oidc.AuthMethod{oidc.AuthMethodBasic}
+	cfg.IntrospectionEndpointAuthSigningAlgValuesSupported = nil
+	cfg.RevocationEndpointAuthSigningAlgValuesSupported = nil
+	cfg.RequestParameterSupported = false
+	cfg.RequestURIParameterSupported = false
+	cfg.ClaimsParameterSupported = false
+	cfg.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
+	return cfg
+}
+
+func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	b, err := p.discovery(r.Context())
+	p.servePublic(w, r, b, err)
+}
+
+func (p *Provider) serveKeys(w http.ResponseWriter, r *http.Request) {
+	st, err := p.st.keys.current(r.Context())
+	var b []byte
+	if err == nil {
+		b = st.jwks
+	}
+	p.servePublic(w, r, b, err)
+}
+
+// servePublic writes a precomputed public document, cacheable by anyone;
+// a failure is not cacheable.
+func (p *Provider) servePublic(w http.ResponseWriter, r *http.Request, body []byte, err error) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	if err != nil {
+		p.log.ErrorContext(r.Context(), "serve public document", "path", r.URL.Path, "error", err)
+		setNoStore(w)
+		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	setPublicCache(w, p.opts.KeysMaxAge)
+	w.Header().Set("Content-Type", "application/json")
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
+}

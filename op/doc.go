@@ -1,0 +1,42 @@
+// Package op is Gatehouse's OpenID Provider. It builds zitadel/oidc's
+// provider (imported as zop) on a static issuer and implements its storage
+// interfaces (zop.Storage, zop.ClientCredentialsStorage,
+// zop.CanSetUserinfoFromRequest, zop.CanTerminateSessionFromRequest,
+// zop.CanGetPrivateClaimsFromRequest) over the store interfaces of package
+// storage. Everything that matters lives in the database; the only
+// process-local state is short-lived caches (clients, signing keys, the
+// discovery and JWKS documents).
+//
+// It also owns what the library leaves to its user: client registration
+// rules (ValidateClient) and secret hashing, PKCE S256 for every client,
+// code-only authorization, binding an authorization request to the browser
+// that started it, single-use codes with reuse detection, refresh token
+// rotation with family revocation, signing keys encrypted at rest and
+// rotated next -> active -> retired, cache headers and per-path CORS.
+//
+// # Routes
+//
+// Provider.Handler serves, relative to the issuer (Provider.Paths):
+//
+//	GET  /.well-known/openid-configuration  discovery (precomputed, public cache)
+//	GET  /keys                              JWKS (public keys only, public cache)
+//	GET  /authorize                         authorization endpoint -> login page
+//	GET  /authorize/callback                issues the code once the login page completed the request
+//	POST /oauth/token                       authorization_code, refresh_token, client_credentials
+//	POST /oauth/introspect                  RFC 7662, client_secret_basic only
+//	GET  /userinfo                          claims for a bearer access token
+//	POST /revoke                            RFC 7009
+//	GET  /end_session                       RP-initiated logout
+//
+// # Wiring
+//
+// Register every path of Paths for all methods (OPTIONS included, for CORS
+// preflights) with the one Handler. Wrap /authorize, /authorize/callback and
+// the login pages in a middleware that reads (on /authorize: creates) a
+// random browser cookie and passes its SHA-256 to WithBrowserBinding.
+//
+// The login and logout pages (package ui) reach the provider through
+// Provider.AuthRequest, Complete, CallbackURL and RejectURL, and
+// PostLogoutURL and EndSession; the CLI through Keys and RotateKeys; a
+// periodic job calls Sweep.
+package op

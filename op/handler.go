@@ -1,0 +1,133 @@
+package op
+
+import (
+	"context"
+	"net/http"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// paths are what Handler serves; zop's /healthz, /ready and
+// /device_authorization are not among them.
+var paths = []string{PathDiscovery, PathKeys, PathAuthorize, PathCallback, PathToken, PathIntrospect, PathUserinfo, PathRevoke, PathEndSession}
+
+// Paths returns the paths Handler serves, relative to the issuer. Register
+// each on the router for every method (GET, HEAD, POST, OPTIONS), e.g.
+// engine.Any(path, gin.WrapH(p.Handler())).
+func (p *Provider) Paths() []string { return slices.Clone(paths) }
+
+// Handler serves the OpenID endpoints with CORS, cache headers and the
+// checks zop does not make. Wrap PathAuthorize and PathCallback with the
+// browser binding middleware (WithBrowserBinding).
+func (p *Provider) Handler() http.Handler { return p.handler }
+
+func (p *Provider) buildHandler() http.Handler {
+	return withCORS(withNoStore(http.HandlerFunc(p.route)))
+}
+
+func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case PathDiscovery:
+		p.serveDiscovery(w, r)
+	case PathKeys:
+		p.serveKeys(w, r)
+	case PathAuthorize:
+		p.serveAuthorize(w, r)
+	case PathToken:
+		p.serveToken(w, r)
+	case PathIntrospect, PathRevoke:
+		if allowMethods(w, r, http.MethodPost) {
+			p.zop.ServeHTTP(w, r)
+		}
+	case PathEndSession:
+		p.serveEndSession(w, r)
+	case PathCallback, PathUserinfo:
+		p.zop.ServeHTTP(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveAuthorize refuses request_uri before zop, which ignores it (it
+// never fetches it either): RFC 9700 §4.12, SECURITY 38.
+func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
+		return
+	}
+	if err := r.ParseForm(); err == nil && r.Form.Get("request_uri") != "" {
+		p.refuseRequestURI(w, r)
+		return
+	}
+	p.zop.ServeHTTP(w, r)
+}
+
+// refuseRequestURI answers request_uri_not_supported: redirected with the
+// state when redirect_uri is registered for the client, else an error page.
+func (p *Provider) refuseRequestURI(w http.ResponseWriter, r *http.Request) {
+	req := &oidc.AuthRequest{
+		ClientID:     r.Form.Get("client_id"),
+		State:        r.Form.Get("state"),
+		ResponseType: oidc.ResponseTypeCode,
+		ResponseMode: oidc.ResponseMode(r.Form.Get("response_mode")),
+	}
+	if c, err := p.st.client(r.Context(), req.ClientID); err == nil && slices.Contains(c.RedirectURIs, r.Form.Get("redirect_uri")) {
+		req.RedirectURI = r.Form.Get("redirect_uri")
+	}
+	e := &oidc.Error{ErrorType: "request_uri_not_supported", Description: "request_uri is not supported"}
+	zop.AuthRequestError(w, r, req, e, p.zop)
+}
+
+// grantTypes the token endpoint accepts at all; zop would also try the
+// JWT bearer grant, which Gatehouse does not offer.
+var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
+
+// serveToken limits the grant types and hands the PKCE verifier to
+// AuthRequestByCode, which checks it while claiming the code.
+func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodPost) {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		zop.RequestError(w, r, oidc.ErrInvalidRequest().WithDescription("cannot parse form"), nil)
+		return
+	}
+	gt := r.Form.Get("grant_type")
+	if gt != "" && !slices.Contains(grantTypes, gt) {
+		zop.RequestError(w, r, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %s is not supported", gt), nil)
+		return
+	}
+	if gt == GrantAuthorizationCode {
+		r = r.WithContext(withCodeVerifier(r.Context(), r.Form.Get("code_verifier")))
+	}
+	p.zop.ServeHTTP(w, r)
+}
+
+// serveEndSession keeps the raw post_logout_redirect_uri and state for
+// TerminateSessionFromRequest.
+func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
+		return
+	}
+	if err := r.ParseForm(); err == nil {
+		r = r.WithContext(withEndSessionParams(r.Context(), endSessionParams{
+			postLogoutRedirectURI: r.Form.Get("post_logout_redirect_uri"),
+			state:                 r.Form.Get("state"),
+		}))
+	}
+	p.zop.ServeHTTP(w, r)
+}
+
+type verifierKey struct{}
+
+// withCodeVerifier records the code_verifier of a code exchange (possibly
+// empty: its presence in ctx tells that it was looked for).
+func withCodeVerifier(ctx context.Context, v string) context.Context {
+	return context.WithValue(ctx, verifierKey{}, v)
+}
+
+func codeVerifier(ctx context.Context) (string, bool) {
+	v, ok := ctx.Value(verifierKey{}).(string)
+	return v, ok
+}

@@ -1,0 +1,141 @@
+package op
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// sessionBound is a token request that knows its browser session (sid).
+type sessionBound interface{ sessionID() string }
+
+// setUserClaims fills info with the claims of u that scopes release. The
+// subject is always set: zop copies it over the ID token's sub.
+func setUserClaims(info *oidc.UserInfo, u storage.User, scopes []string) {
+	info.Subject = u.ID
+	if slices.Contains(scopes, oidc.ScopeProfile) {
+		info.GivenName = u.GivenName
+		info.FamilyName = u.FamilyName
+		info.Name = strings.TrimSpace(u.GivenName + " " + u.FamilyName)
+		info.PreferredUsername = u.Username
+		if info.PreferredUsername == "" {
+			info.PreferredUsername = u.Email
+		}
+		if tag, err := language.Parse(u.Locale); err == nil && u.Locale != "" {
+			info.Locale = oidc.NewLocale(tag)
+		}
+	}
+	if slices.Contains(scopes, oidc.ScopeEmail) && u.Email != "" {
+		info.Email = u.Email
+		info.EmailVerified = oidc.Bool(u.EmailVerified)
+		if !u.EmailVerified {
+			// oidc.Bool is omitempty: say false explicitly.
+			info.AppendClaims("email_verified", false)
+		}
+	}
+}
+
+// SetUserinfoFromScopes is deprecated in zop; SetUserinfoFromRequest does
+// the work.
+func (s *oidcStorage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+// SetUserinfoFromRequest fills the ID token's claims; only active users get
+// one (SECURITY 11). sid names the browser session for logout.
+func (s *oidcStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req zop.IDTokenRequest, scopes []string) error {
+	u, err := s.activeUser(ctx, req.GetSubject())
+	if err != nil {
+		return err
+	}
+	setUserClaims(info, u, scopes)
+	if sb, ok := req.(sessionBound); ok && sb.sessionID() != "" {
+		info.AppendClaims("sid", sb.sessionID())
+	}
+	return nil
+}
+
+// SetUserinfoFromToken serves /userinfo: a live user token with the openid
+// scope, of an active user.
+func (s *oidcStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+	t, err := s.liveAccess(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	if isClientToken(t) || !slices.Contains(t.Scopes, oidc.ScopeOpenID) {
+		return oidc.ErrAccessDenied().WithDescription("userinfo needs a user token with the openid scope")
+	}
+	u, err := s.activeUser(ctx, t.Subject)
+	if err != nil {
+		return oidc.ErrAccessDenied().WithDescription("user is not active")
+	}
+	setUserClaims(info, u, t.Scopes)
+	return nil
+}
+
+// SetIntrospectionFromToken describes a live token to the client it was
+// issued to or an audience of it; any error makes zop answer active=false
+// (unknown, revoked, expired, other client, inactive user).
+func (s *oidcStorage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	t, err := s.liveAccess(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	if t.ClientID != clientID && !slices.Contains(t.Audience, clientID) {
+		return oidc.ErrAccessDenied().WithDescription("token is not for this client")
+	}
+	if !isClientToken(t) {
+		u, err := s.activeUser(ctx, t.Subject)
+		if err != nil {
+			return err
+		}
+		info := new(oidc.UserInfo)
+		setUserClaims(info, u, t.Scopes)
+		resp.SetUserInfo(info)
+		resp.AuthTime = oidc.FromTime(t.AuthTime)
+		resp.AuthenticationMethodsReferences = t.AMR
+	}
+	resp.Scope = t.Scopes
+	resp.ClientID = t.ClientID
+	resp.TokenType = oidc.BearerToken
+	resp.Expiration = oidc.FromTime(t.ExpiresAt)
+	resp.IssuedAt = oidc.FromTime(t.CreatedAt)
+	resp.NotBefore = oidc.FromTime(t.CreatedAt)
+	resp.Subject = t.Subject
+	resp.Audience = t.Audience
+	resp.Issuer = s.opts.Issuer
+	resp.JWTID = t.ID
+	return nil
+}
+
+// GetPrivateClaimsFromScopes is replaced by GetPrivateClaimsFromRequest.
+func (s *oidcStorage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+// GetPrivateClaimsFromRequest adds to JWT access tokens what zop leaves
+// out: scope (RFC 9068 §2.2.3), and for user tokens auth_time, amr and sid.
+func (s *oidcStorage) GetPrivateClaimsFromRequest(_ context.Context, req zop.TokenRequest, _ []string) (map[string]any, error) {
+	claims := map[string]any{}
+	if sc := req.GetScopes(); len(sc) > 0 {
+		claims["scope"] = strings.Join(sc, " ")
+	}
+	if r, ok := req.(zop.IDTokenRequest); ok {
+		if at := r.GetAuthTime(); !at.IsZero() {
+			claims["auth_time"] = at.Unix()
+		}
+		if amr := r.GetAMR(); len(amr) > 0 {
+			claims["amr"] = amr
+		}
+	}
+	if sb, ok := req.(sessionBound); ok && sb.sessionID() != "" {
+		claims["sid"] = sb.sessionID()
+	}
+	return claims, nil
+}
