@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/storage"
 )
@@ -114,7 +115,7 @@ func TestListUsers(t *testing.T) {
 	s, _, clock := newTestService(t, nil)
 	for _, name := range []string{"first", "second", "third"} {
 		mustCreate(t, s, name, "password1", storage.UserActive)
-		clock.Advance(1)
+		clock.Advance(time.Millisecond) // stores keep milliseconds
 	}
 	page, err := s.ListUsers(t.Context(), storage.UserFilter{})
 	if err != nil {
