@@ -8,6 +8,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,6 +47,21 @@ func (u *UI) BrowserBindingMiddleware() gin.HandlerFunc {
 			http.SetCookie(c.Writer, u.newCookie(BrowserBindingCookie, secret, 0))
 		}
 		c.Request = c.Request.WithContext(u.withBinding(c.Request.Context(), bindingHash(secret)))
+		c.Next()
+	}
+}
+
+// BrowserBindingReader passes the binding of the browser's cookie, when it
+// has one, to Options.WithBrowserBinding without ever setting a cookie. It
+// guards the pages and endpoints that continue an authorization request
+// (/login, /consent, the provider's callback): only /authorize starts one.
+func (u *UI) BrowserBindingReader() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if u.withBinding != nil {
+			if secret := cookieValue(c, u.BrowserBindingCookieName()); validBindingSecret(secret) {
+				c.Request = c.Request.WithContext(u.withBinding(c.Request.Context(), bindingHash(secret)))
+			}
+		}
 		c.Next()
 	}
 }
@@ -100,6 +117,7 @@ func (u *UI) loadAuthRequest(c *gin.Context, id string) (AuthRequestView, bool) 
 		u.fail(c, "read authorization request", err)
 		return AuthRequestView{}, false
 	}
+	allowFormRedirect(c, ar.RedirectURI)
 	if !u.boundToBrowser(c, ar) {
 		u.log.WarnContext(ctx, "authorization request from another browser refused",
 			slog.String("auth_request_id", ar.ID), slog.String("client_id", ar.ClientID),
@@ -130,4 +148,35 @@ func (u *UI) renderProblem(c *gin.Context, status int, titleKey, messageKey stri
 		Message:   u.bundle.T(lang, messageKey),
 		RequestID: c.GetString(requestIDKey),
 	})
+}
+
+// allowFormRedirect widens the response's CSP form-action to the origin of
+// the client's redirect URI. A sign-in or consent form's POST ends in a
+// redirect chain to the client, and browsers check every hop against
+// form-action; 'self' alone would block the last one.
+func allowFormRedirect(c *gin.Context, redirectURI string) {
+	src := formActionSource(redirectURI)
+	h := c.Writer.Header()
+	csp := h.Get("Content-Security-Policy")
+	if src == "" || csp == "" {
+		return
+	}
+	h.Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+src, 1))
+}
+
+// formActionSource is the CSP source expression for uri's origin
+// ("https://app.example.com:8443", or "com.example.app:" for a native
+// app's custom scheme), or "" when uri cannot be expressed safely.
+func formActionSource(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" || strings.ContainsAny(uri, " ;,'\"") {
+		return ""
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return u.Scheme + ":"
+	}
+	if u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 )
@@ -16,6 +17,10 @@ const (
 // /end_session through the confirmation page.
 const logoutRequestParam = "logout_request"
 
+// logoutDoneParam marks the provider's redirect after a logout that already
+// ended the session (id_token_hint without a post-logout redirect URI).
+const logoutDoneParam = "done"
+
 // maxLogoutRequest bounds the opaque logout_request passed through.
 const maxLogoutRequest = 4096
 
@@ -29,14 +34,19 @@ type logoutData struct {
 // GET never signs out, so a link or image elsewhere cannot do it. A
 // browser with no session and nothing to confirm sees the signed-out page.
 func (u *UI) logoutPage(c *gin.Context) {
-	lr := boundedParam(c.Query(logoutRequestParam), maxLogoutRequest)
+	lr := boundedParam(logoutRequest(c), maxLogoutRequest)
 	si, ok := u.currentSession(c)
 	if !ok {
 		return
 	}
-	if si == nil && lr == "" {
+	if (si == nil && lr == "") || c.Query(logoutDoneParam) != "" {
 		u.Render(c, http.StatusOK, signedOutTemplate, nil)
 		return
+	}
+	if q, err := url.ParseQuery(lr); err == nil {
+		// The POST may end at the client's post-logout URI (checked by the
+		// provider before the redirect).
+		allowFormRedirect(c, q.Get("post_logout_redirect_uri"))
 	}
 	data := logoutData{LogoutRequest: lr}
 	if si != nil {
@@ -94,6 +104,22 @@ func (u *UI) logoutLocation(c *gin.Context, logoutRequest string) string {
 		return ""
 	}
 	return location
+}
+
+// logoutRequest is what the provider's end_session passed: an explicit
+// logout_request, or else the whole query it redirected with (client_id,
+// post_logout_redirect_uri, state, ...), handed back to
+// Options.LogoutCompleteURL after the confirmation.
+func logoutRequest(c *gin.Context) string {
+	if lr := c.Query(logoutRequestParam); lr != "" {
+		return lr
+	}
+	q := c.Request.URL.Query()
+	q.Del("lang")
+	if len(q) == 0 {
+		return ""
+	}
+	return q.Encode()
 }
 
 // accountName is how the pages name the signed-in user.

@@ -46,6 +46,10 @@ type AuthRequestView struct {
 	// CreatedAt is when /authorize created the request; a sign-in before
 	// it does not satisfy prompt=login.
 	CreatedAt time.Time
+	// RedirectURI is where the client gets its answer. The pages' CSP
+	// form-action must allow its origin: browsers apply form-action to
+	// the redirects that follow a form submission.
+	RedirectURI string
 }
 
 // AuthRequests is what the pages need from the OpenID Provider. The server

@@ -187,13 +187,14 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.accounts == nil {
 		return
 	}
-	r.GET(loginPath, u.loginPage)
-	r.POST(loginPath, u.loginSubmit)
+	bound := u.BrowserBindingReader()
+	r.GET(loginPath, bound, u.loginPage)
+	r.POST(loginPath, bound, u.loginSubmit)
 	r.GET(logoutPath, u.logoutPage)
 	r.POST(logoutPath, u.logoutSubmit)
 	if u.authRequests != nil {
-		r.GET(consentPath, u.consentPage)
-		r.POST(consentPath, u.consentSubmit)
+		r.GET(consentPath, bound, u.consentPage)
+		r.POST(consentPath, bound, u.consentSubmit)
 	}
 }
 
