@@ -54,6 +54,9 @@ func root() *command {
 				{name: "status", summary: "list migrations and whether each is applied", run: runMigrateStatus},
 			}},
 			{name: "healthcheck", summary: "exit 0 when the configured server answers /healthz", run: runHealthcheck, flags: healthcheckFlags},
+			usersCommand(),
+			clientsCommand(),
+			keysCommand(),
 			{name: "version", summary: "print the version", run: runVersion},
 		},
 	}

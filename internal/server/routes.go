@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	r.GET("/readyz", s.readyz)
 	r.HEAD("/readyz", s.readyz)
 	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
+	s.routeProvider(r)
 	s.pages.Register(r)
 	r.NoRoute(s.pages.NotFound())
 	r.NoMethod(func(c *gin.Context) { s.pages.RenderError(c, http.StatusMethodNotAllowed) })

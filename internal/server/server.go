@@ -11,10 +11,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpbase"
 	"github.com/gatehouse/gatehouse/internal/instancekey"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
 	"github.com/gatehouse/gatehouse/ui"
 )
@@ -30,14 +32,16 @@ const (
 
 // Server is one wired Gatehouse process.
 type Server struct {
-	cfg     config.Config
-	log     *slog.Logger
-	key     instancekey.Key
-	keySrc  instancekey.Source
-	store   *sqlstore.Store
-	metrics *metrics.Metrics
-	pages   *ui.UI
-	engine  *gin.Engine
+	cfg      config.Config
+	log      *slog.Logger
+	key      instancekey.Key
+	keySrc   instancekey.Source
+	store    *sqlstore.Store
+	metrics  *metrics.Metrics
+	pages    *ui.UI
+	engine   *gin.Engine
+	accounts *account.Service
+	provider *op.Provider
 }
 
 // New opens the database, applies pending migrations (unless
@@ -102,11 +106,27 @@ func checkMigrated(ctx context.Context, store *sqlstore.Store) error {
 }
 
 func (s *Server) build(ctx context.Context) error {
+	if err := s.applyStaticClients(ctx); err != nil {
+		return err
+	}
+	s.accounts = account.New(s.store, AccountOptions(s.cfg, s.log))
+	provider, err := NewProvider(ctx, s.cfg, s.key, s.store, s.log)
+	if err != nil {
+		return err
+	}
+	s.provider = provider
 	pages, err := ui.New(ui.Options{
-		InstanceName: s.cfg.InstanceName,
-		Logger:       s.log,
-		Dev:          s.cfg.Dev,
-		Secure:       s.cfg.IsHTTPS(),
+		InstanceName:        s.cfg.InstanceName,
+		Logger:              s.log,
+		Dev:                 s.cfg.Dev,
+		Secure:              s.cfg.IsHTTPS(),
+		Accounts:            accounts{Service: s.accounts, p: provider},
+		ClassifySignInError: classifySignInError,
+		SessionLifetime:     s.cfg.SessionLifetime,
+		AuthRequests:        authRequests{p: provider},
+		Consents:            consents{store: s.store.Consents(), now: time.Now},
+		WithBrowserBinding:  op.WithBrowserBinding,
+		LogoutCompleteURL:   logoutComplete(provider),
 	})
 	if err != nil {
 		return fmt.Errorf("load pages: %w", err)
@@ -120,6 +140,11 @@ func (s *Server) build(ctx context.Context) error {
 	s.engine = engine
 	s.routes()
 	return nil
+}
+
+func init() {
+	// Gatehouse logs every request itself; gin's debug route dump is noise.
+	gin.SetMode(gin.ReleaseMode)
 }
 
 func (s *Server) newEngine() (*gin.Engine, error) {
@@ -137,7 +162,7 @@ func (s *Server) newEngine() (*gin.Engine, error) {
 		s.metrics.Middleware(),
 		httpbase.Recovery(s.log, s.pages.RenderError),
 		httpbase.SecurityHeaders(s.cfg.IsHTTPS()),
-		httpbase.CrossOrigin(s.pages.RenderError),
+		httpbase.CrossOrigin(s.pages.RenderError, crossOriginBypass...),
 		s.pages.Locale(),
 	)
 	return engine, nil
@@ -167,6 +192,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sweepCtx, stopSweeper := context.WithCancel(ctx)
+	defer stopSweeper()
+	go s.sweepEvery(sweepCtx, s.cfg.SweepInterval)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -23,6 +23,7 @@ func TestGracefulShutdownLetsRequestsFinish(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.DatabaseURL = "sqlite:" + filepath.Join(t.TempDir(), "gh.db")
 	cfg.SecretKey = strings.Repeat("k", 40)
+	cfg.Dev = true // http issuer
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := New(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))

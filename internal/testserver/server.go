@@ -28,6 +28,9 @@ type ServerOptions struct {
 	// DatabaseURL, when set, is used as is (for two servers sharing one
 	// database, or a database behind a TCPProxy).
 	DatabaseURL string
+	// Listener, when set, is served instead of a new random port (so a
+	// test can know a server's address before it starts).
+	Listener net.Listener
 }
 
 // Server is a real Gatehouse server on a random loopback port.
@@ -46,9 +49,12 @@ func (s *Server) Logs() string { return s.logs.String() }
 // Postgres, and stops it at the end of the test. Its issuer is its own URL.
 func Start(t testing.TB, opts ServerOptions) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatalf("listen: %v", err)
+		}
 	}
 	base := "http://" + ln.Addr().String()
 	env := map[string]string{

@@ -1,0 +1,40 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// sweepEvery deletes expired codes, auth requests, tokens, unpublished
+// keys, sessions and throttle counters every interval (and rotates signing
+// keys when due) until ctx ends. Every replica sweeps; the deletes are
+// idempotent.
+func (s *Server) sweepEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Sweep(ctx, time.Now())
+		}
+	}
+}
+
+// Sweep runs one sweep at now. Failures are logged: the next sweep tries
+// again.
+func (s *Server) Sweep(ctx context.Context, now time.Time) {
+	if err := s.provider.Sweep(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: provider", slog.Any("error", err))
+	}
+	if n, err := s.store.Sessions().DeleteExpired(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: sessions", slog.Any("error", err))
+	} else if n > 0 {
+		s.log.DebugContext(ctx, "sweep: sessions deleted", slog.Int64("count", n))
+	}
+	if _, err := s.store.Throttles().DeleteExpired(ctx, now, s.cfg.SignInWindow); err != nil {
+		s.log.WarnContext(ctx, "sweep: throttle counters", slog.Any("error", err))
+	}
+}
