@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"html"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -267,3 +268,13 @@ func tokenRequest(t testing.TB, base, clientID, secret string, form url.Values) 
 func clientWithRedirect(id, redirect string) config.ClientConfig {
 	return config.ClientConfig{ID: id, Name: id, RedirectURIs: []string{redirect}, GrantTypes: []string{"authorization_code", "refresh_token"}, FirstParty: true}
 }
+
+func regexpFind(s, pattern string) string {
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func htmlUnescape(s string) string { return html.UnescapeString(s) }

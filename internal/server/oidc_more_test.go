@@ -1,0 +1,95 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testserver"
+)
+
+// TestSigningAlgorithms: the relying party verifies ID tokens signed with
+// each selectable algorithm.
+func TestSigningAlgorithms(t *testing.T) {
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			srv := testserver.Start(t, testserver.ServerOptions{Env: map[string]string{"GATEHOUSE_SIGNING_ALGORITHM": alg}})
+			srv.CreateUser(t, "ivan@example.com", testPass)
+			secret := registerClient(t, srv, "algo", true)
+			rp := newRelyingParty(t, srv, "algo", secret)
+			f := rp.newFlow()
+			tok, err := rp.exchange(f, rp.signIn(f, "ivan@example.com", testPass))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rp.verifyIDToken(tok, f.nonce)
+			resp, err := http.Get(srv.URL + "/keys")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=") {
+				t.Errorf("/keys Cache-Control = %q", cc)
+			}
+		})
+	}
+}
+
+// TestLogoutWithoutHintAsksForConfirmation: /end_session without an
+// id_token_hint shows the confirmation page; confirming ends the session
+// and returns to the registered post-logout URI with the state.
+func TestLogoutWithoutHintAsksForConfirmation(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	srv.CreateUser(t, "judy@example.com", testPass)
+	secret := registerClient(t, srv, "leaver", true)
+	rp := newRelyingParty(t, srv, "leaver", secret)
+	f := rp.newFlow()
+	rp.signIn(f, "judy@example.com", testPass)
+
+	q := url.Values{"client_id": {"leaver"}, "post_logout_redirect_uri": {rpLogout}, "state": {"st"}}
+	loc, status, body := rp.follow("/end_session?" + q.Encode())
+	if loc != "" || status != http.StatusOK || !strings.Contains(body, `action="/logout"`) {
+		t.Fatalf("expected the confirmation page, got %d %q", status, loc)
+	}
+	// Still signed in until the user confirms.
+	f2 := rp.newFlow()
+	mustFollowSSO(t, rp, f2)
+
+	m := regexpFind(body, `name="logout_request" value="([^"]*)"`)
+	status, loc, _ = rp.postForm("/logout", url.Values{"logout_request": {htmlUnescape(m)}})
+	if status != http.StatusSeeOther || loc != rpLogout+"?state=st" {
+		t.Fatalf("confirm: %d %q", status, loc)
+	}
+	if loc, status, _ := rp.follow(rp.newFlow().url); loc != "" || status != http.StatusOK {
+		t.Fatalf("the session survived the logout: %q %d", loc, status)
+	}
+
+	// A post-logout URI that is not registered is never redirected to.
+	rp2 := newRelyingParty(t, srv, "leaver", secret)
+	bad := url.Values{"client_id": {"leaver"}, "post_logout_redirect_uri": {"https://evil.example/"}, "state": {"x"}}
+	loc, _, _ = rp2.follow("/end_session?" + bad.Encode())
+	if strings.Contains(loc, "evil.example") {
+		t.Fatalf("redirected to an unregistered URI: %q", loc)
+	}
+}
+
+// TestStaticClientsFromConfigFile: clients declared in the YAML file are
+// created at start and usable.
+func TestStaticClientsFromConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	secret := strings.Repeat("s3cret-", 6)
+	file := filepath.Join(dir, "gatehouse.yaml")
+	yaml := "clients:\n  - id: yamlapp\n    name: YAML App\n    secret: " + secret + "\n" +
+		"    redirect_uris: [\"" + rpRedirect + "\"]\n    grant_types: [authorization_code, client_credentials]\n    first_party: true\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := testserver.Start(t, testserver.ServerOptions{Env: map[string]string{"GATEHOUSE_CONFIG": file}})
+	status, body, _ := tokenRequest(t, srv.URL, "yamlapp", secret, url.Values{"grant_type": {"client_credentials"}})
+	if status != http.StatusOK {
+		t.Fatalf("client from the configuration file: %d %v", status, body)
+	}
+}
