@@ -2,10 +2,10 @@ package server_test
 
 import (
 	"context"
-	"html"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
