@@ -9,7 +9,7 @@ import (
 // FS holds every embedded asset, rooted at this package's directory. Prefer
 // the accessors, which are rooted at the folder they name.
 //
-//go:embed pages/*.html mail static locales/*.json
+//go:embed pages/*.html mail static locales
 var FS embed.FS
 
 // Folders inside FS.

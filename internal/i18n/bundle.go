@@ -23,7 +23,10 @@ type Bundle struct {
 }
 
 // Load reads every <lang>.json at the root of fsys (for example
-// templates.Locales()). The English catalog is required.
+// templates.Locales()), and merges into each language the files of its
+// folder, <lang>/<area>.json, so that each feature keeps its messages in
+// a file of its own. A key defined twice for one language is an error.
+// The English catalog is required.
 func Load(fsys fs.FS) (*Bundle, error) {
 	names, err := fs.Glob(fsys, "*.json")
 	if err != nil {
@@ -35,13 +38,12 @@ func Load(fsys fs.FS) (*Bundle, error) {
 		if m == nil {
 			return nil, fmt.Errorf("catalog %s: the name must be a lowercase language tag, like ru.json or pt-br.json", name)
 		}
-		data, err := fs.ReadFile(fsys, name)
+		c, err := readCatalog(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("read catalog %s: %w", name, err)
+			return nil, err
 		}
-		c, err := parseCatalog(data)
-		if err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", name, err)
+		if err := mergeArea(fsys, m[1], c); err != nil {
+			return nil, err
 		}
 		b.catalogs[m[1]] = c
 	}
@@ -50,6 +52,39 @@ func Load(fsys fs.FS) (*Bundle, error) {
 	}
 	b.supported = sortedLanguages(b.catalogs)
 	return b, nil
+}
+
+func readCatalog(fsys fs.FS, name string) (catalog, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read catalog %s: %w", name, err)
+	}
+	c, err := parseCatalog(data)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// mergeArea adds the messages of <lang>/*.json to c.
+func mergeArea(fsys fs.FS, lang string, c catalog) error {
+	areas, err := fs.Glob(fsys, lang+"/*.json")
+	if err != nil {
+		return fmt.Errorf("list catalogs of %s: %w", lang, err)
+	}
+	for _, name := range areas {
+		area, err := readCatalog(fsys, name)
+		if err != nil {
+			return err
+		}
+		for key, msg := range area {
+			if _, dup := c[key]; dup {
+				return fmt.Errorf("catalog %s: key %q is already defined for %s", name, key, lang)
+			}
+			c[key] = msg
+		}
+	}
+	return nil
 }
 
 func sortedLanguages(catalogs map[string]catalog) []string {
