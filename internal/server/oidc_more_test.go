@@ -93,3 +93,32 @@ func TestStaticClientsFromConfigFile(t *testing.T) {
 		t.Fatalf("client from the configuration file: %d %v", status, body)
 	}
 }
+
+// TestAuthRequestBoundToItsBrowser: an authorization request started in
+// one browser cannot be finished in another (the victim of a forwarded
+// link signs nothing in for the attacker).
+func TestAuthRequestBoundToItsBrowser(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	srv.CreateUser(t, "mallory-victim@example.com", testPass)
+	secret := registerClient(t, srv, "bound", true)
+	attacker := newRelyingParty(t, srv, "bound", secret)
+	f := attacker.newFlow()
+	_, _, body := attacker.follow(f.url)
+	id := regexpFind(body, `name="authRequestID" value="([^"]+)"`)
+	if id == "" {
+		t.Fatal("no login form")
+	}
+	victim := newRelyingParty(t, srv, "bound", secret)
+	status, _, _ := victim.get("/login?authRequestID=" + url.QueryEscape(id))
+	if status != http.StatusBadRequest {
+		t.Errorf("another browser opened the request: %d", status)
+	}
+	status, loc, _ := victim.postForm("/login", url.Values{"login": {"mallory-victim@example.com"}, "password": {testPass}, "authRequestID": {id}})
+	if status == http.StatusSeeOther && strings.Contains(loc, "/authorize/callback") {
+		t.Fatalf("another browser completed the request: %d %s", status, loc)
+	}
+	// Even with the victim's session, the attacker's browser gets no code.
+	if loc, _, _ := attacker.follow("/authorize/callback?id=" + url.QueryEscape(id)); strings.Contains(loc, "code=") {
+		t.Fatalf("a code was issued for an unfinished request: %s", loc)
+	}
+}
