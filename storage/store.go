@@ -31,6 +31,9 @@ type Stores interface {
 	SigningKeys() SigningKeyStore
 	Consents() ConsentStore
 	Throttles() ThrottleStore
+	Outbox() OutboxStore
+	OneTimeTokens() OneTimeTokenStore
+	Captchas() CaptchaStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -63,7 +63,10 @@ type User struct {
 	Locale        string
 	Role          Role
 	State         UserState
-	CreatedAt     time.Time
+	// TermsAcceptedAt is when the user accepted the terms of service; zero
+	// when they have not.
+	TermsAcceptedAt time.Time
+	CreatedAt       time.Time
 	// UpdatedAt is the version of the row: Update succeeds only while it
 	// is unchanged since the user was read.
 	UpdatedAt time.Time

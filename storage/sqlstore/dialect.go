@@ -69,6 +69,17 @@ func (d dialect) idleDeadline() string {
 	return "(last_seen_at + idle_timeout_ms)"
 }
 
+// skipLocked ends a SELECT whose rows a statement is about to change, so
+// that concurrent workers each take different rows: on Postgres it locks
+// the rows and skips those another transaction has locked; on SQLite the
+// only writer already runs one such statement at a time.
+func (d dialect) skipLocked() string {
+	if d.postgres() {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // lock takes a named lock held until tx ends. On Postgres it is an advisory
 // transaction lock shared by every replica. On SQLite there is nothing to
 // do: every write transaction begins IMMEDIATE on the only writer

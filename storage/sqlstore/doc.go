@@ -21,8 +21,15 @@
 // concurrent writer's row lock, SQLite has one writer, so exactly one of
 // any number of parallel attempts changes the row. Throttle hits are
 // upserts that add one (ON CONFLICT DO UPDATE SET hits = hits + 1), summed
-// afterwards. Methods that write several statements (revocations, consent
-// grants) run in one transaction: their own, or the caller's inside InTx.
+// afterwards. One-time link tokens are spent the same way (UPDATE ... WHERE
+// used_at IS NULL RETURNING), captcha challenges by DELETE ... RETURNING.
+// Outbox workers lease messages with UPDATE ... SET next_attempt_at =
+// now+lease WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING:
+// Postgres workers skip each other's rows instead of waiting for them,
+// SQLite's one writer runs one claim at a time. Methods that write several
+// statements (revocations, consent grants, issuing a one-time token, which
+// voids the older ones under a named lock per user and purpose) run in one
+// transaction: their own, or the caller's inside InTx.
 //
 // # SQLite connections
 //

@@ -64,6 +64,12 @@ func (h handle) getWrite(ctx context.Context, dest any, query string, args ...an
 	return h.w.GetContext(ctx, dest, h.d.rebind(query), args...)
 }
 
+// selectWrite runs a write that returns rows (UPDATE ... RETURNING) on the
+// writer and reads every row into the slice dest points to.
+func (h handle) selectWrite(ctx context.Context, dest any, query string, args ...any) error {
+	return h.w.SelectContext(ctx, dest, h.d.rebind(query), args...)
+}
+
 // selectRows reads every row into the slice dest points to.
 func (h handle) selectRows(ctx context.Context, dest any, query string, args ...any) error {
 	return h.r.SelectContext(ctx, dest, h.d.rebind(query), args...)

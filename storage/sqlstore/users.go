@@ -15,7 +15,7 @@ import (
 type users struct{ h handle }
 
 const userColumns = `id, username, email, email_verified, password_hash, given_name,
-	family_name, company, country, locale, role, state, created_at, updated_at`
+	family_name, company, country, locale, role, state, terms_accepted_at, created_at, updated_at`
 
 type userRow struct {
 	ID            string `db:"id"`
@@ -30,6 +30,7 @@ type userRow struct {
 	Locale        string `db:"locale"`
 	Role          string `db:"role"`
 	State         string `db:"state"`
+	TermsAccepted dbTime `db:"terms_accepted_at"`
 	CreatedAt     dbTime `db:"created_at"`
 	UpdatedAt     dbTime `db:"updated_at"`
 }
@@ -40,7 +41,7 @@ func (r userRow) user() storage.User {
 		PasswordHash: r.PasswordHash, GivenName: r.GivenName, FamilyName: r.FamilyName,
 		Company: r.Company, Country: r.Country, Locale: r.Locale,
 		Role: storage.Role(r.Role), State: storage.UserState(r.State),
-		CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
+		TermsAcceptedAt: r.TermsAccepted.time(), CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
 	}
 }
 
@@ -69,13 +70,15 @@ func (s users) Create(ctx context.Context, u *storage.User) error {
 	}
 	u.CreatedAt = storage.Time(u.CreatedAt)
 	u.UpdatedAt = u.CreatedAt
+	u.TermsAcceptedAt = storage.Time(u.TermsAcceptedAt)
 	_, err := s.h.exec(ctx, `INSERT INTO users (id, username, username_key, email, email_key,
 		email_verified, password_hash, given_name, family_name, company, country, locale,
-		role, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		role, state, terms_accepted_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, storage.FoldCase(u.Username), u.Email, storage.FoldCase(u.Email),
 		u.EmailVerified, u.PasswordHash, u.GivenName, u.FamilyName, u.Company, u.Country, u.Locale,
-		string(u.Role), string(u.State), s.h.d.ts(u.CreatedAt), s.h.d.ts(u.UpdatedAt))
+		string(u.Role), string(u.State), s.h.d.nullTS(u.TermsAcceptedAt),
+		s.h.d.ts(u.CreatedAt), s.h.d.ts(u.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create user: %w", mapErr(err))
 	}
@@ -147,11 +150,12 @@ func (s users) Update(ctx context.Context, u *storage.User) error {
 	}
 	n, err := s.h.exec(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?,
 		email_key = ?, email_verified = ?, password_hash = ?, given_name = ?, family_name = ?,
-		company = ?, country = ?, locale = ?, role = ?, state = ?, updated_at = ?
-		WHERE id = ? AND updated_at = ?`,
+		company = ?, country = ?, locale = ?, role = ?, state = ?, terms_accepted_at = ?,
+		updated_at = ? WHERE id = ? AND updated_at = ?`,
 		u.Username, storage.FoldCase(u.Username), u.Email, storage.FoldCase(u.Email),
 		u.EmailVerified, u.PasswordHash, u.GivenName, u.FamilyName, u.Company, u.Country,
-		u.Locale, string(u.Role), string(u.State), s.h.d.ts(next), u.ID, s.h.d.ts(prev))
+		u.Locale, string(u.Role), string(u.State), s.h.d.nullTS(u.TermsAcceptedAt),
+		s.h.d.ts(next), u.ID, s.h.d.ts(prev))
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, mapErr(err))
 	}
@@ -159,6 +163,7 @@ func (s users) Update(ctx context.Context, u *storage.User) error {
 		return fmt.Errorf("update user %s: %w", u.ID, s.goneOrChanged(ctx, u.ID))
 	}
 	u.UpdatedAt = next
+	u.TermsAcceptedAt = storage.Time(u.TermsAcceptedAt)
 	return nil
 }
 

@@ -5,6 +5,9 @@
 // and concurrent writers; for the OpenID stores also cascades on user and
 // client deletion, expiry and sweeping, key states, consent merging,
 // revocation, and the single winner among parallel code claims, refresh
-// rotations and throttle hits. storage/sqlstore runs it against SQLite
-// always and against Postgres whenever one can be had.
+// rotations and throttle hits; for registration the outbox (leases, retries,
+// abandoning, sweeping, disjoint parallel claims, rollback with the
+// transaction), one-time tokens (voiding, single use under 50 parallel
+// consumes) and captcha challenges (single take). storage/sqlstore runs it
+// against SQLite always and against Postgres whenever one can be had.
 package storagetest

@@ -31,13 +31,20 @@ func race(n int, f func(i int) error) []error {
 // failed with ErrConflict.
 func wantOneWinner(t *testing.T, errs []error) {
 	t.Helper()
+	wantOneWinnerOf(t, errs, storage.ErrConflict)
+}
+
+// wantOneWinnerOf checks that exactly one call succeeded and every other
+// failed with loser.
+func wantOneWinnerOf(t *testing.T, errs []error, loser error) {
+	t.Helper()
 	wins := 0
 	for i, err := range errs {
 		switch {
 		case err == nil:
 			wins++
-		case !isErr(err, storage.ErrConflict):
-			t.Errorf("call %d: %v, want success or ErrConflict", i, err)
+		case !isErr(err, loser):
+			t.Errorf("call %d: %v, want success or %v", i, err, loser)
 		}
 	}
 	if wins != 1 {

@@ -27,6 +27,9 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.signingKeys(t)
 	s.consents(t)
 	s.throttles(t)
+	s.outbox(t)
+	s.oneTimeTokens(t)
+	s.captchas(t)
 }
 
 type suite struct {

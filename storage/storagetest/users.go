@@ -24,6 +24,7 @@ func (s suite) users(t *testing.T) {
 	s.test(t, "UpdateToTakenEmail", testUserUpdateTaken)
 	s.test(t, "Delete", testUserDelete)
 	s.test(t, "DeleteCascades", testUserDeleteCascades)
+	s.test(t, "TermsAcceptedAt", testUserTerms)
 	s.userLists(t)
 }
 
@@ -34,8 +35,12 @@ func testUserRoundTrip(t *testing.T, st storage.Store) {
 		u.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
 		u.Company, u.Country, u.Locale = "Analytical Engines", "GB", "en-GB"
 		u.Role = storage.RoleAdmin
+		u.TermsAcceptedAt = clock().Add(-time.Hour + 321*time.Microsecond)
 	})
 	noErr(t, st.Users().Create(t.Context(), &u))
+	if !u.TermsAcceptedAt.Equal(clock().Add(-time.Hour)) {
+		t.Fatalf("Create set TermsAcceptedAt %v, want it to the millisecond", u.TermsAcceptedAt)
+	}
 	if len(u.ID) != storage.IDLength {
 		t.Fatalf("Create set ID %q, want %d characters", u.ID, storage.IDLength)
 	}
@@ -143,6 +148,7 @@ func testUserUpdate(t *testing.T, st storage.Store) {
 	u.PasswordHash, u.GivenName, u.FamilyName = "$argon2id$new", "Grace", "Hopper"
 	u.Company, u.Country, u.Locale = "Navy", "US", "en-US"
 	u.Role, u.State = storage.RoleAdmin, storage.UserBlocked
+	u.TermsAcceptedAt = clock()
 	noErr(t, st.Users().Update(t.Context(), &u))
 	if !u.UpdatedAt.After(before) {
 		t.Fatalf("UpdatedAt %v did not advance past %v", u.UpdatedAt, before)
@@ -212,4 +218,43 @@ func testUserDeleteCascades(t *testing.T, st storage.Store) {
 	wantErr(t, err, storage.ErrNotFound)
 	_, err = st.Sessions().ByTokenHash(ctx, bs.TokenHash, clock())
 	wantErr(t, err, storage.ErrNotFound)
+}
+
+// testUserTerms: TermsAcceptedAt is zero until set, kept to the
+// millisecond by every method, and can be cleared.
+func testUserTerms(t *testing.T, st storage.Store) {
+	ctx := t.Context()
+	u := createUser(t, st, func(u *storage.User) { u.Username = "terms-" + storage.NewID() })
+	got, err := st.Users().ByID(ctx, u.ID)
+	noErr(t, err)
+	if !got.TermsAcceptedAt.IsZero() {
+		t.Fatalf("TermsAcceptedAt of a new user = %v, want zero", got.TermsAcceptedAt)
+	}
+	u.TermsAcceptedAt = clock().Add(654 * time.Microsecond)
+	noErr(t, st.Users().Update(ctx, &u))
+	if !u.TermsAcceptedAt.Equal(clock()) {
+		t.Fatalf("Update left TermsAcceptedAt %v, want %v", u.TermsAcceptedAt, clock())
+	}
+	byID, err := st.Users().ByID(ctx, u.ID)
+	noErr(t, err)
+	byLogin, err := st.Users().ByLogin(ctx, u.Username)
+	noErr(t, err)
+	page, err := st.Users().List(ctx, storage.UserFilter{Query: u.Username})
+	noErr(t, err)
+	if len(page.Items) != 1 {
+		t.Fatalf("List found %d users", len(page.Items))
+	}
+	for what, got := range map[string]storage.User{"ByID": byID, "ByLogin": byLogin, "List": page.Items[0]} {
+		if !reflect.DeepEqual(got, u) {
+			t.Fatalf("%s:\n got %+v\nwant %+v", what, got, u)
+		}
+		wantUTCMillis(t, what+" TermsAcceptedAt", got.TermsAcceptedAt)
+	}
+	u.TermsAcceptedAt = time.Time{}
+	noErr(t, st.Users().Update(ctx, &u))
+	got, err = st.Users().ByID(ctx, u.ID)
+	noErr(t, err)
+	if !got.TermsAcceptedAt.IsZero() {
+		t.Fatalf("cleared TermsAcceptedAt reads back as %v", got.TermsAcceptedAt)
+	}
 }
