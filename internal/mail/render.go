@@ -1,0 +1,193 @@
+package mail
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htemplate "html/template"
+	"io/fs"
+	"net/url"
+	"strings"
+	ttemplate "text/template"
+
+	"github.com/gatehouse/gatehouse/internal/i18n"
+)
+
+// The letters, by template name (Letter.Template, OutboxMessage.Kind).
+const (
+	VerifyEmail          = "verify_email"          // Data: Link (required), Name
+	Activate             = "activate"              // Data: Link (required), Name
+	AlreadyRegistered    = "already_registered"    // Data: Name, Login
+	AwaitingApproval     = "awaiting_approval"     // Data: Name
+	AccountActive        = "account_active"        // Data: Name
+	RegistrationRejected = "registration_rejected" // Data: Name, Reason
+)
+
+// Templates lists every letter.
+func Templates() []string {
+	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected}
+}
+
+// requiredData names the Data keys a letter cannot do without.
+var requiredData = map[string][]string{
+	VerifyEmail: {"Link"},
+	Activate:    {"Link"},
+}
+
+// Template names every letter file defines, and the shared layout's.
+const (
+	layoutTemplate  = "layout"
+	subjectTemplate = "subject"
+	bodyTemplate    = "body"
+	layoutFile      = "layout" // layout.txt, layout.html: parsed into every letter
+)
+
+// letterView is the root value of every letter template.
+type letterView struct {
+	Lang     string
+	Instance string
+	Issuer   string
+	Data     map[string]any
+}
+
+// button is the argument of the "button" template: a link shown as a
+// button in HTML and as "label:\nURL" in text.
+type button struct {
+	URL   string
+	Label string
+}
+
+// rendered is one letter in one language.
+type rendered struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// letterPair is one letter's two parsed parts.
+type letterPair struct {
+	text *ttemplate.Template
+	html *htemplate.Template
+}
+
+// letterSet holds every letter parsed for every language: [lang][name].
+type letterSet map[string]map[string]letterPair
+
+// loadLetters parses layout.txt/layout.html plus each letter's pair once
+// per supported language, with t bound to that language and link to the
+// issuer.
+func loadLetters(fsys fs.FS, b *i18n.Bundle, link func(string, url.Values) string) (letterSet, error) {
+	set := letterSet{}
+	for _, lang := range b.Supported() {
+		funcs := letterFuncs(b, lang, link)
+		textBase, err := ttemplate.New(layoutFile+".txt").Funcs(funcs).ParseFS(fsys, layoutFile+".txt")
+		if err != nil {
+			return nil, fmt.Errorf("parse text layout: %w", err)
+		}
+		htmlBase, err := htemplate.New(layoutFile+".html").Funcs(funcs).ParseFS(fsys, layoutFile+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse HTML layout: %w", err)
+		}
+		set[lang] = map[string]letterPair{}
+		for _, name := range Templates() {
+			pair, err := parseLetter(fsys, textBase, htmlBase, name)
+			if err != nil {
+				return nil, err
+			}
+			set[lang][name] = pair
+		}
+	}
+	return set, nil
+}
+
+func parseLetter(fsys fs.FS, textBase *ttemplate.Template, htmlBase *htemplate.Template, name string) (letterPair, error) {
+	tc, err := textBase.Clone()
+	if err != nil {
+		return letterPair{}, fmt.Errorf("copy text layout for %s: %w", name, err)
+	}
+	hc, err := htmlBase.Clone()
+	if err != nil {
+		return letterPair{}, fmt.Errorf("copy HTML layout for %s: %w", name, err)
+	}
+	var p letterPair
+	if p.text, err = tc.ParseFS(fsys, name+".txt"); err != nil {
+		return letterPair{}, fmt.Errorf("parse %s.txt: %w", name, err)
+	}
+	if p.html, err = hc.ParseFS(fsys, name+".html"); err != nil {
+		return letterPair{}, fmt.Errorf("parse %s.html: %w", name, err)
+	}
+	for _, def := range []string{layoutTemplate, subjectTemplate, bodyTemplate} {
+		if d := p.text.Lookup(def); d == nil || d.Tree == nil {
+			return letterPair{}, fmt.Errorf("%s.txt: no %q template", name, def)
+		}
+		if d := p.html.Lookup(def); d == nil || d.Tree == nil {
+			return letterPair{}, fmt.Errorf("%s.html: no %q template", name, def)
+		}
+	}
+	return p, nil
+}
+
+// letterFuncs are the template functions of one language:
+//
+//	t "key" [name value]...  the catalog message; a key missing from the
+//	                         language and from English is an error
+//	link "/path"             the absolute URL of path under the issuer
+//	action URL LABEL         the argument of the "button" template
+func letterFuncs(b *i18n.Bundle, lang string, link func(string, url.Values) string) map[string]any {
+	return map[string]any{
+		"t": func(key string, args ...any) (string, error) {
+			if _, ok := b.Message(lang, key); !ok {
+				if _, ok := b.Message(i18n.Default, key); !ok {
+					return "", fmt.Errorf("no message %q in the %s or %s catalog", key, lang, i18n.Default)
+				}
+			}
+			return b.T(lang, key, args...), nil
+		},
+		"link": func(p string) string { return link(p, nil) },
+		"action": func(u any, label string) (button, error) {
+			s, ok := u.(string)
+			if !ok || s == "" {
+				return button{}, errors.New("action: the link is missing or not a string")
+			}
+			return button{URL: s, Label: label}, nil
+		},
+	}
+}
+
+// render executes letter name in lang: the text subject and body, then the
+// HTML body.
+func (s letterSet) render(lang, name string, v letterView) (rendered, error) {
+	pair, ok := s[lang][name]
+	if !ok {
+		return rendered{}, fmt.Errorf("no letter %q in language %q", name, lang)
+	}
+	var subj, text, html bytes.Buffer
+	if err := pair.text.ExecuteTemplate(&subj, subjectTemplate, v); err != nil {
+		return rendered{}, fmt.Errorf("render %s subject: %w", name, err)
+	}
+	if err := pair.text.ExecuteTemplate(&text, layoutTemplate, v); err != nil {
+		return rendered{}, fmt.Errorf("render %s.txt: %w", name, err)
+	}
+	if err := pair.html.ExecuteTemplate(&html, layoutTemplate, v); err != nil {
+		return rendered{}, fmt.Errorf("render %s.html: %w", name, err)
+	}
+	r := rendered{Subject: strings.TrimSpace(subj.String()), Text: text.String(), HTML: html.String()}
+	if r.Subject == "" {
+		return rendered{}, fmt.Errorf("letter %s has an empty subject in %s", name, lang)
+	}
+	return r, nil
+}
+
+// selfCheck renders every letter in every language with sample data, so a
+// broken template or a missing message fails at start-up.
+func (s letterSet) selfCheck(view func(lang string, data map[string]any) letterView) error {
+	for lang, letters := range s {
+		for name := range letters {
+			data := map[string]any{"Link": view(lang, nil).Issuer + "/check", "Name": "N", "Login": "L", "Reason": "R"}
+			if _, err := s.render(lang, name, view(lang, data)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
