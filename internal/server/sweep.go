@@ -37,4 +37,17 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if _, err := s.store.Throttles().DeleteExpired(ctx, now, s.cfg.SignInWindow); err != nil {
 		s.log.WarnContext(ctx, "sweep: throttle counters", slog.Any("error", err))
 	}
+	if _, err := s.store.Captchas().DeleteExpired(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: captcha challenges", slog.Any("error", err))
+	}
+	if _, err := s.store.OneTimeTokens().DeleteExpired(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: one-time tokens", slog.Any("error", err))
+	}
+	if _, err := s.store.Outbox().DeleteSentBefore(ctx, now.Add(-outboxRetention)); err != nil {
+		s.log.WarnContext(ctx, "sweep: outbox", slog.Any("error", err))
+	}
 }
+
+// outboxRetention keeps sent and abandoned letters for the dev mailbox and
+// for support questions ("did the letter go out?").
+const outboxRetention = 7 * 24 * time.Hour
