@@ -56,6 +56,20 @@ type Config struct {
 	PasswordHashThreads   int           `key:"PASSWORD_HASH_THREADS" help:"argon2id parallelism"`
 	SweepInterval         time.Duration `key:"SWEEP_INTERVAL" help:"how often expired codes, tokens and sessions are deleted"`
 
+	RegistrationMode        string        `key:"REGISTRATION_MODE" help:"open, audit (an administrator approves new users) or closed"`
+	RegistrationFields      []string      `key:"REGISTRATION_FIELDS" help:"fields of the registration form; a trailing ? marks a field optional"`
+	RegistrationVerifyEmail bool          `key:"REGISTRATION_VERIFY_EMAIL" help:"new users confirm their email address through a link"`
+	VerifyLinkLifetime      time.Duration `key:"VERIFY_LINK_LIFETIME" help:"lifetime of email confirmation links"`
+	TermsURL                string        `key:"TERMS_URL" help:"user agreement linked from the accept_terms checkbox"`
+	Captcha                 string        `key:"CAPTCHA" help:"builtin, hcaptcha, turnstile, recaptcha or none"`
+	CaptchaSiteKey          string        `key:"CAPTCHA_SITE_KEY" help:"vendor captcha site key"`
+	CaptchaSecret           string        `key:"CAPTCHA_SECRET" secret:"true" help:"vendor captcha secret"`
+	CaptchaVerifyURL        string        `key:"CAPTCHA_VERIFY_URL" help:"vendor captcha verification URL (default: the vendor's)"`
+	CaptchaTestAnswer       string        `key:"CAPTCHA_TEST_ANSWER" secret:"true" help:"dev mode only: an extra accepted captcha answer for automated tests"`
+	SMTPURL                 string        `key:"SMTP_URL" secret:"true" help:"smtp://user:pass@host:port (STARTTLS when offered), smtps:// for implicit TLS, ?insecure=1 for plain SMTP to loopback"`
+	MailFrom                string        `key:"MAIL_FROM" help:"sender address of letters"`
+	MailMaxAttempts         int           `key:"MAIL_MAX_ATTEMPTS" help:"delivery attempts before a letter is abandoned"`
+
 	// Clients are declared in the YAML file only; they are created or
 	// updated at start.
 	Clients []ClientConfig `yaml:"clients"`
@@ -101,6 +115,14 @@ func Defaults() Config {
 		PasswordHashTime:      2,
 		PasswordHashThreads:   1,
 		SweepInterval:         5 * time.Minute,
+
+		RegistrationMode:        "open",
+		RegistrationFields:      []string{"login", "email", "password", "password_confirm"},
+		RegistrationVerifyEmail: true,
+		VerifyLinkLifetime:      24 * time.Hour,
+		Captcha:                 "builtin",
+		MailFrom:                "Gatehouse <no-reply@localhost>",
+		MailMaxAttempts:         8,
 	}
 }
 

@@ -60,6 +60,15 @@ func TestInvalidSettingsNameTheirKey(t *testing.T) {
 		{"bool", map[string]string{"GATEHOUSE_DEV": "maybe"}, "GATEHOUSE_DEV"},
 		{"int", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "many"}, "GATEHOUSE_DATABASE_MAX_OPEN_CONNS"},
 		{"duration", map[string]string{"GATEHOUSE_SHUTDOWN_TIMEOUT": "soon"}, "GATEHOUSE_SHUTDOWN_TIMEOUT"},
+		{"registration mode", map[string]string{"GATEHOUSE_REGISTRATION_MODE": "invite"}, "GATEHOUSE_REGISTRATION_MODE"},
+		{"unknown field", map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": "email,shoe_size"}, "GATEHOUSE_REGISTRATION_FIELDS"},
+		{"fields without email", map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": "login,password"}, "GATEHOUSE_REGISTRATION_FIELDS"},
+		{"terms without URL", map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": "email,accept_terms"}, "GATEHOUSE_TERMS_URL"},
+		{"captcha vendor without keys", map[string]string{"GATEHOUSE_CAPTCHA": "hcaptcha"}, "GATEHOUSE_CAPTCHA_SECRET"},
+		{"captcha unknown", map[string]string{"GATEHOUSE_CAPTCHA": "riddle"}, "GATEHOUSE_CAPTCHA"},
+		{"smtp scheme", map[string]string{"GATEHOUSE_SMTP_URL": "http://mail.example.com"}, "GATEHOUSE_SMTP_URL"},
+		{"plain smtp off loopback", map[string]string{"GATEHOUSE_SMTP_URL": "smtp://mail.example.com:25?insecure=1"}, "GATEHOUSE_SMTP_URL"},
+		{"mail from", map[string]string{"GATEHOUSE_MAIL_FROM": "not an address"}, "GATEHOUSE_MAIL_FROM"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +24,7 @@ func (c *Config) Validate() error {
 	checks := []func() error{
 		c.validateListen, c.validateIssuer, c.validateDatabase, c.validateSecret,
 		c.validateLogging, c.validateProxies, c.validateTimeouts, c.validateTokens,
-		c.validateSessions, c.validateClients,
+		c.validateSessions, c.validateClients, c.validateRegistration, c.validateCaptcha, c.validateMail,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -298,4 +300,92 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// RegistrationFieldNames are the fields a registration form may have.
+var RegistrationFieldNames = []string{
+	"login", "email", "password", "password_confirm", "given_name", "family_name",
+	"company", "country", "accept_terms", "locale",
+}
+
+func (c *Config) validateRegistration() error {
+	switch c.RegistrationMode {
+	case "open", "audit", "closed":
+	default:
+		return invalid("REGISTRATION_MODE", "%q is not open, audit or closed", c.RegistrationMode)
+	}
+	seen := map[string]bool{}
+	for _, f := range c.RegistrationFields {
+		name := strings.TrimSuffix(f, "?")
+		if !slices.Contains(RegistrationFieldNames, name) {
+			return invalid("REGISTRATION_FIELDS", "unknown field %q (known: %s)", name, strings.Join(RegistrationFieldNames, ", "))
+		}
+		if seen[name] {
+			return invalid("REGISTRATION_FIELDS", "field %q is listed twice", name)
+		}
+		seen[name] = true
+	}
+	if !seen["email"] {
+		return invalid("REGISTRATION_FIELDS", "email is required")
+	}
+	if seen["password_confirm"] && !seen["password"] {
+		return invalid("REGISTRATION_FIELDS", "password_confirm needs password")
+	}
+	if seen["accept_terms"] && c.TermsURL == "" {
+		return invalid("TERMS_URL", "required when the registration form has accept_terms")
+	}
+	if c.TermsURL != "" {
+		if u, err := url.Parse(c.TermsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return invalid("TERMS_URL", "%q is not an absolute http(s) URL", c.TermsURL)
+		}
+	}
+	if c.VerifyLinkLifetime <= 0 {
+		return invalid("VERIFY_LINK_LIFETIME", "must be positive")
+	}
+	return nil
+}
+
+func (c *Config) validateCaptcha() error {
+	switch c.Captcha {
+	case "builtin", "none":
+	case "hcaptcha", "turnstile", "recaptcha":
+		if c.CaptchaSiteKey == "" || c.CaptchaSecret == "" {
+			return invalid("CAPTCHA_SECRET", "%s needs GATEHOUSE_CAPTCHA_SITE_KEY and GATEHOUSE_CAPTCHA_SECRET", c.Captcha)
+		}
+	default:
+		return invalid("CAPTCHA", "%q is not builtin, hcaptcha, turnstile, recaptcha or none", c.Captcha)
+	}
+	if c.CaptchaVerifyURL != "" {
+		if u, err := url.Parse(c.CaptchaVerifyURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return invalid("CAPTCHA_VERIFY_URL", "not an absolute http(s) URL")
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateMail() error {
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			return invalid("SMTP_URL", "must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+		}
+		if u.Query().Get("insecure") == "1" && !isLoopbackHost(u.Hostname()) {
+			return invalid("SMTP_URL", "insecure=1 (plain SMTP) is allowed only to a loopback host")
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil || strings.ContainsAny(c.MailFrom, "\r\n") {
+		return invalid("MAIL_FROM", "%q is not an email address (e.g. Gatehouse <no-reply@example.com>)", c.MailFrom)
+	}
+	if c.MailMaxAttempts < 1 {
+		return invalid("MAIL_MAX_ATTEMPTS", "must be at least 1")
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
 }
