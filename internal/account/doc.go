@@ -8,6 +8,14 @@
 // package storage, so every replica sharing a database sees the same users,
 // sessions and throttle counters.
 //
+// A Registrar (register*.go, verify*.go, approve.go, settings.go) adds the
+// registration rules: sign-up in three shapes (login/email/password
+// confirmed by a link; profile first with the password set through the
+// link; immediate), confirmation links (256-bit, stored hashed, single use,
+// purpose-bound, a newer one voiding the older), approval in audit mode,
+// and the registration settings kept as instance settings. Each change
+// commits in one transaction with the letter it causes.
+//
 // Errors are sentinels and typed errors wrapped with %w: test them with
 // errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
 // storage.ErrAlreadyExists, ...) and errors.As (*FieldError,

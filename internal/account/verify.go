@@ -1,0 +1,206 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// Link tokens: 32 random bytes (256 bits), base64url without padding. The
+// store keeps their SHA-256 only.
+const (
+	linkTokenBytes = 32
+	linkTokenLen   = 43
+	maxLinkParam   = 256 // bound on an authRequestID carried in a link
+)
+
+// Link errors say why a confirmation or activation link does not work.
+// Each wraps ErrLinkInvalid.
+var (
+	ErrLinkInvalid = errors.New("account: link not valid")
+	ErrLinkUnknown = fmt.Errorf("%w: unknown or replaced by a newer one", ErrLinkInvalid)
+	ErrLinkExpired = fmt.Errorf("%w: expired", ErrLinkInvalid)
+	ErrLinkUsed    = fmt.Errorf("%w: already used", ErrLinkInvalid)
+)
+
+// LinkState is what PeekLink found.
+type LinkState string
+
+// Link states.
+const (
+	LinkValid   LinkState = "valid"
+	LinkExpired LinkState = "expired"
+	LinkUsed    LinkState = "used" // or the address is already confirmed
+	LinkUnknown LinkState = "unknown"
+)
+
+// LinkInfo describes a link without using it.
+type LinkInfo struct {
+	State LinkState
+	Email string // the address the link was sent to; empty when unknown
+}
+
+// Confirmation is the result of following a link.
+type Confirmation struct {
+	UserID string
+	Email  string
+	// State is active, or pending_approval in audit mode.
+	State storage.UserState
+}
+
+// newLinkToken returns a fresh token and the hash the store keeps.
+func newLinkToken() (string, []byte) {
+	b := make([]byte, linkTokenBytes)
+	_, _ = rand.Read(b) // never fails: crypto/rand aborts the program instead
+	token := base64.RawURLEncoding.EncodeToString(b)
+	return token, hashSecret(token)
+}
+
+// linkTokenHash returns the stored form of token, or false when token
+// cannot be one of ours (then no store is asked).
+func linkTokenHash(token string) ([]byte, bool) {
+	if len(token) != linkTokenLen {
+		return nil, false
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(token); err != nil {
+		return nil, false
+	}
+	sum := sha256.Sum256([]byte(token))
+	return sum[:], true
+}
+
+// linkPurpose is the purpose of the link sent to u: activate (set a
+// password) when u has none, else verify_email.
+func linkPurpose(u storage.User) (purpose, path, letter string) {
+	if u.PasswordHash == "" {
+		return storage.PurposeActivate, PathActivate, LetterActivate
+	}
+	return storage.PurposeVerifyEmail, PathVerify, LetterVerifyEmail
+}
+
+// sendLink issues a new link for u, which voids the older ones of its
+// purpose, and queues the letter that carries it.
+func (r *Registrar) sendLink(ctx context.Context, tx txStores, u storage.User, authRequestID string) error {
+	purpose, path, letter := linkPurpose(u)
+	token, hash := newLinkToken()
+	now := storage.Time(r.svc.now())
+	t := storage.OneTimeToken{
+		UserID: u.ID, Purpose: purpose, TokenHash: hash, Email: u.Email,
+		CreatedAt: now, ExpiresAt: now.Add(r.lifetime),
+	}
+	if err := tx.OneTimeTokens().Issue(ctx, &t); err != nil {
+		return fmt.Errorf("account: issue %s link: %w", purpose, err)
+	}
+	q := url.Values{LinkTokenParam: {token}}
+	if authRequestID != "" && len(authRequestID) <= maxLinkParam {
+		q.Set(LinkAuthRequestParam, authRequestID)
+	}
+	data := map[string]any{"Link": r.mailer.Link(path, q), "ExpiresAt": t.ExpiresAt}
+	return r.send(ctx, tx, u, letter, data)
+}
+
+// PeekLink says whether a link of purpose (storage.PurposeVerifyEmail or
+// storage.PurposeActivate) works, without using it: the page a GET shows,
+// since mail scanners fetch links.
+func (r *Registrar) PeekLink(ctx context.Context, purpose, token string) (LinkInfo, error) {
+	hash, ok := linkTokenHash(token)
+	if !ok {
+		return LinkInfo{State: LinkUnknown}, nil
+	}
+	t, err := r.store.OneTimeTokens().Peek(ctx, purpose, hash)
+	if errors.Is(err, storage.ErrNotFound) {
+		return LinkInfo{State: LinkUnknown}, nil
+	}
+	if err != nil {
+		return LinkInfo{}, fmt.Errorf("account: read link: %w", err)
+	}
+	state, err := r.linkState(ctx, r.store.Users(), t)
+	if err != nil {
+		return LinkInfo{}, err
+	}
+	return LinkInfo{State: state, Email: t.Email}, nil
+}
+
+// linkState says whether the stored token t can still be used.
+func (r *Registrar) linkState(ctx context.Context, users storage.UserStore, t storage.OneTimeToken) (LinkState, error) {
+	switch {
+	case !t.UsedAt.IsZero():
+		return LinkUsed, nil
+	case !r.svc.now().Before(t.ExpiresAt):
+		return LinkExpired, nil
+	}
+	u, err := users.ByID(ctx, t.UserID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return LinkUnknown, nil
+	case err != nil:
+		return "", fmt.Errorf("account: read link user: %w", err)
+	case storage.FoldCase(u.Email) != storage.FoldCase(t.Email):
+		return LinkUnknown, nil
+	case u.State != storage.UserPendingVerification:
+		return LinkUsed, nil
+	}
+	return LinkValid, nil
+}
+
+// linkError explains why Consume refused the token with hash.
+func (r *Registrar) linkError(ctx context.Context, tx txStores, purpose string, hash []byte, err error) error {
+	switch {
+	case errors.Is(err, storage.ErrConflict):
+		return ErrLinkUsed
+	case !errors.Is(err, storage.ErrNotFound):
+		return fmt.Errorf("account: use link: %w", err)
+	}
+	t, perr := tx.OneTimeTokens().Peek(ctx, purpose, hash)
+	switch {
+	case errors.Is(perr, storage.ErrNotFound):
+		return ErrLinkUnknown
+	case perr != nil:
+		return fmt.Errorf("account: read link: %w", perr)
+	case !t.UsedAt.IsZero():
+		return ErrLinkUsed
+	}
+	return ErrLinkExpired
+}
+
+// ConfirmEmail uses a verify_email link (the POST behind the page's
+// Confirm button; a GET only peeks): atomically, once. The address is
+// marked verified and the user becomes active, or pending_approval in
+// audit mode (with an awaiting_approval letter). A link that does not work
+// is an error wrapping ErrLinkInvalid (ErrLinkUnknown, ErrLinkExpired,
+// ErrLinkUsed). The user then signs in with their password.
+func (r *Registrar) ConfirmEmail(ctx context.Context, token, ip string) (Confirmation, error) {
+	return r.confirm(ctx, storage.PurposeVerifyEmail, token, ip, "")
+}
+
+// SetInitialPassword uses an activate link (shape B): the password is
+// checked (a *RegistrationError for password and password_confirm), then,
+// atomically and once, set, the address marked verified and the user made
+// active or pending_approval, as ConfirmEmail does.
+func (r *Registrar) SetInitialPassword(ctx context.Context, token, password, passwordConfirm, ip string) (Confirmation, error) {
+	if err := checkNewPassword(password, passwordConfirm); err != nil {
+		return Confirmation{}, err
+	}
+	if _, ok := linkTokenHash(token); !ok {
+		return Confirmation{}, ErrLinkUnknown
+	}
+	hash, err := r.svc.hasher.Hash(ctx, password)
+	if err != nil {
+		return Confirmation{}, fmt.Errorf("account: hash password: %w", err)
+	}
+	return r.confirm(ctx, storage.PurposeActivate, token, ip, hash)
+}
+
+// checkNewPassword applies the password policy to a new password and its
+// confirmation.
+func checkNewPassword(password, confirm string) error {
+	rs := RegistrationSettings{Fields: []RegistrationField{{Name: FieldPassword}, {Name: FieldPasswordConfirm}}}
+	in := RegistrationInput{Password: password, PasswordConfirm: confirm}
+	return CheckRegistration(rs, in, nil)
+}
