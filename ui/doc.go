@@ -28,6 +28,28 @@
 //	POST /consent  action=allow (remember, complete, 303 callback) or
 //	               action=deny (303 to the client with access_denied)
 //
+// With Options.Registration as well (register*.go, verify.go, activate.go;
+// Options.Captcha guards the forms):
+//
+//	GET  /register        the configured fields (?authRequestID= keeps the
+//	                      application's sign-in), or "registration is
+//	                      disabled" in closed mode
+//	POST /register        login, email, password, password_confirm,
+//	                      given_name, family_name, company, country,
+//	                      accept_terms, locale, captcha_id, captcha: 422 with
+//	                      a message per field, or "check your email" /
+//	                      "awaiting approval", or (no confirmation) a new
+//	                      session and 303 on; 403 when closed
+//	GET  /verify          ?token=: a Confirm button; a GET never uses a link
+//	POST /verify          token: confirms, then "sign in"
+//	GET, POST /verify/resend  email, captcha: a new link, the same answer
+//	                      for every address
+//	GET  /activate        ?token=: the set-password form (profile-first)
+//	POST /activate        token, password, password_confirm
+//
+// /login?authRequestID= sends a request with prompt=create to /register
+// (unless signin=1). Link pages send Referrer-Policy: no-referrer.
+//
 // Authorization requests are bound to the browser that started them:
 // BrowserBindingMiddleware, in front of the provider's /authorize, sets the
 // gatehouse_authreq cookie, and /login and /consent refuse (400, no

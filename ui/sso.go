@@ -30,10 +30,15 @@ const clockSlack = time.Minute
 // resumeAuthRequest serves GET /login?authRequestID=ID. A browser whose
 // session satisfies the request's prompt and max_age goes on at once
 // (single sign-on); otherwise it gets the form, or, with prompt=none,
-// goes back to the client with login_required and sees no page.
+// goes back to the client with login_required and sees no page. With
+// prompt=create it goes to the registration page instead.
 func (u *UI) resumeAuthRequest(c *gin.Context, id string) {
 	ar, ok := u.loadAuthRequest(c, id)
 	if !ok {
+		return
+	}
+	if u.registration != nil && hasPrompt(ar, promptCreate) && c.Query(signInParam) == "" {
+		redirect(c, registerURL(ar.ID)) // prompt=create: the registration page (register.go)
 		return
 	}
 	si, ok := u.currentSession(c)

@@ -58,6 +58,13 @@ type Options struct {
 	// browser to once it has signed out. Without it, or when it fails,
 	// /logout shows the signed-out page.
 	LogoutCompleteURL func(ctx context.Context, logoutRequest string) (string, error)
+
+	// Registration pages (/register, /verify, /verify/resend, /activate;
+	// register.go) are registered when Registration is set; they need
+	// Accounts. Captcha, when set, guards their forms.
+	Registration Registration
+	Captcha      Captcha
+
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -85,6 +92,8 @@ type UI struct {
 	consents        Consents
 	withBinding     func(context.Context, []byte) context.Context
 	logoutComplete  func(context.Context, string) (string, error)
+	registration    Registration
+	captcha         Captcha
 	now             func() time.Time
 }
 
@@ -129,8 +138,8 @@ func newUI(opts Options, src sources) (*UI, error) {
 // validate checks that the sign-in services come with what they need.
 func (o Options) validate() error {
 	if o.Accounts == nil {
-		if o.AuthRequests != nil {
-			return errors.New("ui options: AuthRequests needs Accounts")
+		if o.AuthRequests != nil || o.Registration != nil {
+			return errors.New("ui options: AuthRequests and Registration need Accounts")
 		}
 		return nil
 	}
@@ -160,6 +169,8 @@ func newFromOptions(opts Options) *UI {
 		consents:        opts.Consents,
 		withBinding:     opts.WithBrowserBinding,
 		logoutComplete:  opts.LogoutCompleteURL,
+		registration:    opts.Registration,
+		captcha:         opts.Captcha,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -196,6 +207,9 @@ func (u *UI) Register(r gin.IRouter) {
 		r.GET(consentPath, bound, u.consentPage)
 		r.POST(consentPath, bound, u.consentSubmit)
 	}
+	if u.registration != nil {
+		u.registerRoutes(r, bound)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -226,5 +240,6 @@ func (u *UI) checkCatalogs() error {
 func goMessageKeys() []string {
 	keys := errorMessageKeys()
 	keys = append(keys, signInMessageKeys()...)
+	keys = append(keys, registerMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// Pages of the confirmation links.
+const (
+	verifyTemplate     = "verify"
+	linkResultTemplate = "verify_result"
+)
+
+// tokenParam carries a link's token in the query (GET) and the form (POST).
+const tokenParam = account.LinkTokenParam
+
+// Kinds of the link result page.
+const (
+	resultConfirmed = "confirmed"         // address confirmed: sign in
+	resultActivated = "activated"         // shape B: password set: sign in
+	resultAwaiting  = "awaiting_approval" // audit mode: wait for an administrator
+	resultExpired   = "expired"           // the link expired: ask for a new one
+	resultUsed      = "used"              // the link was used: sign in
+	resultUnknown   = "unknown"           // not a link of ours, or replaced: ask for a new one
+	resultResend    = "resend"            // the "send a new link" form alone
+	resultResent    = "resent"            // a new link is on its way (or not: same answer)
+)
+
+// verifyData is the .Data of the page with the Confirm button.
+type verifyData struct {
+	Token         string
+	AuthRequestID string
+	Email         string
+}
+
+// linkResult is the .Data of the page after following a link, or of the
+// "send a new link" form.
+type linkResult struct {
+	Kind      string // one of the result* constants
+	SignInURL string // where "Sign in" leads
+	Resend    resendForm
+}
+
+// ShowResend reports whether the page offers a new link.
+func (r linkResult) ShowResend() bool {
+	switch r.Kind {
+	case resultExpired, resultUnknown, resultResend:
+		return true
+	}
+	return false
+}
+
+// resendForm is the "send a new link" form: the address typed (kept) and
+// what went wrong.
+type resendForm struct {
+	Email         string
+	EmailError    string // translated
+	AuthRequestID string
+	Captcha       any
+	CaptchaFailed bool
+}
+
+// HasErrors reports whether the form shows an error.
+func (r linkResult) HasErrors() bool { return r.Resend.EmailError != "" || r.Resend.CaptchaFailed }
+
+// noReferrer keeps the token in a link page's URL out of the Referer of
+// anything the page loads or links to (SECURITY 20).
+func noReferrer(c *gin.Context) { c.Header("Referrer-Policy", "no-referrer") }
+
+// verifyPage serves GET /verify?token=: a page with a Confirm button. A
+// GET never uses the link, so mail scanners that fetch it confirm nothing.
+func (u *UI) verifyPage(c *gin.Context) {
+	noReferrer(c)
+	token, arID := c.Query(tokenParam), boundedID(c.Query(authRequestParam))
+	info, err := u.registration.PeekLink(c.Request.Context(), storage.PurposeVerifyEmail, token)
+	if err != nil {
+		u.fail(c, "read confirmation link", err)
+		return
+	}
+	if info.State != account.LinkValid {
+		u.renderLinkProblem(c, info.State, arID)
+		return
+	}
+	u.Render(c, http.StatusOK, verifyTemplate, verifyData{Token: token, AuthRequestID: arID, Email: info.Email})
+}
+
+// verifySubmit serves POST /verify: the Confirm button uses the link.
+func (u *UI) verifySubmit(c *gin.Context) {
+	noReferrer(c)
+	if !u.parseForm(c) {
+		return
+	}
+	form := c.Request.PostForm
+	arID := boundedID(form.Get(authRequestParam))
+	conf, err := u.registration.ConfirmEmail(c.Request.Context(), form.Get(tokenParam), c.ClientIP())
+	if err != nil {
+		u.linkFailed(c, err, arID)
+		return
+	}
+	u.renderConfirmed(c, conf, resultConfirmed, arID)
+}
+
+// renderConfirmed says what follows a link that worked: wait for approval,
+// or sign in (to the application the user came from, when its request is
+// still valid in this browser).
+func (u *UI) renderConfirmed(c *gin.Context, conf account.Confirmation, kind, arID string) {
+	if conf.State == storage.UserPendingApproval {
+		u.Render(c, http.StatusOK, linkResultTemplate, linkResult{Kind: resultAwaiting})
+		return
+	}
+	ar, ok := u.optionalAuthRequest(c, arID)
+	if !ok {
+		return
+	}
+	res := linkResult{Kind: kind, SignInURL: loginPath}
+	if ar != nil {
+		res.SignInURL = loginURL(ar.ID) + "&" + url.Values{signInParam: {"1"}}.Encode()
+	}
+	u.Render(c, http.StatusOK, linkResultTemplate, res)
+}
+
+// linkFailed explains a link that did not work, or renders the 500 page
+// for a failure.
+func (u *UI) linkFailed(c *gin.Context, err error, arID string) {
+	switch {
+	case errors.Is(err, account.ErrLinkExpired):
+		u.renderLinkProblem(c, account.LinkExpired, arID)
+	case errors.Is(err, account.ErrLinkUsed):
+		u.renderLinkProblem(c, account.LinkUsed, arID)
+	case errors.Is(err, account.ErrLinkInvalid):
+		u.renderLinkProblem(c, account.LinkUnknown, arID)
+	default:
+		u.fail(c, "use link", err)
+	}
+}
+
+// renderLinkProblem explains a link that does not work and what to do:
+// sign in (used) or ask for a new link (expired, unknown).
+func (u *UI) renderLinkProblem(c *gin.Context, state account.LinkState, arID string) {
+	res := linkResult{Kind: resultUnknown, SignInURL: loginPath, Resend: resendForm{AuthRequestID: arID}}
+	status := http.StatusBadRequest
+	switch state {
+	case account.LinkExpired:
+		res.Kind, status = resultExpired, http.StatusGone
+	case account.LinkUsed:
+		res.Kind, status = resultUsed, http.StatusGone
+	}
+	u.renderResend(c, status, res, nil)
+}
+
+// resendPage serves GET /verify/resend: the "send a new link" form.
+func (u *UI) resendPage(c *gin.Context) {
+	noReferrer(c)
+	res := linkResult{Kind: resultResend, Resend: resendForm{AuthRequestID: boundedID(c.Query(authRequestParam))}}
+	u.renderResend(c, http.StatusOK, res, nil)
+}
+
+// resendSubmit serves POST /verify/resend: the same answer whether or not
+// the address has an unconfirmed account.
+func (u *UI) resendSubmit(c *gin.Context) {
+	noReferrer(c)
+	if !u.parseForm(c) {
+		return
+	}
+	form := c.Request.PostForm
+	res := linkResult{Kind: resultResend, Resend: resendForm{
+		Email: truncateUTF8(form.Get(account.FieldEmail), maxKeptValue), AuthRequestID: boundedID(form.Get(authRequestParam)),
+	}}
+	capErr, ok := u.checkCaptcha(c)
+	if !ok {
+		return
+	}
+	var err error
+	if capErr == nil {
+		rc := account.RegisterContext{IP: c.ClientIP(), Locale: u.lang(c), AuthRequestID: res.Resend.AuthRequestID}
+		err = u.registration.ResendVerification(c.Request.Context(), res.Resend.Email, rc)
+		if err == nil {
+			u.Render(c, http.StatusOK, linkResultTemplate, linkResult{Kind: resultResent, SignInURL: loginPath})
+			return
+		}
+		if !errors.Is(err, account.ErrInvalid) {
+			u.fail(c, "resend confirmation link", err)
+			return
+		}
+	} else {
+		err = account.CheckEmail(strings.TrimSpace(res.Resend.Email))
+	}
+	if reason := fieldReasonOf(err, account.FieldEmail); reason != nil {
+		res.Resend.EmailError = u.bundle.T(u.lang(c), fieldErrorKey(account.FieldEmail, reason))
+	}
+	u.renderResend(c, http.StatusUnprocessableEntity, res, capErr)
+}
+
+// renderResend renders the link result page, with a fresh captcha when it
+// offers a new link.
+func (u *UI) renderResend(c *gin.Context, status int, res linkResult, capErr error) {
+	if res.ShowResend() {
+		page := &url.URL{Path: resendPath}
+		if res.Resend.AuthRequestID != "" {
+			page.RawQuery = url.Values{authRequestParam: {res.Resend.AuthRequestID}}.Encode()
+		}
+		view, ok := u.captchaView(c, page, capErr)
+		if !ok {
+			return
+		}
+		res.Resend.Captcha, res.Resend.CaptchaFailed = view, capErr != nil
+	}
+	u.Render(c, status, linkResultTemplate, res)
+}
+
+// boundedID is id when it is short enough to be an authorization request
+// id, else "".
+func boundedID(id string) string {
+	if len(id) > maxIDLength {
+		return ""
+	}
+	return id
+}
+
+// fieldReasonOf is the reason of field's error in err (a
+// *account.RegistrationError or *account.FieldError), or nil.
+func fieldReasonOf(err error, field string) error {
+	if re, ok := errors.AsType[*account.RegistrationError](err); ok {
+		if fe := re.Field(field); fe != nil {
+			return fe.Reason
+		}
+		return nil
+	}
+	if fe, ok := errors.AsType[*account.FieldError](err); ok && fe.Field == field {
+		return fe.Reason
+	}
+	return nil
+}
