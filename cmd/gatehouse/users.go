@@ -25,6 +25,7 @@ func usersCommand() *command {
 	return &command{name: "users", summary: "manage users", sub: []*command{
 		{name: "create", summary: "create an active user with a verified email; prints the user id", run: runUsersCreate, flags: usersCreateFlags},
 		{name: "list", summary: "list users", run: runUsersList, flags: usersListFlags},
+		usersApproveCommand(), usersRejectCommand(), // users_lifecycle.go
 	}}
 }
 

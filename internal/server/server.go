@@ -42,6 +42,7 @@ type Server struct {
 	engine   *gin.Engine
 	accounts *account.Service
 	provider *op.Provider
+	reg      *registration // registration.go
 }
 
 // New opens the database, applies pending migrations (unless
@@ -115,7 +116,10 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.provider = provider
-	pages, err := ui.New(ui.Options{
+	if err := s.buildRegistration(ctx); err != nil { // registration.go
+		return err
+	}
+	opts := ui.Options{
 		InstanceName:        s.cfg.InstanceName,
 		Logger:              s.log,
 		Dev:                 s.cfg.Dev,
@@ -127,7 +131,9 @@ func (s *Server) build(ctx context.Context) error {
 		Consents:            consents{store: s.store.Consents(), now: time.Now},
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
-	})
+	}
+	s.registrationPages(&opts) // registration.go
+	pages, err := ui.New(opts)
 	if err != nil {
 		return fmt.Errorf("load pages: %w", err)
 	}
@@ -139,6 +145,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.engine = engine
 	s.routes()
+	s.routeRegistration(s.engine) // registration.go
 	return nil
 }
 
@@ -195,6 +202,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sweepCtx, stopSweeper := context.WithCancel(ctx)
 	defer stopSweeper()
 	go s.sweepEvery(sweepCtx, s.cfg.SweepInterval)
+	go s.runMail(sweepCtx) // registration.go
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

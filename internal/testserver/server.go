@@ -31,7 +31,18 @@ type ServerOptions struct {
 	// Listener, when set, is served instead of a new random port (so a
 	// test can know a server's address before it starts).
 	Listener net.Listener
+	// MailRetryBase is the mail worker's first retry delay after a failed
+	// delivery (a test hook, not configuration); zero means
+	// DefaultMailRetryBase.
+	MailRetryBase time.Duration
 }
+
+// Mail worker timings of test servers, much shorter than production's so
+// a test sees letters (and retries) within a second.
+const (
+	DefaultMailRetryBase    = 200 * time.Millisecond
+	DefaultMailPollInterval = 100 * time.Millisecond
+)
 
 // Server is a real Gatehouse server on a random loopback port.
 type Server struct {
@@ -84,7 +95,11 @@ func Start(t testing.TB, opts ServerOptions) *Server {
 	}
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
-	ctx, cancel := context.WithCancel(context.Background())
+	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailPollInterval: DefaultMailPollInterval}
+	if hooks.MailRetryBase == 0 {
+		hooks.MailRetryBase = DefaultMailRetryBase
+	}
+	ctx, cancel := context.WithCancel(server.WithTestHooks(context.Background(), hooks))
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
 		cancel()
