@@ -11,11 +11,16 @@ import (
 const IDLength = 22
 
 // NewID returns a fresh opaque id: 128 random bits, base64url without
-// padding (22 characters). Ids carry no order and no meaning.
+// padding (22 characters). Ids carry no order and no meaning. An id never
+// starts with '-', so that command lines cannot mistake one for a flag.
 func NewID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails: crypto/rand aborts the program instead
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	for {
+		var b [16]byte
+		_, _ = rand.Read(b[:]) // never fails: crypto/rand aborts the program instead
+		if id := base64.RawURLEncoding.EncodeToString(b[:]); id[0] != '-' {
+			return id
+		}
+	}
 }
 
 // FoldCase is the case folding under which emails and usernames are unique
