@@ -80,9 +80,12 @@ func TestRevokeOtherClientsToken(t *testing.T) {
 	e.addClient(storage.Client{Public: true})
 	e.addClient(storage.Client{ID: "other", Public: true})
 	body := e.tokens(e.addUser(storage.UserActive), "")
-	if code := e.revoke(url.Values{"token": {str(body, "refresh_token")}, "client_id": {"other"}}, ""); code == http.StatusOK {
-		t.Fatal("a client revoked another client's refresh token")
-	}
+	// The answer is usually unauthorized_client. zitadel first tries to
+	// decrypt an unknown token as an opaque access token with unauthenticated
+	// AES-CFB; about one random token in twenty "decrypts" to an id:subject
+	// pair that names nothing, and the request then ends in RFC 7009's 200
+	// for unknown tokens. Either way the token must survive.
+	e.revoke(url.Values{"token": {str(body, "refresh_token")}, "client_id": {"other"}}, "")
 	if status, _ := e.refresh(str(body, "refresh_token"), ""); status != http.StatusOK {
 		t.Fatal("refresh token was revoked by another client")
 	}
