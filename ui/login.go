@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -37,6 +38,9 @@ type loginForm struct {
 	AuthRequestID string // hidden; set when coming from /authorize
 	ReturnTo      string // hidden; a safe local path, or empty
 	ClientName    string // the application the user signs in to, if any
+	// HideRegister hides the "Create account" link: registration is
+	// closed.
+	HideRegister bool
 
 	Alert           string // translated message about the whole attempt
 	LoginMissing    bool
@@ -171,7 +175,23 @@ func (u *UI) startSession(c *gin.Context, user storage.User, persistent bool, am
 
 // renderLogin shows the sign-in form.
 func (u *UI) renderLogin(c *gin.Context, status int, f loginForm) {
+	f.HideRegister = u.registrationClosed(c)
 	u.Render(c, status, loginTemplate, f)
+}
+
+// registrationClosed reports whether the registration mode is closed. The
+// settings failing to load only logs: the link is shown, and the
+// registration page itself reports the failure.
+func (u *UI) registrationClosed(c *gin.Context) bool {
+	if u.registration == nil {
+		return false
+	}
+	rs, err := u.registration.Settings(c.Request.Context())
+	if err != nil {
+		u.log.WarnContext(c.Request.Context(), "read registration settings for the sign-in page", u.logAttrs(c, err)...)
+		return false
+	}
+	return rs.Mode == account.ModeClosed
 }
 
 // clientName is how the pages name the application behind ar.

@@ -42,7 +42,7 @@ type Registration interface {
 	Settings(ctx context.Context) (account.RegistrationSettings, error)
 	Register(ctx context.Context, in account.RegistrationInput, rc account.RegisterContext) (account.RegistrationOutcome, error)
 	PeekLink(ctx context.Context, purpose, token string) (account.LinkInfo, error)
-	ConfirmEmail(ctx context.Context, token, ip string) (account.Confirmation, error)
+	ConfirmEmail(ctx context.Context, token, password, ip string) (account.Confirmation, error)
 	SetInitialPassword(ctx context.Context, token, password, passwordConfirm, ip string) (account.Confirmation, error)
 	ResendVerification(ctx context.Context, email string, rc account.RegisterContext) error
 }

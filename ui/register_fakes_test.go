@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/captcha"
@@ -16,26 +17,29 @@ import (
 
 // fakeLink is one link of fakeRegistration.
 type fakeLink struct {
-	purpose string
-	state   account.LinkState
-	email   string
-	user    string
+	purpose  string
+	state    account.LinkState
+	email    string
+	user     string
+	password string // chosen at registration (shape A); empty: none
 }
 
 // fakeRegistration applies the real field rules (account.CheckRegistration)
 // and records what reached it; links and outcomes are set by the test.
 type fakeRegistration struct {
-	mu       sync.Mutex
-	settings account.RegistrationSettings
-	outcome  account.RegistrationOutcome // what Register returns after the checks
-	err      error                       // Register fails with it when set
-	approval bool                        // confirmations lead to pending_approval
-	calls    []account.RegistrationInput
-	contexts []account.RegisterContext
-	links    map[string]*fakeLink // by token
-	used     []string             // tokens used
-	resent   []string             // addresses ResendVerification was asked about
-	password string               // the last initial password set
+	mu        sync.Mutex
+	settings  account.RegistrationSettings
+	outcome   account.RegistrationOutcome // what Register returns after the checks
+	err       error                       // Register fails with it when set
+	approval  bool                        // confirmations lead to pending_approval
+	calls     []account.RegistrationInput
+	contexts  []account.RegisterContext
+	links     map[string]*fakeLink // by token
+	used      []string             // tokens used
+	resent    []string             // addresses ResendVerification was asked about
+	password  string               // the last initial password set
+	throttled bool                 // ConfirmEmail with a password is throttled
+	wrong     int                  // wrong passwords ConfirmEmail was given
 }
 
 func newFakeRegistration(rs account.RegistrationSettings) *fakeRegistration {
@@ -74,7 +78,9 @@ func (f *fakeRegistration) PeekLink(_ context.Context, purpose, token string) (a
 	if !ok || l.purpose != purpose {
 		return account.LinkInfo{State: account.LinkUnknown}, nil
 	}
-	return account.LinkInfo{State: l.state, Email: l.email}, nil
+	info := account.LinkInfo{State: l.state, Email: l.email}
+	info.PasswordRequired = l.state == account.LinkValid && l.password != ""
+	return info, nil
 }
 
 func (f *fakeRegistration) use(purpose, token string) (account.Confirmation, error) {
@@ -96,10 +102,23 @@ func (f *fakeRegistration) use(purpose, token string) (account.Confirmation, err
 	return conf, nil
 }
 
-func (f *fakeRegistration) ConfirmEmail(_ context.Context, token, _ string) (account.Confirmation, error) {
+func (f *fakeRegistration) ConfirmEmail(_ context.Context, token, password, _ string) (account.Confirmation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.use(storage.PurposeVerifyEmail, token)
+	l, ok := f.links[token]
+	if !ok || l.purpose != storage.PurposeVerifyEmail || l.state != account.LinkValid || l.password == "" {
+		return f.use(storage.PurposeVerifyEmail, token)
+	}
+	if f.throttled {
+		return account.Confirmation{}, &account.ThrottledError{RetryAfter: time.Minute, Scope: "account"}
+	}
+	if password != l.password {
+		f.wrong++
+		return account.Confirmation{}, account.ErrInvalidCredentials
+	}
+	conf, err := f.use(storage.PurposeVerifyEmail, token)
+	conf.PasswordVerified = err == nil
+	return conf, err
 }
 
 func (f *fakeRegistration) SetInitialPassword(_ context.Context, token, password, confirm, _ string) (account.Confirmation, error) {
@@ -130,6 +149,15 @@ func (f *fakeRegistration) addLink(token, purpose string, state account.LinkStat
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.links[token] = &fakeLink{purpose: purpose, state: state, email: "new@example.com", user: "user-new"}
+}
+
+// addLinkWithPassword adds a verify_email link of a user who chose
+// password at registration (shape A).
+func (f *fakeRegistration) addLinkWithPassword(token, password string) {
+	f.addLink(token, storage.PurposeVerifyEmail, account.LinkValid)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.links[token].password = password
 }
 
 func (f *fakeRegistration) registered() []account.RegistrationInput {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -33,11 +34,42 @@ const (
 	resultResent    = "resent"            // a new link is on its way (or not: same answer)
 )
 
-// verifyData is the .Data of the page with the Confirm button.
+// Messages of the verify page the Go code picks.
+const (
+	verifyWrongPasswordKey = "verify.error.wrong_password"
+	verifyThrottledKey     = "login.error.throttled"
+)
+
+// verifyData is the .Data of the page with the Confirm button. The
+// password is never written back.
 type verifyData struct {
 	Token         string
 	AuthRequestID string
 	Email         string
+	// PasswordRequired: the page asks for the password chosen at
+	// registration (shape A, SECURITY 12).
+	PasswordRequired bool
+	PasswordError    string // translated
+	Alert            string // translated, about the whole attempt
+}
+
+// HasErrors reports whether the page shows an error.
+func (d verifyData) HasErrors() bool { return d.PasswordError != "" || d.Alert != "" }
+
+// PasswordDescribedby is the aria-describedby of the password field.
+func (d verifyData) PasswordDescribedby() string {
+	if d.PasswordError != "" {
+		return "password-help password-error"
+	}
+	return "password-help"
+}
+
+// RegisterURL is the registration page, for the request the link carries.
+func (d verifyData) RegisterURL() string {
+	if d.AuthRequestID != "" {
+		return registerURL(d.AuthRequestID)
+	}
+	return registerPath
 }
 
 // linkResult is the .Data of the page after following a link, or of the
@@ -74,37 +106,83 @@ func (r linkResult) HasErrors() bool { return r.Resend.EmailError != "" || r.Res
 // anything the page loads or links to (SECURITY 20).
 func noReferrer(c *gin.Context) { c.Header("Referrer-Policy", "no-referrer") }
 
-// verifyPage serves GET /verify?token=: a page with a Confirm button. A
+// verifyPage serves GET /verify?token=: a page with a Confirm button, and
+// the password field when the registrant chose a password (shape A). A
 // GET never uses the link, so mail scanners that fetch it confirm nothing.
 func (u *UI) verifyPage(c *gin.Context) {
 	noReferrer(c)
 	token, arID := c.Query(tokenParam), boundedID(c.Query(authRequestParam))
-	info, err := u.registration.PeekLink(c.Request.Context(), storage.PurposeVerifyEmail, token)
+	u.renderVerify(c, http.StatusOK, verifyData{Token: token, AuthRequestID: arID})
+}
+
+// renderVerify peeks at d's link and shows the Confirm page for it, or
+// explains why it does not work.
+func (u *UI) renderVerify(c *gin.Context, status int, d verifyData) {
+	info, err := u.registration.PeekLink(c.Request.Context(), storage.PurposeVerifyEmail, d.Token)
 	if err != nil {
 		u.fail(c, "read confirmation link", err)
 		return
 	}
 	if info.State != account.LinkValid {
-		u.renderLinkProblem(c, info.State, arID)
+		u.renderLinkProblem(c, info.State, d.AuthRequestID)
 		return
 	}
-	u.Render(c, http.StatusOK, verifyTemplate, verifyData{Token: token, AuthRequestID: arID, Email: info.Email})
+	d.Email, d.PasswordRequired = info.Email, info.PasswordRequired
+	if d.PasswordRequired {
+		// Confirming signs in and may redirect to the application: the
+		// page's form-action must allow its origin.
+		if _, ok := u.optionalAuthRequest(c, d.AuthRequestID); !ok {
+			return
+		}
+	}
+	u.Render(c, status, verifyTemplate, d)
 }
 
-// verifySubmit serves POST /verify: the Confirm button uses the link.
+// verifySubmit serves POST /verify: the Confirm button uses the link. In
+// shape A it needs the password chosen at registration (SECURITY 12): a
+// wrong one uses nothing and shows the page again; the right one also
+// signs the user in, since they just proved it.
 func (u *UI) verifySubmit(c *gin.Context) {
 	noReferrer(c)
 	if !u.parseForm(c) {
 		return
 	}
 	form := c.Request.PostForm
-	arID := boundedID(form.Get(authRequestParam))
-	conf, err := u.registration.ConfirmEmail(c.Request.Context(), form.Get(tokenParam), c.ClientIP())
-	if err != nil {
+	token, arID := form.Get(tokenParam), boundedID(form.Get(authRequestParam))
+	conf, err := u.registration.ConfirmEmail(c.Request.Context(), token, form.Get(passwordField), c.ClientIP())
+	d := verifyData{Token: token, AuthRequestID: arID}
+	switch {
+	case errors.Is(err, account.ErrInvalidCredentials):
+		d.PasswordError = u.bundle.T(u.lang(c), verifyWrongPasswordKey)
+		u.renderVerify(c, http.StatusUnprocessableEntity, d)
+		return
+	case errors.Is(err, account.ErrThrottled):
+		if te, ok := errors.AsType[*account.ThrottledError](err); ok && te.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.FormatInt(durationSeconds(te.RetryAfter), 10))
+		}
+		d.Alert = u.bundle.T(u.lang(c), verifyThrottledKey)
+		u.renderVerify(c, http.StatusTooManyRequests, d)
+		return
+	case err != nil:
 		u.linkFailed(c, err, arID)
 		return
 	}
+	if conf.PasswordVerified && conf.State == storage.UserActive {
+		u.signInConfirmed(c, conf, arID)
+		return
+	}
 	u.renderConfirmed(c, conf, resultConfirmed, arID)
+}
+
+// signInConfirmed starts a session for a user who confirmed with their
+// password and continues the authorization request when it is still
+// valid in this browser, or goes to the start page.
+func (u *UI) signInConfirmed(c *gin.Context, conf account.Confirmation, arID string) {
+	ar, ok := u.optionalAuthRequest(c, arID)
+	if !ok {
+		return
+	}
+	u.signInRegistered(c, conf.UserID, ar)
 }
 
 // renderConfirmed says what follows a link that worked: wait for approval,

@@ -14,6 +14,8 @@ import (
 
 const (
 	goodToken    = "good-token"
+	goodPassword = "chosen at registration"
+	noPassToken  = "no-password-token"
 	expiredToken = "expired-token"
 	usedToken    = "used-token"
 )
@@ -21,14 +23,17 @@ const (
 func newVerifyEnv(t *testing.T) *registerEnv {
 	t.Helper()
 	e := newRegisterEnv(t, settingsOf(t, account.ModeOpen, true, "login", "email", "password", "password_confirm"))
-	e.reg.addLink(goodToken, storage.PurposeVerifyEmail, account.LinkValid)
+	e.reg.addLinkWithPassword(goodToken, goodPassword)
+	e.reg.addLink(noPassToken, storage.PurposeVerifyEmail, account.LinkValid)
 	e.reg.addLink(expiredToken, storage.PurposeVerifyEmail, account.LinkExpired)
 	e.reg.addLink(usedToken, storage.PurposeVerifyEmail, account.LinkUsed)
 	return e
 }
 
-// A GET of the link shows a Confirm button and uses nothing; token pages
-// send no Referer and are never stored.
+// A GET of the link shows a Confirm button with the password field (shape
+// A) and uses nothing; token pages send no Referer and are never stored.
+// Someone who did not register is told that nothing happens and how to
+// register themselves.
 func TestVerifyGetConfirmsNothing(t *testing.T) {
 	e := newVerifyEnv(t)
 	id := e.addRequest("ar-v", nil)
@@ -44,37 +49,150 @@ func TestVerifyGetConfirmsNothing(t *testing.T) {
 	if attr(fieldNode(t, form, "token"), "value") != goodToken || attr(fieldNode(t, form, "authRequestID"), "value") != id {
 		t.Error("the form does not carry the token and the request")
 	}
+	assertLabelled(t, form)
+	assertInput(t, form, "password", "password", "current-password")
+	if got := textOf(byID(res.doc, "password-help")); got != "Enter the password you chose when registering." {
+		t.Errorf("password help %q", got)
+	}
 	if !strings.Contains(textOf(res.doc), "new@example.com") {
 		t.Error("the address is not shown")
 	}
+	notYou := byID(res.doc, "not-you")
+	if notYou == nil || !strings.Contains(textOf(notYou), "I did not create this account") ||
+		!strings.Contains(textOf(notYou), "Nothing happens unless") || !strings.Contains(textOf(notYou), "replaces the earlier details and password") {
+		t.Fatalf("no explanation for someone who did not register: %v", notYou)
+	}
+	if got := attr(byID(res.doc, "register-instead"), "href"); got != "/register?authRequestID="+id {
+		t.Errorf("register link %q", got)
+	}
+	ru := e.do(request{target: "/verify?lang=ru&token=" + goodToken})
+	if !strings.Contains(textOf(ru.doc), "Я не создавал эту учётную запись") {
+		t.Error("the explanation is not translated")
+	}
 }
 
-// The POST confirms and leads to sign-in for the application's request.
-func TestVerifyPostConfirms(t *testing.T) {
+// SECURITY 12: a shape-A link confirms only with the registrant's
+// password. Missing or wrong, the page says so, keeps the link and never
+// writes the password back; right, the user is signed in and goes on to
+// the application.
+func TestVerifyPostNeedsPassword(t *testing.T) {
 	e := newVerifyEnv(t)
-	id := e.addRequest("ar-w", nil)
-	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "authRequestID": {id}}})
-	if res.Code != http.StatusOK || len(e.reg.used) != 1 {
-		t.Fatalf("status %d, used %v", res.Code, e.reg.used)
+	id := e.addRequest("ar-w", func(ar *AuthRequestView) { ar.FirstParty = true })
+	for _, pw := range []string{"", "wrong password"} {
+		res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "authRequestID": {id}, "password": {pw}}})
+		if res.Code != http.StatusUnprocessableEntity || len(e.reg.used) != 0 {
+			t.Fatalf("password %q: status %d, used %v", pw, res.Code, e.reg.used)
+		}
+		assertTokenPageHeaders(t, res)
+		if got := textOf(byID(res.doc, "password-error")); !strings.Contains(got, "not the password chosen at registration") {
+			t.Errorf("password %q: error %q", pw, got)
+		}
+		form := formPosting(t, res, "/verify")
+		in := fieldNode(t, form, "password")
+		if attr(in, "value") != "" || attr(in, "aria-invalid") != "true" || attr(in, "aria-describedby") != "password-help password-error" {
+			t.Errorf("password %q: field %v", pw, in.Attr)
+		}
+		if attr(fieldNode(t, form, "token"), "value") != goodToken || attr(fieldNode(t, form, "authRequestID"), "value") != id {
+			t.Error("the form lost the token or the request")
+		}
+		if !strings.HasPrefix(textOf(first(t, res.doc, byTag("title"))), "Error") {
+			t.Errorf("title %q does not announce the error", textOf(first(t, res.doc, byTag("title"))))
+		}
+		if sessionCookie(res, testSessionName) != nil {
+			t.Fatal("a wrong password started a session")
+		}
 	}
-	assertTokenPageHeaders(t, res)
-	signIn := byID(res.doc, "sign-in")
-	if signIn == nil || attr(signIn, "href") != "/login?authRequestID="+id+"&signin=1" {
-		t.Fatalf("sign-in link %v", signIn)
+	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "authRequestID": {id}, "password": {goodPassword}}})
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/authorize/callback?id="+id || len(e.reg.used) != 1 {
+		t.Fatalf("status %d Location %q used %v", res.Code, res.Header().Get("Location"), e.reg.used)
 	}
-	res = e.do(request{target: "/verify", form: url.Values{"token": {goodToken}}})
+	if c := sessionCookie(res, testSessionName); c == nil || c.Value == "" || !c.HttpOnly {
+		t.Fatal("no session cookie")
+	}
+	if got, ok := e.requests.completion(id); !ok || got.userID != "user-new" {
+		t.Fatalf("completion = %+v, %v", got, ok)
+	}
+	res = e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "password": {goodPassword}}})
 	if res.Code != http.StatusGone || !strings.Contains(textOf(res.doc), "already been used") {
 		t.Fatalf("second POST: status %d %s", res.Code, textOf(res.doc))
 	}
 }
 
-// In audit mode the confirmation says to wait for approval.
+// Without a request (or with one from another browser) the signed-in user
+// lands on the start page.
+func TestVerifyPostSignsIn(t *testing.T) {
+	e := newVerifyEnv(t)
+	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "authRequestID": {"unknown"}, "password": {goodPassword}}})
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/" {
+		t.Fatalf("status %d Location %q", res.Code, res.Header().Get("Location"))
+	}
+	if c := sessionCookie(res, testSessionName); c == nil || c.Value == "" {
+		t.Fatal("no session cookie")
+	}
+}
+
+// Too many wrong passwords: the page says to wait, with Retry-After.
+func TestVerifyThrottled(t *testing.T) {
+	e := newVerifyEnv(t)
+	e.reg.throttled = true
+	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "password": {goodPassword}}})
+	if res.Code != http.StatusTooManyRequests || res.Header().Get("Retry-After") != "60" || len(e.reg.used) != 0 {
+		t.Fatalf("status %d Retry-After %q used %v", res.Code, res.Header().Get("Retry-After"), e.reg.used)
+	}
+	if !strings.Contains(textOf(byID(res.doc, "verify-alert")), "Too many") {
+		t.Errorf("alert %q", textOf(byID(res.doc, "verify-alert")))
+	}
+	formPosting(t, res, "/verify")
+}
+
+// A link of a user without a password (never sent today) confirms with
+// the button alone and leads to sign-in, as before.
+func TestVerifyPostWithoutPassword(t *testing.T) {
+	e := newVerifyEnv(t)
+	id := e.addRequest("ar-x", nil)
+	page := e.do(request{target: "/verify?token=" + noPassToken})
+	if findAll(formPosting(t, page, "/verify"), func(n *html.Node) bool { return isTag(n, "input") && attr(n, "name") == "password" }) != nil {
+		t.Fatal("a password is asked for a user who has none")
+	}
+	res := e.do(request{target: "/verify", form: url.Values{"token": {noPassToken}, "authRequestID": {id}}})
+	if res.Code != http.StatusOK || len(e.reg.used) != 1 || sessionCookie(res, testSessionName) != nil {
+		t.Fatalf("status %d, used %v", res.Code, e.reg.used)
+	}
+	signIn := byID(res.doc, "sign-in")
+	if signIn == nil || attr(signIn, "href") != "/login?authRequestID="+id+"&signin=1" {
+		t.Fatalf("sign-in link %v", signIn)
+	}
+}
+
+// In audit mode the confirmation says to wait for approval, and nobody is
+// signed in.
 func TestVerifyAwaitingApproval(t *testing.T) {
 	e := newVerifyEnv(t)
 	e.reg.approval = true
-	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}}})
+	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "password": {goodPassword}}})
 	if res.Code != http.StatusOK || !strings.Contains(textOf(res.doc), "awaiting approval") || byID(res.doc, "sign-in") != nil {
 		t.Fatalf("status %d %s", res.Code, textOf(res.doc))
+	}
+	if sessionCookie(res, testSessionName) != nil {
+		t.Fatal("a pending user got a session")
+	}
+}
+
+// The sign-in page offers registration unless it is closed.
+func TestLoginPageHidesClosedRegistration(t *testing.T) {
+	e := newVerifyEnv(t)
+	links := func() int {
+		res := e.do(request{target: "/login"})
+		return len(findAll(res.doc, func(n *html.Node) bool { return isTag(n, "a") && attr(n, "href") == "/register" }))
+	}
+	if n := links(); n != 1 {
+		t.Fatalf("open: %d links to /register, want 1", n)
+	}
+	e.reg.mu.Lock()
+	e.reg.settings.Mode = account.ModeClosed
+	e.reg.mu.Unlock()
+	if n := links(); n != 0 {
+		t.Fatalf("closed: %d links to /register, want 0", n)
 	}
 }
 

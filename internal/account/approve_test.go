@@ -21,7 +21,7 @@ func TestAuditModeApprove(t *testing.T) {
 	e := newRegEnv(t, auditShapeA(t))
 	ctx := t.Context()
 	e.register(t, inputA("ada", "ada@example.com", "analytical engine"))
-	conf, err := e.r.ConfirmEmail(ctx, tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "ada@example.com")), "")
+	conf, err := e.r.ConfirmEmail(ctx, tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "ada@example.com")), "analytical engine", "")
 	if err != nil || conf.State != storage.UserPendingApproval {
 		t.Fatalf("ConfirmEmail = %+v, %v", conf, err)
 	}
@@ -57,7 +57,7 @@ func TestAuditModeReject(t *testing.T) {
 	e := newRegEnv(t, auditShapeA(t))
 	ctx := t.Context()
 	e.register(t, inputA("eve", "eve@example.com", "eve's password"))
-	conf, err := e.r.ConfirmEmail(ctx, tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "eve@example.com")), "")
+	conf, err := e.r.ConfirmEmail(ctx, tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "eve@example.com")), "eve's password", "")
 	if err != nil {
 		t.Fatal(err)
 	}

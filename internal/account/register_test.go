@@ -180,11 +180,11 @@ func TestRegisterReplacesUnconfirmed(t *testing.T) {
 	if _, err := e.store.Sessions().ByTokenHash(ctx, hashSecret("planted"), e.clock.Now()); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the earlier registrant's session survived: %v", err)
 	}
-	if _, err := e.r.ConfirmEmail(ctx, oldToken, ""); !errors.Is(err, ErrLinkUnknown) {
+	if _, err := e.r.ConfirmEmail(ctx, oldToken, "attacker password", ""); !errors.Is(err, ErrLinkUnknown) {
 		t.Fatalf("old link = %v, want ErrLinkUnknown", err)
 	}
 	newToken := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "Victim@example.com"))
-	if _, err := e.r.ConfirmEmail(ctx, newToken, ""); err != nil {
+	if _, err := e.r.ConfirmEmail(ctx, newToken, "victim password", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Authenticate(ctx, "victim@example.com", "attacker password", ""); !errors.Is(err, ErrInvalidCredentials) {

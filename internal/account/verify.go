@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -44,6 +45,9 @@ const (
 type LinkInfo struct {
 	State LinkState
 	Email string // the address the link was sent to; empty when unknown
+	// PasswordRequired: confirming needs the password chosen at
+	// registration (a valid verify_email link of a user who has one).
+	PasswordRequired bool
 }
 
 // Confirmation is the result of following a link.
@@ -52,6 +56,9 @@ type Confirmation struct {
 	Email  string
 	// State is active, or pending_approval in audit mode.
 	State storage.UserState
+	// PasswordVerified: the user's password was checked (ConfirmEmail in
+	// shape A), so the caller may sign them in at once.
+	PasswordVerified bool
 }
 
 // newLinkToken returns a fresh token and the hash the store keeps.
@@ -120,33 +127,36 @@ func (r *Registrar) PeekLink(ctx context.Context, purpose, token string) (LinkIn
 	if err != nil {
 		return LinkInfo{}, fmt.Errorf("account: read link: %w", err)
 	}
-	state, err := r.linkState(ctx, r.store.Users(), t)
+	state, u, err := r.linkState(ctx, r.store.Users(), t)
 	if err != nil {
 		return LinkInfo{}, err
 	}
-	return LinkInfo{State: state, Email: t.Email}, nil
+	info := LinkInfo{State: state, Email: t.Email}
+	info.PasswordRequired = state == LinkValid && purpose == storage.PurposeVerifyEmail && u.PasswordHash != ""
+	return info, nil
 }
 
-// linkState says whether the stored token t can still be used.
-func (r *Registrar) linkState(ctx context.Context, users storage.UserStore, t storage.OneTimeToken) (LinkState, error) {
+// linkState says whether the stored token t can still be used, and
+// returns its user when it can.
+func (r *Registrar) linkState(ctx context.Context, users storage.UserStore, t storage.OneTimeToken) (LinkState, storage.User, error) {
 	switch {
 	case !t.UsedAt.IsZero():
-		return LinkUsed, nil
+		return LinkUsed, storage.User{}, nil
 	case !r.svc.now().Before(t.ExpiresAt):
-		return LinkExpired, nil
+		return LinkExpired, storage.User{}, nil
 	}
 	u, err := users.ByID(ctx, t.UserID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return LinkUnknown, nil
+		return LinkUnknown, storage.User{}, nil
 	case err != nil:
-		return "", fmt.Errorf("account: read link user: %w", err)
+		return "", storage.User{}, fmt.Errorf("account: read link user: %w", err)
 	case storage.FoldCase(u.Email) != storage.FoldCase(t.Email):
-		return LinkUnknown, nil
+		return LinkUnknown, storage.User{}, nil
 	case u.State != storage.UserPendingVerification:
-		return LinkUsed, nil
+		return LinkUsed, storage.User{}, nil
 	}
-	return LinkValid, nil
+	return LinkValid, u, nil
 }
 
 // linkError explains why Consume refused the token with hash.
@@ -174,9 +184,89 @@ func (r *Registrar) linkError(ctx context.Context, tx txStores, purpose string, 
 // marked verified and the user becomes active, or pending_approval in
 // audit mode (with an awaiting_approval letter). A link that does not work
 // is an error wrapping ErrLinkInvalid (ErrLinkUnknown, ErrLinkExpired,
-// ErrLinkUsed). The user then signs in with their password.
-func (r *Registrar) ConfirmEmail(ctx context.Context, token, ip string) (Confirmation, error) {
-	return r.confirm(ctx, storage.PurposeVerifyEmail, token, ip, "")
+// ErrLinkUsed).
+//
+// When the user chose a password at registration (shape A), password
+// must be it (SECURITY 12, pre-hijack: whoever registered someone else's
+// address cannot have the owner confirm an account whose password the
+// registrant knows). The check counts toward the account's and the
+// address's sign-in throttle, as Authenticate does: a wrong password is
+// ErrInvalidCredentials, too many failures a *ThrottledError, and neither
+// uses the link. A user without a password (never the case for a
+// verify_email link today) is confirmed without one.
+func (r *Registrar) ConfirmEmail(ctx context.Context, token, password, ip string) (Confirmation, error) {
+	hash, ok := linkTokenHash(token)
+	if !ok {
+		return Confirmation{}, ErrLinkUnknown
+	}
+	u, err := r.peekLinkUser(ctx, storage.PurposeVerifyEmail, hash)
+	if err != nil {
+		return Confirmation{}, err
+	}
+	if u.PasswordHash == "" {
+		return r.confirm(ctx, storage.PurposeVerifyEmail, token, ip, "", "")
+	}
+	acctK, err := r.checkRegistrantPassword(ctx, &u, password, ip)
+	if err != nil {
+		return Confirmation{}, err
+	}
+	conf, err := r.confirm(ctx, storage.PurposeVerifyEmail, token, ip, "", u.PasswordHash)
+	if err != nil {
+		return Confirmation{}, err
+	}
+	conf.PasswordVerified = true
+	if err := r.svc.stores.Throttles().Reset(ctx, acctK); err != nil {
+		r.svc.log.WarnContext(ctx, "reset sign-in throttle after confirmation", logUser(u), slog.Any("error", err))
+	}
+	return conf, nil
+}
+
+// peekLinkUser returns the user of the link with hash, or the link error
+// that says why the link does not work. It uses nothing.
+func (r *Registrar) peekLinkUser(ctx context.Context, purpose string, hash []byte) (storage.User, error) {
+	t, err := r.store.OneTimeTokens().Peek(ctx, purpose, hash)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.User{}, ErrLinkUnknown
+	}
+	if err != nil {
+		return storage.User{}, fmt.Errorf("account: read link: %w", err)
+	}
+	state, u, err := r.linkState(ctx, r.store.Users(), t)
+	switch {
+	case err != nil:
+		return storage.User{}, err
+	case state == LinkExpired:
+		return storage.User{}, ErrLinkExpired
+	case state == LinkUsed:
+		return storage.User{}, ErrLinkUsed
+	case state != LinkValid:
+		return storage.User{}, ErrLinkUnknown
+	}
+	return u, nil
+}
+
+// checkRegistrantPassword verifies the password u chose at registration
+// under the sign-in throttles (the client address, then the account, whose
+// attempt is reserved before the slow verification so parallel requests
+// cannot exceed the limit). It returns the account's throttle key.
+func (r *Registrar) checkRegistrantPassword(ctx context.Context, u *storage.User, password, ip string) (string, error) {
+	s := r.svc
+	ipK := ipKey(ip)
+	if err := s.checkThrottle(ctx, ipK, "ip", s.throttle.PerIP); err != nil {
+		return "", s.refused(ctx, err, ip)
+	}
+	acctK := accountKey(u, "")
+	if err := s.reserveAttempt(ctx, acctK); err != nil {
+		return "", s.refused(ctx, err, ip)
+	}
+	ok, err := s.checkPassword(ctx, u, password)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", s.failed(ctx, u, ip, ipK)
+	}
+	return acctK, nil
 }
 
 // SetInitialPassword uses an activate link (shape B): the password is
@@ -194,7 +284,7 @@ func (r *Registrar) SetInitialPassword(ctx context.Context, token, password, pas
 	if err != nil {
 		return Confirmation{}, fmt.Errorf("account: hash password: %w", err)
 	}
-	return r.confirm(ctx, storage.PurposeActivate, token, ip, hash)
+	return r.confirm(ctx, storage.PurposeActivate, token, ip, hash, "")
 }
 
 // checkNewPassword applies the password policy to a new password and its

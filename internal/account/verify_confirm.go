@@ -13,9 +13,11 @@ import (
 const maxConfirmAttempts = 3
 
 // confirm consumes a link of purpose and confirms its user, setting
-// passwordHash when not empty. It retries when the user changed meanwhile
-// (the transaction rolls back, so the link is not spent).
-func (r *Registrar) confirm(ctx context.Context, purpose, token, ip, passwordHash string) (Confirmation, error) {
+// passwordHash when not empty. When checkedHash is not empty, it is the
+// password hash the caller verified a password against: the user must
+// still have it. It retries when the user changed meanwhile (the
+// transaction rolls back, so the link is not spent).
+func (r *Registrar) confirm(ctx context.Context, purpose, token, ip, passwordHash, checkedHash string) (Confirmation, error) {
 	hash, ok := linkTokenHash(token)
 	if !ok {
 		return Confirmation{}, ErrLinkUnknown
@@ -26,7 +28,7 @@ func (r *Registrar) confirm(ctx context.Context, purpose, token, ip, passwordHas
 	}
 	var conf Confirmation
 	for attempt := 1; ; attempt++ {
-		conf, err = r.confirmOnce(ctx, rs, purpose, hash, ip, passwordHash)
+		conf, err = r.confirmOnce(ctx, rs, purpose, hash, ip, passwordHash, checkedHash)
 		if !errors.Is(err, storage.ErrConflict) || attempt == maxConfirmAttempts {
 			break
 		}
@@ -39,7 +41,7 @@ func (r *Registrar) confirm(ctx context.Context, purpose, token, ip, passwordHas
 }
 
 // confirmOnce is one attempt of confirm, in one transaction.
-func (r *Registrar) confirmOnce(ctx context.Context, rs RegistrationSettings, purpose string, hash []byte, ip, passwordHash string) (Confirmation, error) {
+func (r *Registrar) confirmOnce(ctx context.Context, rs RegistrationSettings, purpose string, hash []byte, ip, passwordHash, checkedHash string) (Confirmation, error) {
 	var conf Confirmation
 	err := r.inTx(ctx, func(tx txStores) error {
 		t, err := tx.OneTimeTokens().Consume(ctx, purpose, hash, r.svc.now())
@@ -49,6 +51,11 @@ func (r *Registrar) confirmOnce(ctx context.Context, rs RegistrationSettings, pu
 		u, err := r.linkUser(ctx, tx, t)
 		if err != nil {
 			return err
+		}
+		if checkedHash != "" && u.PasswordHash != checkedHash {
+			// The password changed after it was checked (a newer
+			// registration of the address, which also replaced the link).
+			return ErrLinkUnknown
 		}
 		if err := r.confirmUser(ctx, tx, rs, &u, purpose, passwordHash); err != nil {
 			return err

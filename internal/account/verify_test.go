@@ -28,7 +28,7 @@ func TestConfirmEmail(t *testing.T) {
 	if u := e.user(t, "ada"); u.State != storage.UserPendingVerification || u.EmailVerified {
 		t.Fatalf("peeking confirmed the user: %+v", u)
 	}
-	conf, err := e.r.ConfirmEmail(ctx, token, "192.0.2.9")
+	conf, err := e.r.ConfirmEmail(ctx, token, "analytical engine", "192.0.2.9")
 	if err != nil || conf.State != storage.UserActive || conf.Email != "ada@example.com" {
 		t.Fatalf("ConfirmEmail = %+v, %v", conf, err)
 	}
@@ -38,7 +38,7 @@ func TestConfirmEmail(t *testing.T) {
 	if _, err := e.svc.Authenticate(ctx, "ada", "analytical engine", ""); err != nil {
 		t.Fatalf("sign-in after confirming: %v", err)
 	}
-	if _, err := e.r.ConfirmEmail(ctx, token, ""); !errors.Is(err, ErrLinkUsed) || !errors.Is(err, ErrLinkInvalid) {
+	if _, err := e.r.ConfirmEmail(ctx, token, "analytical engine", ""); !errors.Is(err, ErrLinkUsed) || !errors.Is(err, ErrLinkInvalid) {
 		t.Fatalf("second use = %v, want ErrLinkUsed", err)
 	}
 	if info, _ := e.r.PeekLink(ctx, storage.PurposeVerifyEmail, token); info.State != LinkUsed {
@@ -56,7 +56,7 @@ func TestConfirmEmailBadLinks(t *testing.T) {
 	e.register(t, inputA("ada", "ada@example.com", "analytical engine"))
 	token := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "ada@example.com"))
 	for _, bad := range []string{"", "short", strings.Repeat("!", 43), strings.Repeat("A", 43)} {
-		if _, err := e.r.ConfirmEmail(ctx, bad, ""); !errors.Is(err, ErrLinkUnknown) {
+		if _, err := e.r.ConfirmEmail(ctx, bad, "analytical engine", ""); !errors.Is(err, ErrLinkUnknown) {
 			t.Errorf("ConfirmEmail(%q) = %v, want ErrLinkUnknown", bad, err)
 		}
 		if info, err := e.r.PeekLink(ctx, storage.PurposeVerifyEmail, bad); err != nil || info.State != LinkUnknown {
@@ -67,7 +67,7 @@ func TestConfirmEmailBadLinks(t *testing.T) {
 	if info, _ := e.r.PeekLink(ctx, storage.PurposeVerifyEmail, token); info.State != LinkExpired {
 		t.Fatalf("PeekLink after 24h = %+v", info)
 	}
-	if _, err := e.r.ConfirmEmail(ctx, token, ""); !errors.Is(err, ErrLinkExpired) {
+	if _, err := e.r.ConfirmEmail(ctx, token, "analytical engine", ""); !errors.Is(err, ErrLinkExpired) {
 		t.Fatalf("ConfirmEmail after 24h = %v, want ErrLinkExpired", err)
 	}
 	if u := e.user(t, "ada"); u.State != storage.UserPendingVerification {
@@ -99,10 +99,10 @@ func TestResendVerification(t *testing.T) {
 	if !strings.Contains(m.TextBody, "authRequestID=AR9") {
 		t.Errorf("resent link lacks the authorization request: %s", m.TextBody)
 	}
-	if _, err := e.r.ConfirmEmail(ctx, first, ""); !errors.Is(err, ErrLinkUnknown) {
+	if _, err := e.r.ConfirmEmail(ctx, first, "analytical engine", ""); !errors.Is(err, ErrLinkUnknown) {
 		t.Fatalf("older link = %v, want ErrLinkUnknown", err)
 	}
-	if _, err := e.r.ConfirmEmail(ctx, tokenOf(t, m), ""); err != nil {
+	if _, err := e.r.ConfirmEmail(ctx, tokenOf(t, m), "analytical engine", ""); err != nil {
 		t.Fatalf("newer link: %v", err)
 	}
 	err := e.r.ResendVerification(ctx, "not an address", RegisterContext{})
@@ -111,35 +111,95 @@ func TestResendVerification(t *testing.T) {
 	}
 }
 
-// Of many parallel confirmations of one link exactly one succeeds.
+// Of many parallel confirmations of one link with the right password
+// exactly one succeeds; the others find the link used (or, past the
+// account's attempt limit, are throttled).
 func TestConfirmEmailOnce(t *testing.T) {
 	e := newRegEnv(t, shapeA(t))
 	e.register(t, inputA("ada", "ada@example.com", "analytical engine"))
 	token := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "ada@example.com"))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	wins, used := 0, 0
-	for range 10 {
+	wins, refused := 0, 0
+	for range 50 {
 		wg.Go(func() {
-			_, err := e.r.ConfirmEmail(t.Context(), token, "")
+			_, err := e.r.ConfirmEmail(t.Context(), token, "analytical engine", "")
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err == nil:
 				wins++
-			case errors.Is(err, ErrLinkUsed):
-				used++
+			case errors.Is(err, ErrLinkUsed), errors.Is(err, ErrThrottled):
+				refused++
 			default:
 				t.Errorf("ConfirmEmail: %v", err)
 			}
 		})
 	}
 	wg.Wait()
-	if wins != 1 || used != 9 {
-		t.Fatalf("%d confirmations succeeded and %d were refused as used; want 1 and 9", wins, used)
+	if wins != 1 || refused != 49 {
+		t.Fatalf("%d confirmations succeeded and %d were refused; want 1 and 49", wins, refused)
 	}
 	if n := len(e.events(t, EventRegistrationConfirmed)); n != 1 {
 		t.Fatalf("%d confirmation events", n)
+	}
+}
+
+// Pre-hijack (SECURITY 12): a shape-A link confirms only with the
+// password chosen at registration. A wrong one is refused without using
+// the link, counts toward the account's sign-in throttle, and past the
+// limit even the right password waits.
+func TestConfirmEmailNeedsPassword(t *testing.T) {
+	e := newRegEnv(t, shapeA(t))
+	ctx := t.Context()
+	e.register(t, inputA("ada", "ada@example.com", "analytical engine"))
+	token := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "ada@example.com"))
+	if info, err := e.r.PeekLink(ctx, storage.PurposeVerifyEmail, token); err != nil || !info.PasswordRequired {
+		t.Fatalf("PeekLink = %+v, %v; want PasswordRequired", info, err)
+	}
+	for _, wrong := range []string{"", "Analytical Engine", "difference engine"} {
+		if _, err := e.r.ConfirmEmail(ctx, token, wrong, "192.0.2.9"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("ConfirmEmail with %q = %v, want ErrInvalidCredentials", wrong, err)
+		}
+	}
+	if u := e.user(t, "ada"); u.State != storage.UserPendingVerification || u.EmailVerified {
+		t.Fatalf("a wrong password confirmed: %+v", u)
+	}
+	if info, _ := e.r.PeekLink(ctx, storage.PurposeVerifyEmail, token); info.State != LinkValid {
+		t.Fatalf("a wrong password used the link: %+v", info)
+	}
+	if ev := e.events(t, EventSignInFailure); len(ev) != 3 {
+		t.Fatalf("%d sign-in failures audited, want 3", len(ev))
+	}
+	conf, err := e.r.ConfirmEmail(ctx, token, "analytical engine", "192.0.2.9")
+	if err != nil || conf.State != storage.UserActive {
+		t.Fatalf("ConfirmEmail with the right password = %+v, %v", conf, err)
+	}
+	if u := e.user(t, "ada"); u.State != storage.UserActive || !u.EmailVerified {
+		t.Fatalf("confirmed user = %+v", u)
+	}
+	if info, _ := e.r.PeekLink(ctx, storage.PurposeVerifyEmail, token); info.PasswordRequired {
+		t.Fatalf("a used link asks for a password: %+v", info)
+	}
+
+	// Guessing is throttled per account, then even the right password waits.
+	e.register(t, inputA("bob", "bob@example.com", "bob's password"))
+	bobToken := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "bob@example.com"))
+	limit := DefaultThrottleOptions().PerAccount
+	for i := range limit {
+		if _, err := e.r.ConfirmEmail(ctx, bobToken, "guess", "198.51.100.1"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("guess %d = %v, want ErrInvalidCredentials", i, err)
+		}
+	}
+	if _, err := e.r.ConfirmEmail(ctx, bobToken, "bob's password", "198.51.100.2"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("past the limit = %v, want ErrThrottled", err)
+	}
+	if _, err := e.svc.Authenticate(ctx, "bob@example.com", "bob's password", "198.51.100.3"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("sign-in past the limit = %v, want ErrThrottled (one throttle per account)", err)
+	}
+	e.clock.Advance(DefaultThrottleOptions().Window + time.Second)
+	if _, err := e.r.ConfirmEmail(ctx, bobToken, "bob's password", "198.51.100.2"); err != nil {
+		t.Fatalf("after the window: %v", err)
 	}
 }
 
@@ -153,7 +213,7 @@ func TestSetInitialPassword(t *testing.T) {
 	if info, _ := e.r.PeekLink(ctx, storage.PurposeActivate, token); info.State != LinkValid {
 		t.Fatalf("PeekLink = %+v", info)
 	}
-	if _, err := e.r.ConfirmEmail(ctx, token, ""); !errors.Is(err, ErrLinkUnknown) {
+	if _, err := e.r.ConfirmEmail(ctx, token, "", ""); !errors.Is(err, ErrLinkUnknown) {
 		t.Fatalf("an activate link confirmed as verify_email: %v", err)
 	}
 	for _, tc := range []struct {

@@ -33,7 +33,7 @@ func TestRegistrationAuditMode(t *testing.T) {
 		t.Fatalf("after the GET: %v %v", u.State, err)
 	}
 	token, _ := url.Parse(link)
-	status, _, body = rp.postForm("/verify", url.Values{"token": {token.Query().Get("token")}})
+	status, _, body = rp.postForm("/verify", url.Values{"token": {token.Query().Get("token")}, "password": {testPass}})
 	if status != http.StatusOK || !strings.Contains(mainText(body), "awaiting approval") {
 		t.Fatalf("confirm: %d\n%s", status, mainText(body))
 	}

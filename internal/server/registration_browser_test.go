@@ -72,8 +72,9 @@ func signInOnPage(t *testing.T, page *testharness.Page, login, password string) 
 }
 
 // TestRegisterShapeAInBrowser: from an application's sign-in, create an
-// account (login, email, password), confirm it from the letter, sign in
-// and return to the application with a code.
+// account (login, email, password), confirm it from the letter with the
+// password (SECURITY 12: a wrong one is refused), which signs in and
+// returns to the application with a code.
 func TestRegisterShapeAInBrowser(t *testing.T) {
 	page := testharness.NewPage(t)
 	srv := startRegServer(t, map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": fieldsA})
@@ -94,12 +95,13 @@ func TestRegisterShapeAInBrowser(t *testing.T) {
 
 	link := srv.link(t, srv.letter(t, "ada@example.com", "Confirm your email address"), "/verify")
 	page.Navigate(link)
+	page.Fill("#password", "not the password")
 	page.ClickAndWait("#confirm")
-	if got := page.Text("h1"); got != "Your address is confirmed" {
-		t.Fatalf("after confirming: %q", got)
+	if got := page.Text("h1"); got != "Confirm your email address" || !strings.Contains(page.Text("#password-error"), "not the password chosen") {
+		t.Fatalf("after a wrong password: %q\n%s", got, mainText(page.HTML()))
 	}
-	page.ClickAndWait("#sign-in")
-	signInOnPage(t, page, "ada", testPass)
+	page.Fill("#password", testPass)
+	page.ClickAndWait("#confirm")
 	claims := app.finish(t, page, f)
 	if claims["email"] != "ada@example.com" || claims["email_verified"] != true {
 		t.Fatalf("claims = %v", claims)

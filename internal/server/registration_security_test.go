@@ -157,7 +157,7 @@ func TestRegistrationGetConfirmsNothing(t *testing.T) {
 	}
 	for range 3 {
 		status, _, body := rp.get(link)
-		if status != http.StatusOK || !strings.Contains(body, `id="confirm"`) {
+		if status != http.StatusOK || !strings.Contains(body, `id="confirm"`) || !strings.Contains(body, `name="password"`) {
 			t.Fatalf("GET: %d %s", status, mainText(body))
 		}
 	}
@@ -168,8 +168,15 @@ func TestRegistrationGetConfirmsNothing(t *testing.T) {
 	}
 	token, _ := url.Parse(link)
 	status, _, body := rp.postForm("/verify", url.Values{"token": {token.Query().Get("token")}})
-	if status != http.StatusOK || !strings.Contains(mainText(body), "Your address is confirmed") {
-		t.Fatalf("POST: %d %s", status, mainText(body))
+	if status != http.StatusUnprocessableEntity || !strings.Contains(mainText(body), "not the password chosen at registration") {
+		t.Fatalf("POST without the password: %d %s", status, mainText(body))
+	}
+	if u, _ := srv.userByEmail(t, "ada@example.com"); u.State != storage.UserPendingVerification {
+		t.Fatalf("confirmed without the password: %s", u.State)
+	}
+	status, loc, body := rp.postForm("/verify", url.Values{"token": {token.Query().Get("token")}, "password": {testPass}})
+	if status != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("POST: %d %q %s", status, loc, mainText(body))
 	}
 	if u, _ := srv.userByEmail(t, "ada@example.com"); u.State != storage.UserActive || !u.EmailVerified {
 		t.Fatalf("after the POST: %s", u.State)
@@ -208,34 +215,73 @@ func TestRegistrationSMTPDown(t *testing.T) {
 	srv.link(t, m, "/verify")
 }
 
-// TestRegistrationPreHijack: an earlier unconfirmed registration of an
-// address loses its password when the address owner registers and
-// confirms (SECURITY 12).
+// TestRegistrationPreHijack (SECURITY 12): an attacker registers the
+// victim's address with password A. The victim, following the letter,
+// cannot confirm without A; registering the address themselves with B
+// replaces A and voids the attacker's link; confirming with B signs them
+// in; A no longer signs in, B does.
 func TestRegistrationPreHijack(t *testing.T) {
 	srv := startRegServer(t, nil)
 	secret := registerClient(t, srv.Server, "hijack-app", true)
-	rp := newRelyingParty(t, srv.Server, "hijack-app", secret)
-	registerHTTP(t, rp, shapeAForm("attacker", "victim@example.com", "attacker password"))
+	attacker := newRelyingParty(t, srv.Server, "hijack-app", secret)
+	victim := newRelyingParty(t, srv.Server, "hijack-app", secret)
+	registerHTTP(t, attacker, shapeAForm("attacker", "victim@example.com", "attacker password"))
 	first := srv.link(t, srv.letter(t, "victim@example.com", "Confirm"), "/verify")
 	srv.sink.Reset()
-	registerHTTP(t, rp, shapeAForm("victim", "victim@example.com", "victim password"))
-	second := srv.link(t, srv.letter(t, "victim@example.com", "Confirm"), "/verify")
-	for _, l := range []string{first, second} {
-		u, _ := url.Parse(l)
-		rp.postForm("/verify", url.Values{"token": {u.Query().Get("token")}})
+	firstToken := tokenParam(t, first)
+
+	status, _, page := victim.get(first)
+	if status != http.StatusOK || !strings.Contains(page, `name="password"`) || !strings.Contains(mainText(page), "I did not create this account") {
+		t.Fatalf("the victim's GET: %d %s", status, mainText(page))
 	}
-	f := rp.newFlow()
-	loc, _, page := rp.follow(f.url)
+	for _, pw := range []string{"", "victim password"} {
+		status, _, body := victim.postForm("/verify", url.Values{"token": {firstToken}, "password": {pw}})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `name="password"`) {
+			t.Fatalf("confirming the attacker's link with %q: %d %s", pw, status, mainText(body))
+		}
+	}
+	if u, _ := srv.userByEmail(t, "victim@example.com"); u.State != storage.UserPendingVerification || u.EmailVerified {
+		t.Fatalf("confirmed without A: %s", u.State)
+	}
+
+	registerHTTP(t, victim, shapeAForm("victim", "victim@example.com", "victim password"))
+	second := srv.link(t, srv.letter(t, "victim@example.com", "Confirm"), "/verify")
+	if status, _, _ := attacker.postForm("/verify", url.Values{"token": {firstToken}, "password": {"attacker password"}}); status != http.StatusBadRequest {
+		t.Fatalf("the attacker's link after the owner registered: %d, want 400", status)
+	}
+	if status, _, _ := attacker.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"attacker password"}}); status != http.StatusUnprocessableEntity {
+		t.Fatalf("the owner's link with A: %d, want 422", status)
+	}
+	status, loc, body := victim.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"victim password"}})
+	if status != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("the owner confirming with B: %d %q %s", status, loc, mainText(body))
+	}
+	if u, _ := srv.userByEmail(t, "victim@example.com"); u.State != storage.UserActive || !u.EmailVerified || u.Username != "victim" {
+		t.Fatalf("after confirming: %+v", u)
+	}
+
+	f := attacker.newFlow()
+	loc, _, page = attacker.follow(f.url)
 	id := regexpFind(page, `name="authRequestID" value="([^"]+)"`)
 	if loc != "" || id == "" {
 		t.Fatal("no login page")
 	}
-	status, _, _ := rp.postForm("/login", url.Values{"login": {"victim@example.com"}, "password": {"attacker password"}, "authRequestID": {id}})
+	status, _, _ = attacker.postForm("/login", url.Values{"login": {"victim@example.com"}, "password": {"attacker password"}, "authRequestID": {id}})
 	if status != http.StatusUnprocessableEntity {
-		t.Fatalf("the earlier registration's password: status %d, want 422", status)
+		t.Fatalf("A after the owner confirmed: status %d, want 422", status)
 	}
-	f = rp.newFlow()
-	if _, err := rp.exchange(f, rp.signIn(f, "victim", "victim password")); err != nil {
-		t.Fatalf("the owner's password: %v", err)
+	f = attacker.newFlow()
+	if _, err := attacker.exchange(f, attacker.signIn(f, "victim", "victim password")); err != nil {
+		t.Fatalf("B: %v", err)
 	}
+}
+
+// tokenParam is the token a link carries.
+func tokenParam(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get("token") == "" {
+		t.Fatalf("link %q has no token", link)
+	}
+	return u.Query().Get("token")
 }
