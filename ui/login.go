@@ -41,6 +41,10 @@ type loginForm struct {
 	// HideRegister hides the "Create account" link: registration is
 	// closed.
 	HideRegister bool
+	// Captcha is the captcha partial's value after repeated failures;
+	// nil otherwise.
+	Captcha       any
+	CaptchaFailed bool
 
 	Alert           string // translated message about the whole attempt
 	LoginMissing    bool
@@ -109,6 +113,9 @@ func (u *UI) loginSubmit(c *gin.Context) {
 		u.renderLogin(c, http.StatusUnprocessableEntity, f)
 		return
 	}
+	if !u.checkLoginCaptcha(c, f) {
+		return
+	}
 	user, err := u.accounts.Authenticate(c.Request.Context(), f.Login, password, c.ClientIP())
 	if err != nil {
 		u.refuseSignIn(c, f, err)
@@ -173,9 +180,25 @@ func (u *UI) startSession(c *gin.Context, user storage.User, persistent bool, am
 	return &signedIn{session: bs, user: user}, true
 }
 
-// renderLogin shows the sign-in form.
+// renderLogin shows the sign-in form, with a captcha after repeated
+// failures.
 func (u *UI) renderLogin(c *gin.Context, status int, f loginForm) {
+	u.renderLoginWithCaptcha(c, status, f, nil)
+}
+
+func (u *UI) renderLoginWithCaptcha(c *gin.Context, status int, f loginForm, capErr error) {
 	f.HideRegister = u.registrationClosed(c)
+	needs, ok := u.loginNeedsCaptcha(c, f.Login)
+	if !ok {
+		return
+	}
+	if needs || capErr != nil {
+		view, ok := u.captchaView(c, loginPageURL(f), capErr)
+		if !ok {
+			return
+		}
+		f.Captcha = view
+	}
 	u.Render(c, status, loginTemplate, f)
 }
 
