@@ -122,8 +122,8 @@ func TestRegistrationExistingEmail(t *testing.T) {
 	srv.CreateUser(t, "owner@example.com", testPass)
 	rp := newRelyingParty(t, srv.Server, "unused", "")
 
-	newStatus, _, newBody := registerHTTP(t, rp, shapeAForm("newcomer", "newcomer@example.com", "newcomer password"))
-	oldStatus, _, oldBody := registerHTTP(t, rp, shapeAForm("intruder", "Owner@Example.com", "intruder password"))
+	newStatus, _, newBody := registerHTTP(t, rp, shapeAForm("newcomer", "newcomer@example.com", "breezy chapel orbit"))
+	oldStatus, _, oldBody := registerHTTP(t, rp, shapeAForm("intruder", "Owner@Example.com", "rustic meteor ballad"))
 	if newStatus != http.StatusOK || oldStatus != newStatus {
 		t.Fatalf("status %d for a new address, %d for an existing one", newStatus, oldStatus)
 	}
@@ -225,7 +225,7 @@ func TestRegistrationPreHijack(t *testing.T) {
 	secret := registerClient(t, srv.Server, "hijack-app", true)
 	attacker := newRelyingParty(t, srv.Server, "hijack-app", secret)
 	victim := newRelyingParty(t, srv.Server, "hijack-app", secret)
-	registerHTTP(t, attacker, shapeAForm("attacker", "victim@example.com", "attacker password"))
+	registerHTTP(t, attacker, shapeAForm("attacker", "victim@example.com", "hollow tiger canvas"))
 	first := srv.link(t, srv.letter(t, "victim@example.com", "Confirm"), "/verify")
 	srv.sink.Reset()
 	firstToken := tokenParam(t, first)
@@ -234,7 +234,7 @@ func TestRegistrationPreHijack(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(page, `name="password"`) || !strings.Contains(mainText(page), "I did not create this account") {
 		t.Fatalf("the victim's GET: %d %s", status, mainText(page))
 	}
-	for _, pw := range []string{"", "victim password"} {
+	for _, pw := range []string{"", "copper island melody"} {
 		status, _, body := victim.postForm("/verify", url.Values{"token": {firstToken}, "password": {pw}})
 		if status != http.StatusUnprocessableEntity || !strings.Contains(body, `name="password"`) {
 			t.Fatalf("confirming the attacker's link with %q: %d %s", pw, status, mainText(body))
@@ -244,15 +244,15 @@ func TestRegistrationPreHijack(t *testing.T) {
 		t.Fatalf("confirmed without A: %s", u.State)
 	}
 
-	registerHTTP(t, victim, shapeAForm("victim", "victim@example.com", "victim password"))
+	registerHTTP(t, victim, shapeAForm("victim", "victim@example.com", "copper island melody"))
 	second := srv.link(t, srv.letter(t, "victim@example.com", "Confirm"), "/verify")
-	if status, _, _ := attacker.postForm("/verify", url.Values{"token": {firstToken}, "password": {"attacker password"}}); status != http.StatusBadRequest {
+	if status, _, _ := attacker.postForm("/verify", url.Values{"token": {firstToken}, "password": {"hollow tiger canvas"}}); status != http.StatusBadRequest {
 		t.Fatalf("the attacker's link after the owner registered: %d, want 400", status)
 	}
-	if status, _, _ := attacker.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"attacker password"}}); status != http.StatusUnprocessableEntity {
+	if status, _, _ := attacker.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"hollow tiger canvas"}}); status != http.StatusUnprocessableEntity {
 		t.Fatalf("the owner's link with A: %d, want 422", status)
 	}
-	status, loc, body := victim.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"victim password"}})
+	status, loc, body := victim.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"copper island melody"}})
 	if status != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("the owner confirming with B: %d %q %s", status, loc, mainText(body))
 	}
@@ -266,12 +266,24 @@ func TestRegistrationPreHijack(t *testing.T) {
 	if loc != "" || id == "" {
 		t.Fatal("no login page")
 	}
-	status, _, _ = attacker.postForm("/login", url.Values{"login": {"victim@example.com"}, "password": {"attacker password"}, "authRequestID": {id}})
+	status, _, _ = attacker.postForm("/login", url.Values{"login": {"victim@example.com"}, "password": {"hollow tiger canvas"}, "authRequestID": {id}})
 	if status != http.StatusUnprocessableEntity {
 		t.Fatalf("A after the owner confirmed: status %d, want 422", status)
 	}
+	// B signs in. This address has failed several times by now, so the
+	// form asks for the captcha as well.
 	f = attacker.newFlow()
-	if _, err := attacker.exchange(f, attacker.signIn(f, "victim", "victim password")); err != nil {
+	_, _, page = attacker.follow(f.url)
+	form := url.Values{
+		"login": {"victim"}, "password": {"copper island melody"},
+		"authRequestID": {regexpFind(page, `name="authRequestID" value="([^"]+)"`)},
+		"captcha_id":    {captchaIDOf(t, page)}, "captcha": {testCaptcha},
+	}
+	status, loc, _ = attacker.postForm("/login", form)
+	if status != http.StatusSeeOther {
+		t.Fatalf("B: sign-in status %d", status)
+	}
+	if _, err := attacker.exchange(f, attacker.codeFrom(f, loc)); err != nil {
 		t.Fatalf("B: %v", err)
 	}
 }
