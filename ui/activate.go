@@ -22,8 +22,7 @@ type setPasswordForm struct {
 	Email         string
 	PasswordError string // translated
 	ConfirmError  string // translated
-	MinLength     int
-	MaxLength     int
+	PolicyHint    string // translated: which passwords are accepted
 }
 
 // HasErrors reports whether the page shows an error.
@@ -51,7 +50,11 @@ func (u *UI) activatePage(c *gin.Context) {
 		u.renderLinkProblem(c, info.State, arID)
 		return
 	}
-	u.renderSetPassword(c, http.StatusOK, newSetPasswordForm(token, arID, info.Email))
+	rs, ok := u.registrationSettings(c)
+	if !ok {
+		return
+	}
+	u.renderSetPassword(c, http.StatusOK, u.newSetPasswordForm(u.lang(c), rs, token, arID, info.Email))
 }
 
 // activateSubmit serves POST /activate: set the password, which uses the
@@ -66,10 +69,14 @@ func (u *UI) activateSubmit(c *gin.Context) {
 	conf, err := u.registration.SetInitialPassword(c.Request.Context(), token,
 		form.Get(account.FieldPassword), form.Get(account.FieldPasswordConfirm), c.ClientIP())
 	if errors.Is(err, account.ErrInvalid) {
-		f := newSetPasswordForm(token, arID, truncateUTF8(form.Get(account.FieldEmail), maxKeptValue))
+		rs, ok := u.registrationSettings(c)
+		if !ok {
+			return
+		}
 		lang := u.lang(c)
-		if r := fieldReasonOf(err, account.FieldPassword); r != nil {
-			f.PasswordError = u.bundle.T(lang, fieldErrorKey(account.FieldPassword, r))
+		f := u.newSetPasswordForm(lang, rs, token, arID, truncateUTF8(form.Get(account.FieldEmail), maxKeptValue))
+		if fe := fieldErrorOf(err, account.FieldPassword); fe != nil {
+			f.PasswordError = u.fieldMessage(lang, fe, rs.Password)
 		}
 		if r := fieldReasonOf(err, account.FieldPasswordConfirm); r != nil {
 			f.ConfirmError = u.bundle.T(lang, fieldErrorKey(account.FieldPasswordConfirm, r))
@@ -84,10 +91,10 @@ func (u *UI) activateSubmit(c *gin.Context) {
 	u.renderConfirmed(c, conf, resultActivated, arID)
 }
 
-func newSetPasswordForm(token, arID, email string) setPasswordForm {
+func (u *UI) newSetPasswordForm(lang string, rs account.RegistrationSettings, token, arID, email string) setPasswordForm {
 	return setPasswordForm{
 		Token: token, AuthRequestID: arID, Email: email,
-		MinLength: account.MinPasswordRunes, MaxLength: account.MaxPasswordRunes,
+		PolicyHint: u.passwordHint(lang, rs.Password),
 	}
 }
 

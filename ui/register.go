@@ -178,7 +178,7 @@ func (u *UI) signInRegistered(c *gin.Context, userID string, ar *AuthRequestView
 // refuseRegistration shows the form again with a message per wrong field,
 // keeping what was typed but the passwords and the captcha answer.
 func (u *UI) refuseRegistration(c *gin.Context, rs account.RegistrationSettings, f registerForm, fieldErr, capErr error) {
-	f.setErrors(u, u.lang(c), fieldErr)
+	f.setErrors(u, u.lang(c), rs.Password, fieldErr)
 	u.renderRegister(c, http.StatusUnprocessableEntity, rs, f, capErr)
 }
 

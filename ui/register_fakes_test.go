@@ -124,7 +124,8 @@ func (f *fakeRegistration) ConfirmEmail(_ context.Context, token, password, _ st
 func (f *fakeRegistration) SetInitialPassword(_ context.Context, token, password, confirm, _ string) (account.Confirmation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	rs := account.RegistrationSettings{Fields: []account.RegistrationField{{Name: "password"}, {Name: "password_confirm"}}}
+	rs := account.RegistrationSettings{Fields: []account.RegistrationField{{Name: "password"}, {Name: "password_confirm"}},
+		Password: f.settings.Password, InstanceName: f.settings.InstanceName}
 	if err := account.CheckRegistration(rs, account.RegistrationInput{Password: password, PasswordConfirm: confirm}, nil); err != nil {
 		return account.Confirmation{}, err
 	}

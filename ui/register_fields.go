@@ -29,7 +29,7 @@ type fieldSpec struct {
 var registerFieldSpecs = map[string]fieldSpec{
 	account.FieldLogin:           {kindText, "register.field.login.label", "register.field.login.help", "username", account.MaxUsernameRunes},
 	account.FieldEmail:           {kindEmail, "register.field.email.label", "register.field.email.help", "email", account.MaxEmailBytes},
-	account.FieldPassword:        {kindPassword, "register.field.password.label", "register.field.password.help", "new-password", 0},
+	account.FieldPassword:        {kindPassword, "register.field.password.label", "", "new-password", 0},
 	account.FieldPasswordConfirm: {kindPassword, "register.field.password_confirm.label", "", "new-password", 0},
 	account.FieldGivenName:       {kindText, "register.field.given_name.label", "", "given-name", 0},
 	account.FieldFamilyName:      {kindText, "register.field.family_name.label", "", "family-name", 0},
@@ -66,6 +66,9 @@ var fieldErrorKeys = []struct {
 	{account.FieldEmail, account.ErrTooLong, "register.error.email_too_long"},
 	{account.FieldPassword, account.ErrTooShort, "register.error.password_too_short"},
 	{account.FieldPassword, account.ErrTooLong, "register.error.password_too_long"},
+	{account.FieldPassword, account.ErrTooCommon, "register.error.password_too_common"},
+	{account.FieldPassword, account.ErrContainsIdentity, "register.error.password_contains_identity"},
+	{account.FieldPassword, account.ErrMissingClass, "register.error.password_missing_class"},
 	{account.FieldPasswordConfirm, account.ErrMismatch, "register.error.password_mismatch"},
 	{"", account.ErrSyntax, "register.error.text_syntax"},
 	{"", account.ErrTooLong, "register.error.text_too_long"},
@@ -86,6 +89,7 @@ func fieldErrorKey(field string, reason error) string {
 // for, so New can check them.
 func registerMessageKeys() []string {
 	keys := []string{optionalKey, countryChooseKey, fieldInvalidKey, alertKey, verifyWrongPasswordKey}
+	keys = append(keys, passwordPolicyKeys()...)
 	for _, s := range registerFieldSpecs {
 		keys = append(keys, s.label)
 		if s.help != "" {
@@ -133,6 +137,8 @@ func (u *UI) completeField(lang string, rs account.RegistrationSettings, ff *for
 		for _, code := range u.bundle.Supported() {
 			ff.Options = append(ff.Options, fieldOption{Value: code, Label: u.bundle.T(code, langNameKey), Selected: code == ff.Value})
 		}
+	case account.FieldPassword:
+		ff.Help = u.passwordHint(lang, rs.Password)
 	case account.FieldAcceptTerms:
 		ff.Checked, ff.Value = ff.Value == "1", ""
 		ff.TermsURL = rs.TermsURL

@@ -115,7 +115,7 @@ func (f *registerForm) read(form url.Values) account.RegistrationInput {
 const maxKeptValue = 1024
 
 // setErrors translates the account rules' field errors into f.
-func (f *registerForm) setErrors(u *UI, lang string, err error) {
+func (f *registerForm) setErrors(u *UI, lang string, policy account.PasswordPolicy, err error) {
 	re, ok := errors.AsType[*account.RegistrationError](err)
 	if !ok {
 		if err != nil {
@@ -124,7 +124,7 @@ func (f *registerForm) setErrors(u *UI, lang string, err error) {
 		return
 	}
 	for _, fe := range re.Fields {
-		f.errs[fe.Field] = u.bundle.T(lang, fieldErrorKey(fe.Field, fe.Reason))
+		f.errs[fe.Field] = u.fieldMessage(lang, fe, policy)
 	}
 }
 

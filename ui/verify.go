@@ -305,14 +305,20 @@ func boundedID(id string) string {
 // fieldReasonOf is the reason of field's error in err (a
 // *account.RegistrationError or *account.FieldError), or nil.
 func fieldReasonOf(err error, field string) error {
+	if fe := fieldErrorOf(err, field); fe != nil {
+		return fe.Reason
+	}
+	return nil
+}
+
+// fieldErrorOf returns the error of field in err (an
+// *account.RegistrationError or *account.FieldError), or nil.
+func fieldErrorOf(err error, field string) *account.FieldError {
 	if re, ok := errors.AsType[*account.RegistrationError](err); ok {
-		if fe := re.Field(field); fe != nil {
-			return fe.Reason
-		}
-		return nil
+		return re.Field(field)
 	}
 	if fe, ok := errors.AsType[*account.FieldError](err); ok && fe.Field == field {
-		return fe.Reason
+		return fe
 	}
 	return nil
 }

@@ -49,6 +49,16 @@ func TestUsersCreateAndList(t *testing.T) {
 	if code, _, stderr := runCLI(t, env, "users", "create", "--email", "s@example.com", "--password-stdin"); code != 2 || !strings.Contains(stderr, "password") {
 		t.Errorf("short password: code %d stderr %q", code, stderr)
 	}
+	for _, tc := range []struct{ password, want string }{
+		{"qwerty123", "too common"},
+		{"sam's own secret", "contains the login, email or instance name"},
+	} {
+		withStdin(t, tc.password+"\n")
+		code, _, stderr := runCLI(t, env, "users", "create", "--email", "sam@example.com", "--password-stdin")
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, tc.password) {
+			t.Errorf("password %q: code %d stderr %q, want 2 and %q", tc.password, code, stderr, tc.want)
+		}
+	}
 
 	code, stdout, _ = runCLI(t, env, "users", "list")
 	if code != 0 || !strings.Contains(stdout, id) || !strings.Contains(stdout, "active") || !strings.Contains(stdout, "admin") {

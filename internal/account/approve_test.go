@@ -56,8 +56,8 @@ func TestAuditModeApprove(t *testing.T) {
 func TestAuditModeReject(t *testing.T) {
 	e := newRegEnv(t, auditShapeA(t))
 	ctx := t.Context()
-	e.register(t, inputA("eve", "eve@example.com", "eve's password"))
-	conf, err := e.r.ConfirmEmail(ctx, tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "eve@example.com")), "eve's password", "")
+	e.register(t, inputA("eve", "eve@example.com", "pebble forest anthem"))
+	conf, err := e.r.ConfirmEmail(ctx, tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "eve@example.com")), "pebble forest anthem", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestAuditModeReject(t *testing.T) {
 	if !strings.Contains(m.HTMLBody, "reason=Not a member.\nSorry.") {
 		t.Errorf("letter data = %q", m.HTMLBody)
 	}
-	if _, err := e.svc.Authenticate(ctx, "eve", "eve's password", ""); !errors.Is(err, ErrRejected) {
+	if _, err := e.svc.Authenticate(ctx, "eve", "pebble forest anthem", ""); !errors.Is(err, ErrRejected) {
 		t.Fatalf("sign-in after rejection = %v", err)
 	}
 	if ev := e.events(t, EventRegistrationRejected); len(ev) != 1 || ev[0].Details["reason"] == "" {

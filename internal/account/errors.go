@@ -56,7 +56,7 @@ const (
 // value (which may be a password).
 type FieldError struct {
 	Field  string // one of the Field* constants
-	Reason error  // ErrRequired, ErrTooShort, ErrTooLong or ErrSyntax
+	Reason error  // ErrRequired, ErrTooShort, ErrTooLong, ErrSyntax, or another reason the checker names
 	Detail string // for people, e.g. "at least 8 characters"
 }
 

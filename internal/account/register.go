@@ -101,6 +101,9 @@ type RegistrarOptions struct {
 	// (DefaultRegistrationSettings when Mode is empty); the server seeds
 	// the store from the configuration, so they rarely matter.
 	Defaults RegistrationSettings
+	// InstanceName is refused inside passwords (with the login and the
+	// email's local part).
+	InstanceName string
 }
 
 // Registrar applies the registration rules: sign-up in three shapes,
@@ -142,6 +145,7 @@ func NewRegistrar(svc *Service, store RegistrarStore, mailer Mailer, opts Regist
 		languages: append([]string(nil), opts.Languages...),
 		settings: &settingsCache{
 			settings: store.Settings(), defaults: defaults, ttl: opts.SettingsTTL, now: svc.now,
+			instance: opts.InstanceName,
 		},
 	}, nil
 }

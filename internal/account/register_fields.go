@@ -102,7 +102,7 @@ func CheckRegistration(rs RegistrationSettings, in RegistrationInput, languages 
 	in = in.normalized(rs)
 	var errs []*FieldError
 	for _, f := range rs.Fields {
-		if fe := checkRegistrationField(f, in, languages); fe != nil {
+		if fe := checkRegistrationField(rs, f, in, languages); fe != nil {
 			errs = append(errs, fe)
 		}
 	}
@@ -113,7 +113,7 @@ func CheckRegistration(rs RegistrationSettings, in RegistrationInput, languages 
 }
 
 // checkRegistrationField checks one field of normalized input.
-func checkRegistrationField(f RegistrationField, in RegistrationInput, languages []string) *FieldError {
+func checkRegistrationField(rs RegistrationSettings, f RegistrationField, in RegistrationInput, languages []string) *FieldError {
 	value := map[string]string{
 		FieldLogin: in.Login, FieldEmail: in.Email, FieldPassword: in.Password,
 		FieldPasswordConfirm: in.PasswordConfirm, FieldGivenName: in.GivenName,
@@ -132,11 +132,11 @@ func checkRegistrationField(f RegistrationField, in RegistrationInput, languages
 		}
 		return fieldError(f.Name, ErrRequired, "")
 	}
-	return checkFieldValue(f.Name, value, in, languages)
+	return checkFieldValue(rs, f.Name, value, in, languages)
 }
 
 // checkFieldValue checks a non-empty value of the named field.
-func checkFieldValue(name, value string, in RegistrationInput, languages []string) *FieldError {
+func checkFieldValue(rs RegistrationSettings, name, value string, in RegistrationInput, languages []string) *FieldError {
 	var err error
 	switch name {
 	case FieldLogin:
@@ -144,7 +144,7 @@ func checkFieldValue(name, value string, in RegistrationInput, languages []strin
 	case FieldEmail:
 		err = CheckEmail(value)
 	case FieldPassword:
-		err = CheckPasswordLength(value)
+		err = rs.Password.Check(value, PolicyContext{Login: in.Login, Email: in.Email, InstanceName: rs.InstanceName})
 	case FieldPasswordConfirm:
 		if value != in.Password {
 			err = fieldError(name, ErrMismatch, "the passwords differ")

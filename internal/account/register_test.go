@@ -134,7 +134,7 @@ func TestRegisterExistingEmail(t *testing.T) {
 	for _, state := range []storage.UserState{storage.UserActive, storage.UserBlocked, storage.UserPendingApproval, storage.UserRejected} {
 		t.Run(string(state), func(t *testing.T) {
 			e := newRegEnv(t, shapeA(t))
-			owner := mustCreate(t, e.svc, "owner", "owner's password", state)
+			owner := mustCreate(t, e.svc, "owner", "granite willow echo", state)
 			fresh := e.register(t, inputA("newbie", "newbie@example.com", "new password"))
 			got := e.register(t, inputA("someone", "OWNER@example.com", "attacker password"))
 			if describe(got) != describe(RegistrationOutcome{Kind: fresh.Kind, Email: "owner@example.com"}) || got.UserID != "" {
@@ -172,7 +172,7 @@ func TestRegisterReplacesUnconfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	e.register(t, inputA("victim", "Victim@example.com", "victim password"))
+	e.register(t, inputA("victim", "Victim@example.com", "cobalt prairie fable"))
 	second := e.user(t, "victim@example.com")
 	if second.ID != first.ID || second.Username != "victim" || second.Email != "Victim@example.com" {
 		t.Fatalf("replaced user = %+v", second)
@@ -184,7 +184,7 @@ func TestRegisterReplacesUnconfirmed(t *testing.T) {
 		t.Fatalf("old link = %v, want ErrLinkUnknown", err)
 	}
 	newToken := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "Victim@example.com"))
-	if _, err := e.r.ConfirmEmail(ctx, newToken, "victim password", ""); err != nil {
+	if _, err := e.r.ConfirmEmail(ctx, newToken, "cobalt prairie fable", ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Authenticate(ctx, "victim@example.com", "attacker password", ""); !errors.Is(err, ErrInvalidCredentials) {
@@ -193,7 +193,7 @@ func TestRegisterReplacesUnconfirmed(t *testing.T) {
 	if _, err := e.svc.Authenticate(ctx, "mallory", "attacker password", ""); !errors.Is(err, ErrInvalidCredentials) {
 		t.Fatalf("the earlier login = %v, want ErrInvalidCredentials", err)
 	}
-	if _, err := e.svc.Authenticate(ctx, "victim", "victim password", ""); err != nil {
+	if _, err := e.svc.Authenticate(ctx, "victim", "cobalt prairie fable", ""); err != nil {
 		t.Fatalf("the confirmed password: %v", err)
 	}
 	if ev := e.events(t, EventRegistrationResubmitted); len(ev) != 1 {

@@ -34,6 +34,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now); tests set it.
 	Now func() time.Time
+	// PasswordPolicy applies to passwords CreateUser sets when the stores
+	// hold no password settings (DefaultPasswordPolicy).
+	PasswordPolicy PasswordPolicy
+	// InstanceName is refused inside new passwords.
+	InstanceName string
 }
 
 func (o Options) withDefaults() Options {
@@ -46,13 +51,14 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	o.PasswordPolicy = o.PasswordPolicy.Normalized()
 	return o
 }
 
 // Validate reports options New would refuse, after applying the defaults.
 func (o Options) Validate() error {
 	o = o.withDefaults()
-	return errors.Join(o.Hash.Validate(), o.Throttle.validate(), o.Sessions.validate())
+	return errors.Join(o.Hash.Validate(), o.Throttle.validate(), o.Sessions.validate(), o.PasswordPolicy.Validate())
 }
 
 // Service applies the account lifecycle rules over the stores. It is safe
@@ -64,6 +70,8 @@ type Service struct {
 	lifetimes SessionLifetimes
 	log       *slog.Logger
 	now       func() time.Time
+	policy    PasswordPolicy
+	instance  string
 }
 
 // New returns a Service over stores. It panics when opts fail Validate:
@@ -84,6 +92,8 @@ func New(stores Stores, opts Options) *Service {
 		lifetimes: opts.Sessions,
 		log:       opts.Logger,
 		now:       opts.Now,
+		policy:    opts.PasswordPolicy,
+		instance:  opts.InstanceName,
 	}
 }
 

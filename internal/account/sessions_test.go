@@ -24,7 +24,7 @@ func startSession(t *testing.T, s *Service, userID string, persistent bool) (str
 
 func TestStartSessionFreshSecretHashStored(t *testing.T) {
 	s, f, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	secret1, bs1 := startSession(t, s, u.ID, false)
 	secret2, bs2 := startSession(t, s, u.ID, false)
 	if secret1 == secret2 || bs1.ID == bs2.ID {
@@ -81,7 +81,7 @@ func TestSessionLifetimes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, clock := newTestService(t, nil)
-			u := mustCreate(t, s, "user", "user password", storage.UserActive)
+			u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 			secret, bs := startSession(t, s, u.ID, tc.persistent)
 			if bs.Persistent != tc.persistent || (bs.IdleTimeout == 0) != tc.persistent {
 				t.Fatalf("session = %+v", bs)
@@ -99,7 +99,7 @@ func TestSessionLifetimes(t *testing.T) {
 
 func TestSessionTouchAtMostOncePerMinute(t *testing.T) {
 	s, f, clock := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	secret, _ := startSession(t, s, u.ID, false)
 	for range 5 {
 		clock.Advance(10 * time.Second)
@@ -121,7 +121,7 @@ func TestSessionOfInactiveUserEnded(t *testing.T) {
 	for _, st := range []storage.UserState{storage.UserBlocked, storage.UserRejected, storage.UserPendingApproval} {
 		t.Run(string(st), func(t *testing.T) {
 			s, f, _ := newTestService(t, nil)
-			u := mustCreate(t, s, "user", "user password", storage.UserActive)
+			u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 			secret, bs := startSession(t, s, u.ID, true)
 			u.State = st
 			if err := f.Users().Update(t.Context(), &u); err != nil {
@@ -139,7 +139,7 @@ func TestSessionOfInactiveUserEnded(t *testing.T) {
 
 func TestStartSessionRefusesInactiveUser(t *testing.T) {
 	s, _, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserPendingVerification)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserPendingVerification)
 	if _, _, err := s.StartSession(t.Context(), u.ID, SessionOptions{}); !errors.Is(err, ErrNotVerified) {
 		t.Fatalf("StartSession = %v, want ErrNotVerified", err)
 	}
@@ -150,7 +150,7 @@ func TestStartSessionRefusesInactiveUser(t *testing.T) {
 
 func TestSessionFromCookieRejects(t *testing.T) {
 	s, f, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	secret, _ := startSession(t, s, u.ID, false)
 	for _, tc := range []struct{ name, cookie string }{
 		{"empty", ""},
@@ -174,8 +174,8 @@ func TestSessionFromCookieRejects(t *testing.T) {
 
 func TestEndSessions(t *testing.T) {
 	s, _, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
-	other := mustCreate(t, s, "other", "other password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
+	other := mustCreate(t, s, "other", "velvet canyon rhythm", storage.UserActive)
 	ctx := t.Context()
 	s1, bs1 := startSession(t, s, u.ID, false)
 	_, bs2 := startSession(t, s, u.ID, true)

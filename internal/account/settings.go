@@ -23,6 +23,10 @@ const (
 	SettingRegistrationVerifyEmail = "registration.verify_email"
 	SettingRegistrationTermsURL    = "registration.terms_url"
 	SettingCaptchaProvider         = "captcha.provider"
+	// SettingPasswordMinLength is a number, SettingPasswordRequire a list
+	// of character classes: the password policy.
+	SettingPasswordMinLength = "password.min_length"
+	SettingPasswordRequire   = "password.require"
 )
 
 // MaxSettingsTTL bounds how long a replica keeps the registration settings
@@ -83,13 +87,19 @@ type RegistrationSettings struct {
 	TermsURL string
 	// CaptchaProvider is the captcha forms show; "none" turns it off.
 	CaptchaProvider string
+	// Password is the policy of every new password (zero lengths take
+	// the defaults).
+	Password PasswordPolicy
+	// InstanceName is not a stored setting: the Registrar fills it from
+	// its options, so that passwords containing it are refused.
+	InstanceName string
 }
 
 // DefaultRegistrationSettings are the settings of a fresh instance: open,
 // login, email and password, confirmed by email, built-in captcha.
 func DefaultRegistrationSettings() RegistrationSettings {
 	fields, _ := ParseRegistrationFields([]string{FieldLogin, FieldEmail, FieldPassword, FieldPasswordConfirm})
-	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin"}
+	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin", Password: DefaultPasswordPolicy()}
 }
 
 // ParseRegistrationFields reads field names as the configuration writes
@@ -163,6 +173,9 @@ func (rs RegistrationSettings) Validate() error {
 	if rs.Has(FieldPasswordConfirm) && !rs.Has(FieldPassword) {
 		return errors.New("account: password_confirm needs the password field")
 	}
+	if err := rs.Password.Validate(); err != nil {
+		return err
+	}
 	if rs.TermsURL != "" {
 		if u, err := url.Parse(rs.TermsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("account: terms URL %q is not an absolute http(s) URL", rs.TermsURL)
@@ -179,6 +192,8 @@ func (rs RegistrationSettings) settingValues() (map[string]json.RawMessage, erro
 		SettingRegistrationVerifyEmail: rs.VerifyEmail,
 		SettingRegistrationTermsURL:    rs.TermsURL,
 		SettingCaptchaProvider:         rs.CaptchaProvider,
+		SettingPasswordMinLength:       rs.Password.Normalized().MinLength,
+		SettingPasswordRequire:         append([]string{}, rs.Password.Normalized().Require...),
 	}
 	out := make(map[string]json.RawMessage, len(values))
 	for k, v := range values {
@@ -260,6 +275,14 @@ func (rs *RegistrationSettings) apply(key string, value json.RawMessage) error {
 		return json.Unmarshal(value, &rs.TermsURL)
 	case SettingCaptchaProvider:
 		return json.Unmarshal(value, &rs.CaptchaProvider)
+	case SettingPasswordMinLength:
+		return json.Unmarshal(value, &rs.Password.MinLength)
+	case SettingPasswordRequire:
+		var req []string
+		if err := json.Unmarshal(value, &req); err != nil {
+			return err
+		}
+		rs.Password.Require = req
 	case SettingRegistrationFields:
 		var names []string
 		if err := json.Unmarshal(value, &names); err != nil {
@@ -290,6 +313,7 @@ type settingsCache struct {
 	defaults RegistrationSettings
 	ttl      time.Duration
 	now      func() time.Time
+	instance string // the InstanceName of every value
 	value    RegistrationSettings
 	readAt   time.Time
 	valid    bool
@@ -309,6 +333,7 @@ func (c *settingsCache) get(ctx context.Context) (RegistrationSettings, error) {
 	if err != nil {
 		return RegistrationSettings{}, err
 	}
+	rs.InstanceName = c.instance
 	c.value, c.readAt, c.valid = rs, now, true
 	return rs, nil
 }

@@ -91,8 +91,8 @@ func median(d []time.Duration) time.Duration {
 
 func TestThrottlePerAccountAcrossIPs(t *testing.T) {
 	s, _, clock := newTestService(t, nil)
-	mustCreate(t, s, "victim", "victim password", storage.UserActive)
-	mustCreate(t, s, "bystander", "bystander password", storage.UserActive)
+	mustCreate(t, s, "victim", "cobalt prairie fable", storage.UserActive)
+	mustCreate(t, s, "bystander", "silver kettle journey", storage.UserActive)
 	ctx := t.Context()
 	for i := range 10 {
 		ip := fmt.Sprintf("198.51.100.%d", i)
@@ -100,26 +100,26 @@ func TestThrottlePerAccountAcrossIPs(t *testing.T) {
 			t.Fatalf("guess %d: %v", i, err)
 		}
 	}
-	_, err := s.Authenticate(ctx, "victim", "victim password", "203.0.113.7")
+	_, err := s.Authenticate(ctx, "victim", "cobalt prairie fable", "203.0.113.7")
 	var te *ThrottledError
 	if !errors.Is(err, ErrThrottled) || !errors.As(err, &te) || te.Scope != "account" || te.RetryAfter <= 0 {
 		t.Fatalf("correct password past the limit = %v, want account throttle", err)
 	}
-	if _, err := s.Authenticate(ctx, "bystander", "bystander password", "198.51.100.1"); err != nil {
+	if _, err := s.Authenticate(ctx, "bystander", "silver kettle journey", "198.51.100.1"); err != nil {
 		t.Fatalf("another account is affected: %v", err)
 	}
 	for range 50 { // hammering while throttled must not extend the block
 		_, _ = s.Authenticate(ctx, "victim", "guess", "198.51.100.99")
 	}
 	clock.Advance(15*time.Minute + time.Second)
-	if _, err := s.Authenticate(ctx, "victim", "victim password", "203.0.113.7"); err != nil {
+	if _, err := s.Authenticate(ctx, "victim", "cobalt prairie fable", "203.0.113.7"); err != nil {
 		t.Fatalf("after the window the real user is refused: %v", err)
 	}
 }
 
 func TestThrottleWindowSlides(t *testing.T) {
 	s, _, clock := newTestService(t, nil)
-	mustCreate(t, s, "user", "user password", storage.UserActive)
+	mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	ctx := t.Context()
 	fail := func(n int) {
 		t.Helper()
@@ -132,12 +132,12 @@ func TestThrottleWindowSlides(t *testing.T) {
 	fail(6)
 	clock.Advance(10 * time.Minute)
 	fail(4)
-	if _, err := s.Authenticate(ctx, "user", "user password", "198.51.100.1"); !errors.Is(err, ErrThrottled) {
+	if _, err := s.Authenticate(ctx, "user", "quiet harbor lantern", "198.51.100.1"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("at the limit: %v, want ErrThrottled", err)
 	}
 	clock.Advance(5*time.Minute + time.Second) // the first 6 leave the window
 	fail(6)                                    // verified again: 4 + 6 = 10
-	if _, err := s.Authenticate(ctx, "user", "user password", "198.51.100.1"); !errors.Is(err, ErrThrottled) {
+	if _, err := s.Authenticate(ctx, "user", "quiet harbor lantern", "198.51.100.1"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("at the limit again: %v, want ErrThrottled", err)
 	}
 }
@@ -158,7 +158,7 @@ func TestThrottleUnknownLoginLikeKnown(t *testing.T) {
 
 func TestThrottlePerIP(t *testing.T) {
 	s, _, _ := newTestService(t, func(o *Options) { o.Throttle = ThrottleOptions{PerIP: 5, PerAccount: 100} })
-	mustCreate(t, s, "someone", "someone password", storage.UserActive)
+	mustCreate(t, s, "someone", "maple comet whisper", storage.UserActive)
 	ctx := t.Context()
 	for i := range 5 {
 		ip := fmt.Sprintf("2001:db8:1:2::%x", i+1) // one /64
@@ -167,11 +167,11 @@ func TestThrottlePerIP(t *testing.T) {
 		}
 	}
 	var te *ThrottledError
-	_, err := s.Authenticate(ctx, "someone", "someone password", "2001:db8:1:2:ffff::1")
+	_, err := s.Authenticate(ctx, "someone", "maple comet whisper", "2001:db8:1:2:ffff::1")
 	if !errors.As(err, &te) || te.Scope != "ip" {
 		t.Fatalf("same /64 past the limit: %v, want ip throttle", err)
 	}
-	if _, err := s.Authenticate(ctx, "someone", "someone password", "2001:db8:1:3::1"); err != nil {
+	if _, err := s.Authenticate(ctx, "someone", "maple comet whisper", "2001:db8:1:3::1"); err != nil {
 		t.Fatalf("another /64: %v", err)
 	}
 }
@@ -183,14 +183,14 @@ func TestThrottleFailsClosed(t *testing.T) {
 		password string
 		hitOnly  bool
 	}{
-		{"correct password", "user password", false},
+		{"correct password", "quiet harbor lantern", false},
 		{"wrong password", "guess", false},
-		{"correct password, only Hit fails", "user password", true},
+		{"correct password, only Hit fails", "quiet harbor lantern", true},
 		{"wrong password, only Hit fails", "guess", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, f, _ := newTestService(t, nil)
-			mustCreate(t, s, "user", "user password", storage.UserActive)
+			mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 			if tc.hitOnly {
 				f.hitErr = boom
 			} else {
@@ -215,9 +215,9 @@ func TestAuthenticateStoreErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, f, _ := newTestService(t, nil)
-			mustCreate(t, s, "user", "user password", storage.UserActive)
+			mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 			tc.breakIt(f)
-			if _, err := s.Authenticate(t.Context(), "user", "user password", "198.51.100.1"); !errors.Is(err, boom) {
+			if _, err := s.Authenticate(t.Context(), "user", "quiet harbor lantern", "198.51.100.1"); !errors.Is(err, boom) {
 				t.Fatalf("Authenticate = %v, want the store error", err)
 			}
 		})
@@ -226,7 +226,7 @@ func TestAuthenticateStoreErrors(t *testing.T) {
 
 func TestSuccessResetsAccountCounter(t *testing.T) {
 	s, _, _ := newTestService(t, nil)
-	mustCreate(t, s, "user", "user password", storage.UserActive)
+	mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	ctx := t.Context()
 	for round := range 3 {
 		for range 9 {
@@ -234,7 +234,7 @@ func TestSuccessResetsAccountCounter(t *testing.T) {
 				t.Fatalf("round %d guess: %v", round, err)
 			}
 		}
-		if _, err := s.Authenticate(ctx, "user", "user password", "198.51.100.1"); err != nil {
+		if _, err := s.Authenticate(ctx, "user", "quiet harbor lantern", "198.51.100.1"); err != nil {
 			t.Fatalf("round %d sign-in: %v", round, err)
 		}
 	}
@@ -242,13 +242,13 @@ func TestSuccessResetsAccountCounter(t *testing.T) {
 
 func TestAuthenticateAudit(t *testing.T) {
 	s, f, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
-	b := mustCreate(t, s, "blocked", "user password", storage.UserBlocked)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
+	b := mustCreate(t, s, "blocked", "quiet harbor lantern", storage.UserBlocked)
 	ctx := t.Context()
-	_, _ = s.Authenticate(ctx, "user", "user password", "192.0.2.10")
+	_, _ = s.Authenticate(ctx, "user", "quiet harbor lantern", "192.0.2.10")
 	_, _ = s.Authenticate(ctx, "user", "nope nope", "192.0.2.11")
 	_, _ = s.Authenticate(ctx, "ghost", "nope nope", "192.0.2.12")
-	_, _ = s.Authenticate(ctx, "blocked", "user password", "192.0.2.13")
+	_, _ = s.Authenticate(ctx, "blocked", "quiet harbor lantern", "192.0.2.13")
 	ok := f.eventsOf(EventSignInSuccess)
 	if len(ok) != 1 || ok[0].UserID != u.ID || ok[0].IP != "192.0.2.10" {
 		t.Fatalf("success events = %+v", ok)
@@ -271,30 +271,30 @@ func TestAuthenticateAudit(t *testing.T) {
 
 func TestSignInUpgradesOutdatedHash(t *testing.T) {
 	s, f, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	old, _ := NewHasher(HashParams{Memory: 32, Time: 2, Threads: 1}, 1)
-	u.PasswordHash, _ = old.Hash(t.Context(), "user password")
+	u.PasswordHash, _ = old.Hash(t.Context(), "quiet harbor lantern")
 	if err := f.Users().Update(t.Context(), &u); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Authenticate(t.Context(), "user", "user password", "192.0.2.1"); err != nil {
+	if _, err := s.Authenticate(t.Context(), "user", "quiet harbor lantern", "192.0.2.1"); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := f.Users().ByID(t.Context(), u.ID)
 	if got.PasswordHash == u.PasswordHash || s.Hasher().NeedsRehash(got.PasswordHash) {
 		t.Fatalf("hash not upgraded: %q", got.PasswordHash)
 	}
-	if _, err := s.Authenticate(t.Context(), "user", "user password", "192.0.2.1"); err != nil {
+	if _, err := s.Authenticate(t.Context(), "user", "quiet harbor lantern", "192.0.2.1"); err != nil {
 		t.Fatalf("sign-in after upgrade: %v", err)
 	}
 }
 
 func TestCorruptHashIsInvalidCredentials(t *testing.T) {
 	s, f, _ := newTestService(t, nil)
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	u.PasswordHash = "$2a$10$not-argon"
 	_ = f.Users().Update(t.Context(), &u)
-	if _, err := s.Authenticate(t.Context(), "user", "user password", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
+	if _, err := s.Authenticate(t.Context(), "user", "quiet harbor lantern", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
 		t.Fatalf("Authenticate = %v, want ErrInvalidCredentials", err)
 	}
 }
@@ -318,7 +318,7 @@ func TestIPKey(t *testing.T) {
 
 func TestThrottleHoldsUnderParallelAttempts(t *testing.T) {
 	s, _, _ := newTestService(t, nil)
-	mustCreate(t, s, "user", "user password", storage.UserActive)
+	mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	var verified atomic.Int32
 	orig := s.hasher.derive
 	s.hasher.derive = func(pw, salt []byte, p HashParams) []byte {

@@ -46,14 +46,14 @@ func TestSQLiteUsersAndSignIn(t *testing.T) {
 	s, _ := newSQLiteService(t)
 	ctx := t.Context()
 	u := mustCreate(t, s, "ada", "analytical engine", storage.UserActive)
-	mustCreate(t, s, "eve", "eve password", storage.UserBlocked)
+	mustCreate(t, s, "eve", "orchid tundra signal", storage.UserBlocked)
 
 	var de *DuplicateError
-	_, err := s.CreateUser(ctx, NewUser{Email: "ADA@example.com", Password: "password1"})
+	_, err := s.CreateUser(ctx, NewUser{Email: "ADA@example.com", Password: "tidal mosaic frame"})
 	if !errors.As(err, &de) || de.Field != FieldEmail || !errors.Is(err, storage.ErrAlreadyExists) {
 		t.Fatalf("duplicate email = %v", err)
 	}
-	_, err = s.CreateUser(ctx, NewUser{Email: "new@example.com", Username: "Ada", Password: "password1"})
+	_, err = s.CreateUser(ctx, NewUser{Email: "new@example.com", Username: "Ada", Password: "tidal mosaic frame"})
 	if !errors.As(err, &de) || de.Field != FieldUsername {
 		t.Fatalf("duplicate username = %v", err)
 	}
@@ -66,7 +66,7 @@ func TestSQLiteUsersAndSignIn(t *testing.T) {
 		{"by email", "ada@EXAMPLE.com", "analytical engine", nil},
 		{"wrong password", "ada", "Analytical engine", ErrInvalidCredentials},
 		{"unknown", "grace", "analytical engine", ErrInvalidCredentials},
-		{"blocked", "eve", "eve password", ErrBlocked},
+		{"blocked", "eve", "orchid tundra signal", ErrBlocked},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := s.Authenticate(ctx, tc.login, tc.password, "192.0.2.1")
@@ -88,22 +88,22 @@ func TestSQLiteUsersAndSignIn(t *testing.T) {
 func TestSQLiteThrottle(t *testing.T) {
 	s, clock := newSQLiteService(t)
 	ctx := t.Context()
-	mustCreate(t, s, "victim", "victim password", storage.UserActive)
-	mustCreate(t, s, "bystander", "bystander password", storage.UserActive)
+	mustCreate(t, s, "victim", "cobalt prairie fable", storage.UserActive)
+	mustCreate(t, s, "bystander", "silver kettle journey", storage.UserActive)
 	for i := range 10 {
 		_, err := s.Authenticate(ctx, "victim", "guess", fmt.Sprintf("198.51.100.%d", i))
 		if !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("guess %d: %v", i, err)
 		}
 	}
-	if _, err := s.Authenticate(ctx, "victim", "victim password", "203.0.113.1"); !errors.Is(err, ErrThrottled) {
+	if _, err := s.Authenticate(ctx, "victim", "cobalt prairie fable", "203.0.113.1"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("correct password past the limit = %v, want ErrThrottled", err)
 	}
-	if _, err := s.Authenticate(ctx, "bystander", "bystander password", "203.0.113.1"); err != nil {
+	if _, err := s.Authenticate(ctx, "bystander", "silver kettle journey", "203.0.113.1"); err != nil {
 		t.Fatalf("bystander: %v", err)
 	}
 	clock.Advance(15*time.Minute + time.Second)
-	if _, err := s.Authenticate(ctx, "victim", "victim password", "203.0.113.1"); err != nil {
+	if _, err := s.Authenticate(ctx, "victim", "cobalt prairie fable", "203.0.113.1"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }
@@ -111,7 +111,7 @@ func TestSQLiteThrottle(t *testing.T) {
 func TestSQLiteSessions(t *testing.T) {
 	s, clock := newSQLiteService(t)
 	ctx := t.Context()
-	u := mustCreate(t, s, "user", "user password", storage.UserActive)
+	u := mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	secret1, bs1 := startSession(t, s, u.ID, false)
 	secret2, bs2 := startSession(t, s, u.ID, true)
 	if secret1 == secret2 || bs1.ID == bs2.ID {

@@ -43,6 +43,16 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (storage.User, err
 	if err := nu.validate(); err != nil {
 		return storage.User{}, err
 	}
+	if nu.Password != "" {
+		policy, err := s.PasswordPolicy(ctx)
+		if err != nil {
+			return storage.User{}, err
+		}
+		who := PolicyContext{Login: nu.Username, Email: nu.Email, InstanceName: s.instance}
+		if err := policy.Check(nu.Password, who); err != nil {
+			return storage.User{}, err
+		}
+	}
 	if err := s.checkUnique(ctx, nu.Email, nu.Username); err != nil {
 		return storage.User{}, err
 	}
@@ -150,10 +160,7 @@ func (nu NewUser) validate() error {
 	if err := checkName(FieldFamilyName, nu.FamilyName); err != nil {
 		return err
 	}
-	if nu.Password == "" {
-		return nil
-	}
-	return CheckPasswordLength(nu.Password)
+	return nil
 }
 
 // CheckEmail accepts a bare address (no display name, comment or angle

@@ -31,7 +31,7 @@ func TestCreateUser(t *testing.T) {
 	if ev := f.eventsOf(EventUserCreate); len(ev) != 1 || ev[0].UserID != u.ID {
 		t.Fatalf("audit events = %+v", ev)
 	}
-	plain, err := s.CreateUser(t.Context(), NewUser{Email: "bob@example.com", Password: "12345678"})
+	plain, err := s.CreateUser(t.Context(), NewUser{Email: "bob@example.com", Password: "plain but long"})
 	if err != nil || plain.Role != storage.RoleUser || plain.Username != "" {
 		t.Fatalf("user without username = %+v, %v", plain, err)
 	}
@@ -87,12 +87,12 @@ func TestCreateUserDuplicate(t *testing.T) {
 		nu    NewUser
 		field string
 	}{
-		{"email other case", NewUser{Email: "TAKEN@example.COM", Username: "fresh", Password: "password1"}, FieldEmail},
-		{"username other case", NewUser{Email: "fresh@example.com", Username: "Taken", Password: "password1"}, FieldUsername},
+		{"email other case", NewUser{Email: "TAKEN@example.COM", Username: "fresh", Password: "tidal mosaic frame"}, FieldEmail},
+		{"username other case", NewUser{Email: "fresh@example.com", Username: "Taken", Password: "tidal mosaic frame"}, FieldUsername},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, _ := newTestService(t, nil)
-			mustCreate(t, s, "taken", "password1", storage.UserActive)
+			mustCreate(t, s, "taken", "tidal mosaic frame", storage.UserActive)
 			_, err := s.CreateUser(t.Context(), tc.nu)
 			var de *DuplicateError
 			if !errors.Is(err, storage.ErrAlreadyExists) || !errors.As(err, &de) || de.Field != tc.field {
@@ -106,7 +106,7 @@ func TestCreateUserStoreError(t *testing.T) {
 	s, f, _ := newTestService(t, nil)
 	boom := errors.New("database down")
 	f.usersErr = boom
-	if _, err := s.CreateUser(t.Context(), NewUser{Email: "x@example.com", Password: "password1"}); !errors.Is(err, boom) {
+	if _, err := s.CreateUser(t.Context(), NewUser{Email: "x@example.com", Password: "tidal mosaic frame"}); !errors.Is(err, boom) {
 		t.Fatalf("CreateUser error = %v, want the store error", err)
 	}
 }
@@ -114,7 +114,7 @@ func TestCreateUserStoreError(t *testing.T) {
 func TestListUsers(t *testing.T) {
 	s, _, clock := newTestService(t, nil)
 	for _, name := range []string{"first", "second", "third"} {
-		mustCreate(t, s, name, "password1", storage.UserActive)
+		mustCreate(t, s, name, "tidal mosaic frame", storage.UserActive)
 		clock.Advance(time.Millisecond) // stores keep milliseconds
 	}
 	page, err := s.ListUsers(t.Context(), storage.UserFilter{})

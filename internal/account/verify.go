@@ -274,7 +274,15 @@ func (r *Registrar) checkRegistrantPassword(ctx context.Context, u *storage.User
 // atomically and once, set, the address marked verified and the user made
 // active or pending_approval, as ConfirmEmail does.
 func (r *Registrar) SetInitialPassword(ctx context.Context, token, password, passwordConfirm, ip string) (Confirmation, error) {
-	if err := checkNewPassword(password, passwordConfirm); err != nil {
+	rs, err := r.Settings(ctx)
+	if err != nil {
+		return Confirmation{}, err
+	}
+	who, err := r.linkIdentity(ctx, storage.PurposeActivate, token)
+	if err != nil {
+		return Confirmation{}, err
+	}
+	if err := checkNewPassword(rs, who, password, passwordConfirm); err != nil {
 		return Confirmation{}, err
 	}
 	if _, ok := linkTokenHash(token); !ok {
@@ -287,10 +295,45 @@ func (r *Registrar) SetInitialPassword(ctx context.Context, token, password, pas
 	return r.confirm(ctx, storage.PurposeActivate, token, ip, hash, "")
 }
 
-// checkNewPassword applies the password policy to a new password and its
-// confirmation.
-func checkNewPassword(password, confirm string) error {
-	rs := RegistrationSettings{Fields: []RegistrationField{{Name: FieldPassword}, {Name: FieldPasswordConfirm}}}
-	in := RegistrationInput{Password: password, PasswordConfirm: confirm}
-	return CheckRegistration(rs, in, nil)
+// linkIdentity returns the login and email of the user a usable link
+// belongs to, for the password policy; empty when the link is not usable
+// (confirm then refuses it).
+func (r *Registrar) linkIdentity(ctx context.Context, purpose, token string) (RegistrationInput, error) {
+	hash, ok := linkTokenHash(token)
+	if !ok {
+		return RegistrationInput{}, nil
+	}
+	t, err := r.store.OneTimeTokens().Peek(ctx, purpose, hash)
+	if errors.Is(err, storage.ErrNotFound) {
+		return RegistrationInput{}, nil
+	}
+	if err != nil {
+		return RegistrationInput{}, fmt.Errorf("account: read link: %w", err)
+	}
+	state, u, err := r.linkState(ctx, r.store.Users(), t)
+	if err != nil || state != LinkValid {
+		return RegistrationInput{}, err
+	}
+	return RegistrationInput{Login: u.Username, Email: u.Email}, nil
+}
+
+// checkNewPassword applies the password policy of rs to a new password
+// and its confirmation; who holds the user's login and email.
+func checkNewPassword(rs RegistrationSettings, who RegistrationInput, password, confirm string) error {
+	only := RegistrationSettings{
+		Fields:       []RegistrationField{{Name: FieldPassword}, {Name: FieldPasswordConfirm}},
+		Password:     rs.Password,
+		InstanceName: rs.InstanceName,
+	}
+	who.Password, who.PasswordConfirm = password, confirm
+	var errs []*FieldError
+	for _, f := range only.Fields {
+		if fe := checkRegistrationField(only, f, who, nil); fe != nil {
+			errs = append(errs, fe)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &RegistrationError{Fields: errs}
 }

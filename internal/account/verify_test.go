@@ -80,7 +80,7 @@ func TestConfirmEmailBadLinks(t *testing.T) {
 func TestResendVerification(t *testing.T) {
 	e := newRegEnv(t, shapeA(t))
 	ctx := t.Context()
-	mustCreate(t, e.svc, "active", "active password", storage.UserActive)
+	mustCreate(t, e.svc, "active", "amber meadow sketch", storage.UserActive)
 	e.register(t, inputA("ada", "ada@example.com", "analytical engine"))
 	first := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "ada@example.com"))
 	before := len(e.letters(t))
@@ -183,7 +183,7 @@ func TestConfirmEmailNeedsPassword(t *testing.T) {
 	}
 
 	// Guessing is throttled per account, then even the right password waits.
-	e.register(t, inputA("bob", "bob@example.com", "bob's password"))
+	e.register(t, inputA("bob", "bob@example.com", "lunar garden sonnet"))
 	bobToken := tokenOf(t, e.lastLetter(t, LetterVerifyEmail, "bob@example.com"))
 	limit := DefaultThrottleOptions().PerAccount
 	for i := range limit {
@@ -191,14 +191,14 @@ func TestConfirmEmailNeedsPassword(t *testing.T) {
 			t.Fatalf("guess %d = %v, want ErrInvalidCredentials", i, err)
 		}
 	}
-	if _, err := e.r.ConfirmEmail(ctx, bobToken, "bob's password", "198.51.100.2"); !errors.Is(err, ErrThrottled) {
+	if _, err := e.r.ConfirmEmail(ctx, bobToken, "lunar garden sonnet", "198.51.100.2"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("past the limit = %v, want ErrThrottled", err)
 	}
-	if _, err := e.svc.Authenticate(ctx, "bob@example.com", "bob's password", "198.51.100.3"); !errors.Is(err, ErrThrottled) {
+	if _, err := e.svc.Authenticate(ctx, "bob@example.com", "lunar garden sonnet", "198.51.100.3"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("sign-in past the limit = %v, want ErrThrottled (one throttle per account)", err)
 	}
 	e.clock.Advance(DefaultThrottleOptions().Window + time.Second)
-	if _, err := e.r.ConfirmEmail(ctx, bobToken, "bob's password", "198.51.100.2"); err != nil {
+	if _, err := e.r.ConfirmEmail(ctx, bobToken, "lunar garden sonnet", "198.51.100.2"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
 }
@@ -223,6 +223,8 @@ func TestSetInitialPassword(t *testing.T) {
 		{"empty", "", "", FieldPassword, ErrRequired},
 		{"short", "1234567", "1234567", FieldPassword, ErrTooShort},
 		{"mismatch", "long enough 1", "long enough 2", FieldPasswordConfirm, ErrMismatch},
+		{"common", "password1", "password1", FieldPassword, ErrTooCommon},
+		{"email local part", "I am Grace!", "I am Grace!", FieldPassword, ErrContainsIdentity},
 	} {
 		_, err := e.r.SetInitialPassword(ctx, token, tc.password, tc.confirm, "")
 		if !errors.Is(fieldReason(err, tc.field), tc.reason) {

@@ -54,6 +54,8 @@ type Config struct {
 	PasswordHashMemory    int           `key:"PASSWORD_HASH_MEMORY_KIB" help:"argon2id memory in KiB"`
 	PasswordHashTime      int           `key:"PASSWORD_HASH_ITERATIONS" help:"argon2id iterations"`
 	PasswordHashThreads   int           `key:"PASSWORD_HASH_THREADS" help:"argon2id parallelism"`
+	PasswordMinLength     int           `key:"PASSWORD_MIN_LENGTH" help:"shortest accepted new password, in characters (8 to 128)"`
+	PasswordRequire       []string      `key:"PASSWORD_REQUIRE" help:"character classes every new password must contain: any of upper, lower, digit, symbol"`
 	SweepInterval         time.Duration `key:"SWEEP_INTERVAL" help:"how often expired codes, tokens and sessions are deleted"`
 
 	RegistrationMode        string        `key:"REGISTRATION_MODE" help:"open, audit (an administrator approves new users) or closed"`
@@ -114,6 +116,7 @@ func Defaults() Config {
 		PasswordHashMemory:    19456,
 		PasswordHashTime:      2,
 		PasswordHashThreads:   1,
+		PasswordMinLength:     8,
 		SweepInterval:         5 * time.Minute,
 
 		RegistrationMode:        "open",

@@ -61,6 +61,9 @@ func TestInvalidSettingsNameTheirKey(t *testing.T) {
 		{"int", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "many"}, "GATEHOUSE_DATABASE_MAX_OPEN_CONNS"},
 		{"duration", map[string]string{"GATEHOUSE_SHUTDOWN_TIMEOUT": "soon"}, "GATEHOUSE_SHUTDOWN_TIMEOUT"},
 		{"registration mode", map[string]string{"GATEHOUSE_REGISTRATION_MODE": "invite"}, "GATEHOUSE_REGISTRATION_MODE"},
+		{"password minimum too low", map[string]string{"GATEHOUSE_PASSWORD_MIN_LENGTH": "7"}, "GATEHOUSE_PASSWORD_MIN_LENGTH"},
+		{"password minimum too high", map[string]string{"GATEHOUSE_PASSWORD_MIN_LENGTH": "129"}, "GATEHOUSE_PASSWORD_MIN_LENGTH"},
+		{"password class unknown", map[string]string{"GATEHOUSE_PASSWORD_REQUIRE": "upper,emoji"}, "GATEHOUSE_PASSWORD_REQUIRE"},
 		{"unknown field", map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": "email,shoe_size"}, "GATEHOUSE_REGISTRATION_FIELDS"},
 		{"fields without email", map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": "login,password"}, "GATEHOUSE_REGISTRATION_FIELDS"},
 		{"terms without URL", map[string]string{"GATEHOUSE_REGISTRATION_FIELDS": "email,accept_terms"}, "GATEHOUSE_TERMS_URL"},
@@ -186,5 +189,25 @@ func TestGeneratedKeyPath(t *testing.T) {
 	cfg.DatabaseURL = "sqlite:/data/gatehouse.db"
 	if got := cfg.GeneratedKeyPath(); got != "/data/gatehouse.key" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestPasswordPolicySettings(t *testing.T) {
+	cfg, err := Load("", envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PasswordMinLength != 8 || len(cfg.PasswordRequire) != 0 {
+		t.Errorf("password policy defaults: min %d, require %v", cfg.PasswordMinLength, cfg.PasswordRequire)
+	}
+	cfg, err = Load("", envOf(map[string]string{"GATEHOUSE_PASSWORD_MIN_LENGTH": "12", "GATEHOUSE_PASSWORD_REQUIRE": "upper,digit"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PasswordMinLength != 12 || strings.Join(cfg.PasswordRequire, ",") != "upper,digit" {
+		t.Errorf("password policy: min %d, require %v", cfg.PasswordMinLength, cfg.PasswordRequire)
 	}
 }

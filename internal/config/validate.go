@@ -268,6 +268,21 @@ func (c *Config) validateSessions() error {
 	if c.PasswordHashMemory < 8192 || c.PasswordHashMemory > 4<<20 {
 		return invalid("PASSWORD_HASH_MEMORY_KIB", "must be between 8192 and 4194304")
 	}
+	return c.validatePasswordPolicy()
+}
+
+// PasswordClasses are the character classes PASSWORD_REQUIRE may list.
+var PasswordClasses = []string{"upper", "lower", "digit", "symbol"}
+
+func (c *Config) validatePasswordPolicy() error {
+	if c.PasswordMinLength < 8 || c.PasswordMinLength > 128 {
+		return invalid("PASSWORD_MIN_LENGTH", "must be between 8 and 128")
+	}
+	for _, class := range c.PasswordRequire {
+		if !slices.Contains(PasswordClasses, class) {
+			return invalid("PASSWORD_REQUIRE", "unknown class %q (known: %s)", class, strings.Join(PasswordClasses, ", "))
+		}
+	}
 	return nil
 }
 

@@ -126,6 +126,7 @@ func RegistrationSettings(cfg config.Config) (account.RegistrationSettings, erro
 	return account.RegistrationSettings{
 		Mode: account.RegistrationMode(cfg.RegistrationMode), Fields: fields,
 		VerifyEmail: cfg.RegistrationVerifyEmail, TermsURL: cfg.TermsURL, CaptchaProvider: cfg.Captcha,
+		Password: PasswordPolicy(cfg),
 	}, nil
 }
 
@@ -143,6 +144,7 @@ func NewRegistrar(ctx context.Context, cfg config.Config, store *sqlstore.Store,
 	}
 	r, err := account.NewRegistrar(accounts, store, mailAdapter{mailer}, account.RegistrarOptions{
 		LinkLifetime: cfg.VerifyLinkLifetime, Languages: languages, Defaults: first,
+		InstanceName: cfg.InstanceName,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registration: %w", err)

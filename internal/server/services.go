@@ -25,6 +25,19 @@ func AccountOptions(cfg config.Config, logger *slog.Logger) account.Options {
 			Browser:    cfg.SessionMaxLifetime,
 			Idle:       cfg.SessionIdleTimeout,
 		},
-		Logger: logger,
+		Logger:         logger,
+		PasswordPolicy: PasswordPolicy(cfg),
+		InstanceName:   cfg.InstanceName,
 	}
+}
+
+// PasswordPolicy is the first value of the password policy settings that
+// cfg gives.
+func PasswordPolicy(cfg config.Config) account.PasswordPolicy {
+	p := account.DefaultPasswordPolicy()
+	if cfg.PasswordMinLength != 0 {
+		p.MinLength = cfg.PasswordMinLength
+	}
+	p.Require = append([]string(nil), cfg.PasswordRequire...)
+	return p.Normalized()
 }
