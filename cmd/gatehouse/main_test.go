@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and a polling reader.
@@ -233,5 +235,29 @@ func TestServeRefusesPendingMigrationsWithoutAutoMigrate(t *testing.T) {
 	base := startServe(t, env)
 	if code, _ := get(t, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz = %d after migrating", code)
+	}
+}
+
+func TestBannerNamesWhereMailGoes(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+		hide string
+	}{
+		{"dev capture", nil, "/dev/mail", ""},
+		{"smtp", map[string]string{"GATEHOUSE_SMTP_URL": "smtp://mailer:hunter22@127.0.0.1:2525?insecure=1"}, "SMTP smtp://mailer:xxxxx@127.0.0.1:2525", "hunter22"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load("", envOf(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := mailDestination(cfg)
+			if !strings.Contains(got, tc.want) || (tc.hide != "" && strings.Contains(got, tc.hide)) {
+				t.Errorf("mail line %q", got)
+			}
+		})
 	}
 }

@@ -57,8 +57,11 @@ func printBanner(w io.Writer, cfg config.Config, srv *server.Server, addr net.Ad
 }
 
 func mailDestination(cfg config.Config) string {
-	if cfg.Dev {
-		return "no SMTP configured: letters are kept in the database and logged (dev mode)"
+	switch {
+	case cfg.SMTPURL != "":
+		return "SMTP " + config.RedactURL(cfg.SMTPURL)
+	case cfg.Dev:
+		return "no SMTP configured: letters are captured, listed at " + cfg.Issuer + "/dev/mail and logged with their links"
 	}
-	return "no SMTP configured: letters are kept in the database"
+	return "no SMTP configured: letters are captured in the database and NOT delivered (set GATEHOUSE_SMTP_URL)"
 }
