@@ -41,11 +41,14 @@
 //	                      "awaiting approval", or (no confirmation) a new
 //	                      session and 303 on; 403 when closed
 //	GET  /verify          ?token=: a Confirm button; a GET never uses a link
-//	POST /verify          token: confirms, then "sign in"
+//	POST /verify          token, password (registrations made with one):
+//	                      confirms and signs in
 //	GET, POST /verify/resend  email, captcha: a new link, the same answer
 //	                      for every address
 //	GET  /activate        ?token=: the set-password form (profile-first)
 //	POST /activate        token, password, password_confirm
+//	GET  /dev/mail        dev mode only (RegisterDevMail): letters, newest first
+//	GET  /dev/mail/:id    one letter: text with its links, HTML source
 //
 // /login?authRequestID= sends a request with prompt=create to /register
 // (unless signin=1). Link pages send Referrer-Policy: no-referrer.
