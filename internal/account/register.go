@@ -173,6 +173,7 @@ type txStores interface {
 	Audit() storage.AuditStore
 	OneTimeTokens() storage.OneTimeTokenStore
 	Outbox() storage.OutboxStore
+	Tokens() storage.TokenStore
 }
 
 // inTx runs fn in one transaction.
