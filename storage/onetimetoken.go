@@ -7,10 +7,12 @@ import (
 
 // Purposes of one-time tokens.
 const (
-	PurposeVerifyEmail   = "verify_email"   // confirm the address given at registration
-	PurposeActivate      = "activate"       // shape B: confirm, then set a password
-	PurposeResetPassword = "reset_password" // later issue
-	PurposeChangeEmail   = "change_email"   // later issue
+	PurposeVerifyEmail       = "verify_email"       // confirm the address given at registration
+	PurposeActivate          = "activate"           // shape B: confirm, then set a password
+	PurposeResetPassword     = "reset_password"     // reset "link" style: a page to set a new password
+	PurposeResetGenerated    = "reset_generated"    // reset "generated" style: confirm, then see a generated password
+	PurposeTemporaryPassword = "temporary_password" // reset "temporary" style: the hash of an emailed password
+	PurposeChangeEmail       = "change_email"       // confirm a new address from the account page
 )
 
 // OneTimeToken is a link token sent by mail. The link holds 128+ random

@@ -66,7 +66,10 @@ type User struct {
 	// TermsAcceptedAt is when the user accepted the terms of service; zero
 	// when they have not.
 	TermsAcceptedAt time.Time
-	CreatedAt       time.Time
+	// PasswordChangeRequired: the user signed in with an emailed temporary
+	// password and must choose a new one before anything else.
+	PasswordChangeRequired bool
+	CreatedAt              time.Time
 	// UpdatedAt is the version of the row: Update succeeds only while it
 	// is unchanged since the user was read.
 	UpdatedAt time.Time

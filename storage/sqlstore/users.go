@@ -15,7 +15,7 @@ import (
 type users struct{ h handle }
 
 const userColumns = `id, username, email, email_verified, password_hash, given_name,
-	family_name, company, country, locale, role, state, terms_accepted_at, created_at, updated_at`
+	family_name, company, country, locale, role, state, terms_accepted_at, password_change_required, created_at, updated_at`
 
 type userRow struct {
 	ID            string `db:"id"`
@@ -31,6 +31,7 @@ type userRow struct {
 	Role          string `db:"role"`
 	State         string `db:"state"`
 	TermsAccepted dbTime `db:"terms_accepted_at"`
+	MustChange    bool   `db:"password_change_required"`
 	CreatedAt     dbTime `db:"created_at"`
 	UpdatedAt     dbTime `db:"updated_at"`
 }
@@ -41,7 +42,7 @@ func (r userRow) user() storage.User {
 		PasswordHash: r.PasswordHash, GivenName: r.GivenName, FamilyName: r.FamilyName,
 		Company: r.Company, Country: r.Country, Locale: r.Locale,
 		Role: storage.Role(r.Role), State: storage.UserState(r.State),
-		TermsAcceptedAt: r.TermsAccepted.time(), CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
+		TermsAcceptedAt: r.TermsAccepted.time(), PasswordChangeRequired: r.MustChange, CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
 	}
 }
 
@@ -73,11 +74,11 @@ func (s users) Create(ctx context.Context, u *storage.User) error {
 	u.TermsAcceptedAt = storage.Time(u.TermsAcceptedAt)
 	_, err := s.h.exec(ctx, `INSERT INTO users (id, username, username_key, email, email_key,
 		email_verified, password_hash, given_name, family_name, company, country, locale,
-		role, state, terms_accepted_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		role, state, terms_accepted_at, password_change_required, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, storage.FoldCase(u.Username), u.Email, storage.FoldCase(u.Email),
 		u.EmailVerified, u.PasswordHash, u.GivenName, u.FamilyName, u.Company, u.Country, u.Locale,
-		string(u.Role), string(u.State), s.h.d.nullTS(u.TermsAcceptedAt),
+		string(u.Role), string(u.State), s.h.d.nullTS(u.TermsAcceptedAt), u.PasswordChangeRequired,
 		s.h.d.ts(u.CreatedAt), s.h.d.ts(u.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create user: %w", mapErr(err))
@@ -151,11 +152,11 @@ func (s users) Update(ctx context.Context, u *storage.User) error {
 	n, err := s.h.exec(ctx, `UPDATE users SET username = ?, username_key = ?, email = ?,
 		email_key = ?, email_verified = ?, password_hash = ?, given_name = ?, family_name = ?,
 		company = ?, country = ?, locale = ?, role = ?, state = ?, terms_accepted_at = ?,
-		updated_at = ? WHERE id = ? AND updated_at = ?`,
+		password_change_required = ?, updated_at = ? WHERE id = ? AND updated_at = ?`,
 		u.Username, storage.FoldCase(u.Username), u.Email, storage.FoldCase(u.Email),
 		u.EmailVerified, u.PasswordHash, u.GivenName, u.FamilyName, u.Company, u.Country,
 		u.Locale, string(u.Role), string(u.State), s.h.d.nullTS(u.TermsAcceptedAt),
-		s.h.d.ts(next), u.ID, s.h.d.ts(prev))
+		u.PasswordChangeRequired, s.h.d.ts(next), u.ID, s.h.d.ts(prev))
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, mapErr(err))
 	}

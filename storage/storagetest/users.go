@@ -36,6 +36,7 @@ func testUserRoundTrip(t *testing.T, st storage.Store) {
 		u.Company, u.Country, u.Locale = "Analytical Engines", "GB", "en-GB"
 		u.Role = storage.RoleAdmin
 		u.TermsAcceptedAt = clock().Add(-time.Hour + 321*time.Microsecond)
+		u.PasswordChangeRequired = true
 	})
 	noErr(t, st.Users().Create(t.Context(), &u))
 	if !u.TermsAcceptedAt.Equal(clock().Add(-time.Hour)) {
@@ -149,6 +150,7 @@ func testUserUpdate(t *testing.T, st storage.Store) {
 	u.Company, u.Country, u.Locale = "Navy", "US", "en-US"
 	u.Role, u.State = storage.RoleAdmin, storage.UserBlocked
 	u.TermsAcceptedAt = clock()
+	u.PasswordChangeRequired = true
 	noErr(t, st.Users().Update(t.Context(), &u))
 	if !u.UpdatedAt.After(before) {
 		t.Fatalf("UpdatedAt %v did not advance past %v", u.UpdatedAt, before)

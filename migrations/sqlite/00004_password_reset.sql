@@ -1,0 +1,10 @@
+-- Password reset: a user who signed in with an emailed temporary password
+-- must choose a new one before anything else.
+-- Additive: one column with a default, so a server that knows only 00003
+-- keeps serving next to one that has migrated.
+
+-- +goose Up
+ALTER TABLE users ADD COLUMN password_change_required INTEGER NOT NULL DEFAULT 0;
+
+-- +goose Down
+ALTER TABLE users DROP COLUMN password_change_required;
