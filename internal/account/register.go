@@ -104,6 +104,9 @@ type RegistrarOptions struct {
 	// InstanceName is refused inside passwords (with the login and the
 	// email's local part).
 	InstanceName string
+	// ResetLifetime is the lifetime of reset links and temporary
+	// passwords (DefaultResetLifetime).
+	ResetLifetime time.Duration
 }
 
 // Registrar applies the registration rules: sign-up in three shapes,
@@ -114,6 +117,7 @@ type Registrar struct {
 	store     RegistrarStore
 	mailer    Mailer
 	lifetime  time.Duration
+	resetLife time.Duration
 	languages []string
 	settings  *settingsCache
 }
@@ -137,11 +141,14 @@ func NewRegistrar(svc *Service, store RegistrarStore, mailer Mailer, opts Regist
 	if defaults.Mode == "" {
 		defaults = DefaultRegistrationSettings()
 	}
-	if opts.LinkLifetime < time.Minute || opts.SettingsTTL < 0 {
-		return nil, errors.New("account: link lifetime must be at least 1m and the settings TTL not negative")
+	if opts.ResetLifetime == 0 {
+		opts.ResetLifetime = DefaultResetLifetime
+	}
+	if opts.LinkLifetime < time.Minute || opts.ResetLifetime < time.Minute || opts.SettingsTTL < 0 {
+		return nil, errors.New("account: link and reset lifetimes must be at least 1m and the settings TTL not negative")
 	}
 	return &Registrar{
-		svc: svc, store: store, mailer: mailer, lifetime: opts.LinkLifetime,
+		svc: svc, store: store, mailer: mailer, lifetime: opts.LinkLifetime, resetLife: opts.ResetLifetime,
 		languages: append([]string(nil), opts.Languages...),
 		settings: &settingsCache{
 			settings: store.Settings(), defaults: defaults, ttl: opts.SettingsTTL, now: svc.now,

@@ -42,9 +42,10 @@ func (m *fakeMailer) Enqueue(ctx context.Context, outbox storage.OutboxStore, l 
 	link, _ := l.Data["Link"].(string)
 	reason, _ := l.Data["Reason"].(string)
 	name, _ := l.Data["Name"].(string)
+	password, _ := l.Data["Password"].(string)
 	msg := storage.OutboxMessage{
 		To: l.To, Subject: l.Locale, Kind: l.Template, TextBody: link,
-		HTMLBody: "name=" + name + ";reason=" + reason, CreatedAt: created,
+		HTMLBody: "name=" + name + ";reason=" + reason + ";password=" + password, CreatedAt: created,
 	}
 	return outbox.Enqueue(ctx, &msg)
 }

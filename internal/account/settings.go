@@ -27,6 +27,11 @@ const (
 	// of character classes: the password policy.
 	SettingPasswordMinLength = "password.min_length"
 	SettingPasswordRequire   = "password.require"
+	// SettingResetStyle (a string: link, generated or temporary) and
+	// SettingResetIdentify (a string: email, login_and_email, or empty for
+	// the style's default) say how password reset works.
+	SettingResetStyle    = "reset.style"
+	SettingResetIdentify = "reset.identify"
 )
 
 // MaxSettingsTTL bounds how long a replica keeps the registration settings
@@ -90,6 +95,8 @@ type RegistrationSettings struct {
 	// Password is the policy of every new password (zero lengths take
 	// the defaults).
 	Password PasswordPolicy
+	// Reset says how users who forgot their password get a new one.
+	Reset ResetSettings
 	// InstanceName is not a stored setting: the Registrar fills it from
 	// its options, so that passwords containing it are refused.
 	InstanceName string
@@ -99,7 +106,8 @@ type RegistrationSettings struct {
 // login, email and password, confirmed by email, built-in captcha.
 func DefaultRegistrationSettings() RegistrationSettings {
 	fields, _ := ParseRegistrationFields([]string{FieldLogin, FieldEmail, FieldPassword, FieldPasswordConfirm})
-	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin", Password: DefaultPasswordPolicy()}
+	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin", Password: DefaultPasswordPolicy(),
+		Reset: ResetSettings{Style: ResetLink}}
 }
 
 // ParseRegistrationFields reads field names as the configuration writes
@@ -176,6 +184,9 @@ func (rs RegistrationSettings) Validate() error {
 	if err := rs.Password.Validate(); err != nil {
 		return err
 	}
+	if err := rs.Reset.Validate(); err != nil {
+		return err
+	}
 	if rs.TermsURL != "" {
 		if u, err := url.Parse(rs.TermsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("account: terms URL %q is not an absolute http(s) URL", rs.TermsURL)
@@ -194,6 +205,8 @@ func (rs RegistrationSettings) settingValues() (map[string]json.RawMessage, erro
 		SettingCaptchaProvider:         rs.CaptchaProvider,
 		SettingPasswordMinLength:       rs.Password.Normalized().MinLength,
 		SettingPasswordRequire:         append([]string{}, rs.Password.Normalized().Require...),
+		SettingResetStyle:              string(rs.Reset.Normalized().Style),
+		SettingResetIdentify:           string(rs.Reset.Identify),
 	}
 	out := make(map[string]json.RawMessage, len(values))
 	for k, v := range values {
@@ -258,6 +271,7 @@ func LoadRegistrationSettings(ctx context.Context, settings storage.SettingStore
 			return RegistrationSettings{}, fmt.Errorf("account: setting %s: %w", s.Key, err)
 		}
 	}
+	rs.Reset = rs.Reset.Normalized()
 	if err := rs.Validate(); err != nil {
 		return RegistrationSettings{}, err
 	}
@@ -277,6 +291,10 @@ func (rs *RegistrationSettings) apply(key string, value json.RawMessage) error {
 		return json.Unmarshal(value, &rs.CaptchaProvider)
 	case SettingPasswordMinLength:
 		return json.Unmarshal(value, &rs.Password.MinLength)
+	case SettingResetStyle:
+		return json.Unmarshal(value, &rs.Reset.Style)
+	case SettingResetIdentify:
+		return json.Unmarshal(value, &rs.Reset.Identify)
 	case SettingPasswordRequire:
 		var req []string
 		if err := json.Unmarshal(value, &req); err != nil {
