@@ -23,6 +23,7 @@ type setPasswordForm struct {
 	PasswordError string // translated
 	ConfirmError  string // translated
 	PolicyHint    string // translated: which passwords are accepted
+	Live          *passwordLive
 }
 
 // HasErrors reports whether the page shows an error.
@@ -94,7 +95,7 @@ func (u *UI) activateSubmit(c *gin.Context) {
 func (u *UI) newSetPasswordForm(lang string, rs account.RegistrationSettings, token, arID, email string) setPasswordForm {
 	return setPasswordForm{
 		Token: token, AuthRequestID: arID, Email: email,
-		PolicyHint: u.passwordHint(lang, rs.Password),
+		PolicyHint: u.passwordHint(lang, rs.Password), Live: u.newPasswordLive(lang, rs.Password),
 	}
 }
 

@@ -73,7 +73,15 @@ var signInProblems = map[SignInProblemKind]struct {
 	SignInPendingApproval:    {"login.error.pending_approval", http.StatusForbidden},
 	SignInBlocked:            {"login.error.blocked", http.StatusForbidden},
 	SignInRejected:           {"login.error.rejected", http.StatusForbidden},
+	SignInTemporaryUsed:      {temporaryUsedKey, http.StatusUnprocessableEntity},
+	SignInTemporaryExpired:   {temporaryExpiredKey, http.StatusUnprocessableEntity},
 }
+
+// Messages for a temporary password that no longer works.
+const (
+	temporaryUsedKey    = "login.error.temporary_used"
+	temporaryExpiredKey = "login.error.temporary_expired"
+)
 
 // signInMessageKeys lists the catalog keys of signInProblems.
 func signInMessageKeys() []string {
@@ -127,6 +135,10 @@ func (u *UI) loginSubmit(c *gin.Context) {
 	}
 	if ar != nil {
 		u.proceed(c, *ar, si)
+		return
+	}
+	if user.PasswordChangeRequired {
+		redirect(c, changePasswordPath)
 		return
 	}
 	redirect(c, afterSignIn(f.ReturnTo))

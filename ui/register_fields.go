@@ -139,6 +139,10 @@ func (u *UI) completeField(lang string, rs account.RegistrationSettings, ff *for
 		}
 	case account.FieldPassword:
 		ff.Help = u.passwordHint(lang, rs.Password)
+		ff.Live = u.newPasswordLive(lang, rs.Password)
+		if !rs.Has(account.FieldPasswordConfirm) {
+			ff.Live.Confirm = ""
+		}
 	case account.FieldAcceptTerms:
 		ff.Checked, ff.Value = ff.Value == "1", ""
 		ff.TermsURL = rs.TermsURL

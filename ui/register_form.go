@@ -51,7 +51,8 @@ type formField struct {
 	Autocomplete string
 	MaxLength    int // 0: no limit in the page
 	Options      []fieldOption
-	TermsURL     string // accept_terms: the user agreement
+	TermsURL     string        // accept_terms: the user agreement
+	Live         *passwordLive // password: the live policy check
 }
 
 // fieldOption is one choice of a select.

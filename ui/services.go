@@ -101,6 +101,12 @@ const (
 	// SignInNoSession: the session cookie names no live session of an
 	// active user (SessionFromCookie only).
 	SignInNoSession
+	// SignInTemporaryUsed: the password was an emailed temporary password
+	// that was used already.
+	SignInTemporaryUsed
+	// SignInTemporaryExpired: the password was an emailed temporary
+	// password that expired.
+	SignInTemporaryExpired
 )
 
 // SignInProblem is what Options.ClassifySignInError makes of an error.

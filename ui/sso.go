@@ -105,6 +105,12 @@ func hasPrompt(ar AuthRequestView, value string) bool {
 // consent page when the client needs consent the user has not given, else
 // back to the provider with the request completed.
 func (u *UI) proceed(c *gin.Context, ar AuthRequestView, si *signedIn) {
+	if si.user.PasswordChangeRequired {
+		// A temporary password: a new password comes before anything
+		// else, the application's code included.
+		redirect(c, changePasswordURL(ar.ID))
+		return
+	}
 	need, err := u.needsConsent(c, ar, si.user.ID)
 	if err != nil {
 		u.fail(c, "check consent", err)
@@ -142,6 +148,10 @@ func (u *UI) needsConsent(c *gin.Context, ar AuthRequestView, userID string) (bo
 // last presented credentials, and sends the browser to the provider's
 // callback, which issues the code.
 func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
+	if si.user.PasswordChangeRequired {
+		redirect(c, changePasswordURL(ar.ID))
+		return
+	}
 	ctx := c.Request.Context()
 	s := si.session
 	err := u.authRequests.Complete(ctx, ar.ID, si.user.ID, s.ID, s.AuthTime, s.AMR)

@@ -64,6 +64,9 @@ type Options struct {
 	// Accounts. Captcha, when set, guards their forms.
 	Registration Registration
 	Captcha      Captcha
+	// Passwords, with Registration, adds password reset (/reset...) and
+	// the change-password page (/account/password).
+	Passwords Passwords
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -94,6 +97,7 @@ type UI struct {
 	logoutComplete  func(context.Context, string) (string, error)
 	registration    Registration
 	captcha         Captcha
+	passwords       Passwords
 	now             func() time.Time
 }
 
@@ -138,8 +142,8 @@ func newUI(opts Options, src sources) (*UI, error) {
 // validate checks that the sign-in services come with what they need.
 func (o Options) validate() error {
 	if o.Accounts == nil {
-		if o.AuthRequests != nil || o.Registration != nil {
-			return errors.New("ui options: AuthRequests and Registration need Accounts")
+		if o.AuthRequests != nil || o.Registration != nil || o.Passwords != nil {
+			return errors.New("ui options: AuthRequests, Registration and Passwords need Accounts")
 		}
 		return nil
 	}
@@ -148,6 +152,9 @@ func (o Options) validate() error {
 	}
 	if o.SessionLifetime < 0 {
 		return errors.New("ui options: negative SessionLifetime")
+	}
+	if o.Passwords != nil && o.Registration == nil {
+		return errors.New("ui options: Passwords needs Registration")
 	}
 	if o.AuthRequests != nil && (o.Consents == nil || o.WithBrowserBinding == nil) {
 		return errors.New("ui options: AuthRequests needs Consents and WithBrowserBinding")
@@ -171,6 +178,7 @@ func newFromOptions(opts Options) *UI {
 		logoutComplete:  opts.LogoutCompleteURL,
 		registration:    opts.Registration,
 		captcha:         opts.Captcha,
+		passwords:       opts.Passwords,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -210,6 +218,9 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.registration != nil {
 		u.registerRoutes(r, bound)
 	}
+	if u.passwords != nil {
+		u.passwordRoutes(r, bound)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -241,5 +252,6 @@ func goMessageKeys() []string {
 	keys := errorMessageKeys()
 	keys = append(keys, signInMessageKeys()...)
 	keys = append(keys, registerMessageKeys()...)
+	keys = append(keys, passwordMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

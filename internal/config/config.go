@@ -62,6 +62,9 @@ type Config struct {
 	RegistrationFields      []string      `key:"REGISTRATION_FIELDS" help:"fields of the registration form; a trailing ? marks a field optional"`
 	RegistrationVerifyEmail bool          `key:"REGISTRATION_VERIFY_EMAIL" help:"new users confirm their email address through a link"`
 	VerifyLinkLifetime      time.Duration `key:"VERIFY_LINK_LIFETIME" help:"lifetime of email confirmation links"`
+	ResetStyle              string        `key:"RESET_STYLE" help:"password reset: link, generated or temporary"`
+	ResetIdentify           string        `key:"RESET_IDENTIFY" help:"what the reset form asks for: email or login_and_email (default: login_and_email for generated, email otherwise)"`
+	ResetLifetime           time.Duration `key:"RESET_LIFETIME" help:"lifetime of reset links and temporary passwords"`
 	TermsURL                string        `key:"TERMS_URL" help:"user agreement linked from the accept_terms checkbox"`
 	Captcha                 string        `key:"CAPTCHA" help:"builtin, hcaptcha, turnstile, recaptcha or none"`
 	CaptchaSiteKey          string        `key:"CAPTCHA_SITE_KEY" help:"vendor captcha site key"`
@@ -123,6 +126,8 @@ func Defaults() Config {
 		RegistrationFields:      []string{"login", "email", "password", "password_confirm"},
 		RegistrationVerifyEmail: true,
 		VerifyLinkLifetime:      24 * time.Hour,
+		ResetStyle:              "link",
+		ResetLifetime:           30 * time.Minute,
 		Captcha:                 "builtin",
 		MailFrom:                "Gatehouse <no-reply@localhost>",
 		MailMaxAttempts:         8,

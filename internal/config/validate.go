@@ -357,6 +357,23 @@ func (c *Config) validateRegistration() error {
 	if c.VerifyLinkLifetime <= 0 {
 		return invalid("VERIFY_LINK_LIFETIME", "must be positive")
 	}
+	return c.validateReset()
+}
+
+func (c *Config) validateReset() error {
+	switch c.ResetStyle {
+	case "link", "generated", "temporary":
+	default:
+		return invalid("RESET_STYLE", "%q is not link, generated or temporary", c.ResetStyle)
+	}
+	switch c.ResetIdentify {
+	case "", "email", "login_and_email":
+	default:
+		return invalid("RESET_IDENTIFY", "%q is not email or login_and_email", c.ResetIdentify)
+	}
+	if c.ResetLifetime < time.Minute || c.ResetLifetime > 24*time.Hour {
+		return invalid("RESET_LIFETIME", "must be between 1m and 24h")
+	}
 	return nil
 }
 

@@ -43,7 +43,9 @@
 // Letters (Letter.Template, with the Data each uses): verify_email (Link,
 // Name), activate (Link, Name), already_registered (Name, Login),
 // awaiting_approval (Name), account_active (Name), registration_rejected
-// (Name, Reason). Each is a pair templates/mail/<name>.txt and <name>.html
+// (Name, Reason), reset_link and reset_confirm (Link, Minutes, Name),
+// reset_temporary (Password, Link, Minutes, Name), reset_complete and
+// password_changed (Name). Each is a pair templates/mail/<name>.txt and <name>.html
 // that defines "subject" and "body" with the catalog function t; the
 // messages live in templates/locales/<lang>/mail.json.
 package mail

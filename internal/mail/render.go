@@ -21,17 +21,26 @@ const (
 	AwaitingApproval     = "awaiting_approval"     // Data: Name
 	AccountActive        = "account_active"        // Data: Name
 	RegistrationRejected = "registration_rejected" // Data: Name, Reason
+	ResetLink            = "reset_link"            // Data: Link (required), Minutes, Name
+	ResetConfirm         = "reset_confirm"         // Data: Link (required), Minutes, Name
+	ResetTemporary       = "reset_temporary"       // Data: Password and Link (required), Minutes, Name
+	ResetComplete        = "reset_complete"        // Data: Name
+	PasswordChanged      = "password_changed"      // Data: Name
 )
 
 // Templates lists every letter.
 func Templates() []string {
-	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected}
+	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
+		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged}
 }
 
 // requiredData names the Data keys a letter cannot do without.
 var requiredData = map[string][]string{
-	VerifyEmail: {"Link"},
-	Activate:    {"Link"},
+	VerifyEmail:    {"Link"},
+	Activate:       {"Link"},
+	ResetLink:      {"Link"},
+	ResetConfirm:   {"Link"},
+	ResetTemporary: {"Password", "Link"},
 }
 
 // Template names every letter file defines, and the shared layout's.

@@ -119,7 +119,22 @@ func (c consents) Grant(ctx context.Context, userID, clientID string, scopes []s
 // revokes the tokens issued in it.
 type accounts struct {
 	*account.Service
-	p *op.Provider
+	p   *op.Provider
+	reg *account.Registrar // temporary passwords; nil without registration
+}
+
+// Authenticate checks the password, then, when it is wrong, whether it is
+// an emailed temporary password (reset style "temporary").
+func (a accounts) Authenticate(ctx context.Context, login, password, clientIP string) (storage.User, error) {
+	u, err := a.Service.Authenticate(ctx, login, password, clientIP)
+	if a.reg == nil || !errors.Is(err, account.ErrInvalidCredentials) {
+		return u, err
+	}
+	u, terr := a.reg.UseTemporaryPassword(ctx, login, password, clientIP)
+	if errors.Is(terr, account.ErrInvalidCredentials) {
+		return storage.User{}, err
+	}
+	return u, terr
 }
 
 func (a accounts) StartSession(ctx context.Context, userID string, persistent bool, amr []string, userAgent, ip string) (string, storage.BrowserSession, error) {
@@ -148,6 +163,8 @@ func classifySignInError(err error) ui.SignInProblem {
 		{account.ErrBlocked, ui.SignInBlocked},
 		{account.ErrRejected, ui.SignInRejected},
 		{account.ErrNoSession, ui.SignInNoSession},
+		{account.ErrTemporaryPasswordUsed, ui.SignInTemporaryUsed},
+		{account.ErrTemporaryPasswordExpired, ui.SignInTemporaryExpired},
 	}
 	for _, k := range kinds {
 		if errors.Is(err, k.err) {

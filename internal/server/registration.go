@@ -88,6 +88,7 @@ func (s *Server) buildRegistration(ctx context.Context) error {
 func (s *Server) registrationPages(opts *ui.Options) {
 	opts.Bundle = s.reg.bundle
 	opts.Registration = s.reg.registrar
+	opts.Passwords = s.reg.registrar
 	opts.Captcha = captchaAdapter{c: s.reg.captcha, settings: s.reg.registrar.Settings}
 }
 
@@ -127,6 +128,7 @@ func RegistrationSettings(cfg config.Config) (account.RegistrationSettings, erro
 		Mode: account.RegistrationMode(cfg.RegistrationMode), Fields: fields,
 		VerifyEmail: cfg.RegistrationVerifyEmail, TermsURL: cfg.TermsURL, CaptchaProvider: cfg.Captcha,
 		Password: PasswordPolicy(cfg),
+		Reset:    account.ResetSettings{Style: account.ResetStyle(cfg.ResetStyle), Identify: account.ResetIdentify(cfg.ResetIdentify)},
 	}, nil
 }
 
@@ -144,7 +146,7 @@ func NewRegistrar(ctx context.Context, cfg config.Config, store *sqlstore.Store,
 	}
 	r, err := account.NewRegistrar(accounts, store, mailAdapter{mailer}, account.RegistrarOptions{
 		LinkLifetime: cfg.VerifyLinkLifetime, Languages: languages, Defaults: first,
-		InstanceName: cfg.InstanceName,
+		InstanceName: cfg.InstanceName, ResetLifetime: cfg.ResetLifetime,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registration: %w", err)

@@ -124,7 +124,7 @@ func (s *Server) build(ctx context.Context) error {
 		Logger:              s.log,
 		Dev:                 s.cfg.Dev,
 		Secure:              s.cfg.IsHTTPS(),
-		Accounts:            accounts{Service: s.accounts, p: provider},
+		Accounts:            accounts{Service: s.accounts, p: provider, reg: s.reg.registrar},
 		ClassifySignInError: classifySignInError,
 		SessionLifetime:     s.cfg.SessionLifetime,
 		AuthRequests:        authRequests{p: provider},

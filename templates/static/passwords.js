@@ -1,0 +1,55 @@
+// Password helpers (progressive enhancement; the pages work without them).
+// 1. Live password policy check. Each
+// <p class="password-live" data-for="ID"> carries the policy and its
+// translated messages; while the user types, it says which rule the
+// password still misses. The server checks again: this only helps.
+(function () {
+  "use strict";
+  var classes = {
+    upper: function (ch) { return ch !== ch.toLowerCase(); },
+    lower: function (ch) { return ch !== ch.toUpperCase(); },
+    digit: function (ch) { return /[0-9]/.test(ch); },
+    symbol: function (ch) { return !/[\p{L}\p{N}\s]/u.test(ch); }
+  };
+  function problem(el, pw, confirm) {
+    var n = Array.from(pw).length;
+    if (n < Number(el.dataset.min)) { return el.dataset.short; }
+    if (n > Number(el.dataset.max)) { return el.dataset.long; }
+    var required = el.dataset.require ? el.dataset.require.split(",") : [];
+    for (var i = 0; i < required.length; i++) {
+      var test = classes[required[i]];
+      if (test && !Array.from(pw).some(test)) { return el.dataset["class" + required[i]]; }
+    }
+    if (confirm && confirm.value !== "" && confirm.value !== pw) { return el.dataset.mismatch; }
+    return "";
+  }
+  function attach(el) {
+    var input = document.getElementById(el.dataset.for);
+    var confirm = el.dataset.confirm ? document.getElementById(el.dataset.confirm) : null;
+    if (!input) { return; }
+    var update = function () {
+      if (input.value === "") { el.hidden = true; return; }
+      var msg = problem(el, input.value, confirm);
+      el.textContent = msg || el.dataset.ok;
+      el.classList.toggle("password-live-ok", !msg);
+      el.hidden = false;
+    };
+    input.addEventListener("input", update);
+    if (confirm) { confirm.addEventListener("input", update); }
+  }
+  document.querySelectorAll(".password-live").forEach(attach);
+
+  // 2. Copy buttons: <button data-copy="ID" hidden> copies the value of
+  // the input ID (the generated password, shown once).
+  document.querySelectorAll("button[data-copy]").forEach(function (btn) {
+    var input = document.getElementById(btn.dataset.copy);
+    if (!input) { return; }
+    btn.hidden = false;
+    btn.addEventListener("click", function () {
+      input.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).catch(function () {});
+      }
+    });
+  });
+})();
