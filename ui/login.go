@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -189,6 +190,9 @@ func (u *UI) startSession(c *gin.Context, user storage.User, persistent bool, am
 		bs.AuthTime = u.now()
 	}
 	u.setSessionCookie(c, secret, persistent)
+	if user.Locale != "" && user.Locale != u.lang(c) && slices.Contains(u.bundle.Supported(), user.Locale) {
+		u.setLangCookie(c, user.Locale) // the language chosen on the account page
+	}
 	return &signedIn{session: bs, user: user}, true
 }
 

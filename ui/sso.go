@@ -163,6 +163,7 @@ func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		u.fail(c, "complete authorization request", err)
 		return
 	}
+	u.rememberApp(c, ar.ClientID)
 	redirect(c, u.authRequests.CallbackURL(ctx, ar.ID))
 }
 

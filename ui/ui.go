@@ -67,6 +67,9 @@ type Options struct {
 	// Passwords, with Registration, adds password reset (/reset...) and
 	// the change-password page (/account/password).
 	Passwords Passwords
+	// Profiles, with Registration, adds the account page (/account,
+	// /account/edit, /account/email).
+	Profiles Profiles
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -98,6 +101,7 @@ type UI struct {
 	registration    Registration
 	captcha         Captcha
 	passwords       Passwords
+	profiles        Profiles
 	now             func() time.Time
 }
 
@@ -142,7 +146,7 @@ func newUI(opts Options, src sources) (*UI, error) {
 // validate checks that the sign-in services come with what they need.
 func (o Options) validate() error {
 	if o.Accounts == nil {
-		if o.AuthRequests != nil || o.Registration != nil || o.Passwords != nil {
+		if o.AuthRequests != nil || o.Registration != nil || o.Passwords != nil || o.Profiles != nil {
 			return errors.New("ui options: AuthRequests, Registration and Passwords need Accounts")
 		}
 		return nil
@@ -153,8 +157,8 @@ func (o Options) validate() error {
 	if o.SessionLifetime < 0 {
 		return errors.New("ui options: negative SessionLifetime")
 	}
-	if o.Passwords != nil && o.Registration == nil {
-		return errors.New("ui options: Passwords needs Registration")
+	if (o.Passwords != nil || o.Profiles != nil) && o.Registration == nil {
+		return errors.New("ui options: Passwords and Profiles need Registration")
 	}
 	if o.AuthRequests != nil && (o.Consents == nil || o.WithBrowserBinding == nil) {
 		return errors.New("ui options: AuthRequests needs Consents and WithBrowserBinding")
@@ -179,6 +183,7 @@ func newFromOptions(opts Options) *UI {
 		registration:    opts.Registration,
 		captcha:         opts.Captcha,
 		passwords:       opts.Passwords,
+		profiles:        opts.Profiles,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -221,6 +226,9 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.passwords != nil {
 		u.passwordRoutes(r, bound)
 	}
+	if u.profiles != nil {
+		u.accountRoutes(r)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -253,5 +261,6 @@ func goMessageKeys() []string {
 	keys = append(keys, signInMessageKeys()...)
 	keys = append(keys, registerMessageKeys()...)
 	keys = append(keys, passwordMessageKeys()...)
+	keys = append(keys, accountMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

@@ -45,7 +45,8 @@
 // awaiting_approval (Name), account_active (Name), registration_rejected
 // (Name, Reason), reset_link and reset_confirm (Link, Minutes, Name),
 // reset_temporary (Password, Link, Minutes, Name), reset_complete and
-// password_changed (Name). Each is a pair templates/mail/<name>.txt and <name>.html
+// password_changed (Name), email_change_confirm (Link, Name),
+// email_change_notice (NewEmail, Name). Each is a pair templates/mail/<name>.txt and <name>.html
 // that defines "subject" and "body" with the catalog function t; the
 // messages live in templates/locales/<lang>/mail.json.
 package mail

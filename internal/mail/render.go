@@ -26,21 +26,25 @@ const (
 	ResetTemporary       = "reset_temporary"       // Data: Password and Link (required), Minutes, Name
 	ResetComplete        = "reset_complete"        // Data: Name
 	PasswordChanged      = "password_changed"      // Data: Name
+	EmailChangeConfirm   = "email_change_confirm"  // Data: Link (required), Name
+	EmailChangeNotice    = "email_change_notice"   // Data: NewEmail (required), Name
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
-		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged}
+		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice}
 }
 
 // requiredData names the Data keys a letter cannot do without.
 var requiredData = map[string][]string{
-	VerifyEmail:    {"Link"},
-	Activate:       {"Link"},
-	ResetLink:      {"Link"},
-	ResetConfirm:   {"Link"},
-	ResetTemporary: {"Password", "Link"},
+	VerifyEmail:        {"Link"},
+	Activate:           {"Link"},
+	ResetLink:          {"Link"},
+	ResetConfirm:       {"Link"},
+	ResetTemporary:     {"Password", "Link"},
+	EmailChangeConfirm: {"Link"},
+	EmailChangeNotice:  {"NewEmail"},
 }
 
 // Template names every letter file defines, and the shared layout's.

@@ -36,7 +36,7 @@ func TestEveryLetterInEveryLanguage(t *testing.T) {
 		for _, name := range Templates() {
 			t.Run(lang+"/"+name, func(t *testing.T) {
 				msg := renderLetter(t, m, Letter{To: "anna@example.org", Locale: lang, Template: name,
-					Data: map[string]any{"Link": link, "Name": "Anna", "Login": "anna", "Reason": "duplicate", "Password": "Tmp7Pass9word", "Minutes": 30}})
+					Data: map[string]any{"Link": link, "Name": "Anna", "Login": "anna", "Reason": "duplicate", "Password": "Tmp7Pass9word", "Minutes": 30, "NewEmail": "an***@example.org"}})
 				checkRendered(t, msg, lang)
 				if slices.Contains(requiredData[name], "Link") {
 					checkHasLink(t, msg, link)

@@ -89,6 +89,7 @@ func (s *Server) registrationPages(opts *ui.Options) {
 	opts.Bundle = s.reg.bundle
 	opts.Registration = s.reg.registrar
 	opts.Passwords = s.reg.registrar
+	opts.Profiles = profiles{Registrar: s.reg.registrar, store: s.store}
 	opts.Captcha = captchaAdapter{c: s.reg.captcha, settings: s.reg.registrar.Settings}
 }
 
