@@ -34,6 +34,7 @@ type Stores interface {
 	Outbox() OutboxStore
 	OneTimeTokens() OneTimeTokenStore
 	Captchas() CaptchaStore
+	FederationFlows() FederationFlowStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

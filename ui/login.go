@@ -46,6 +46,8 @@ type loginForm struct {
 	// nil otherwise.
 	Captcha       any
 	CaptchaFailed bool
+	// Providers are the "Continue with ..." buttons (federation.go).
+	Providers []providerButton
 
 	Alert           string // translated message about the whole attempt
 	LoginMissing    bool
@@ -204,6 +206,7 @@ func (u *UI) renderLogin(c *gin.Context, status int, f loginForm) {
 
 func (u *UI) renderLoginWithCaptcha(c *gin.Context, status int, f loginForm, capErr error) {
 	f.HideRegister = u.registrationClosed(c)
+	f.Providers = u.providerButtons(storage.FlowSignIn, f.AuthRequestID, "")
 	needs, ok := u.loginNeedsCaptcha(c, f.Login)
 	if !ok {
 		return

@@ -193,6 +193,7 @@ func (u *UI) renderRegister(c *gin.Context, status int, rs account.RegistrationS
 		return
 	}
 	f.Captcha, f.CaptchaFailed = view, capErr != nil
+	f.FederationURL = u.federationSignupURLFor(f.AuthRequestID)
 	f.fields = u.formFields(u.lang(c), rs, f)
 	u.Render(c, status, registerTemplate, f)
 }

@@ -18,6 +18,9 @@ type registerForm struct {
 	Alert         string // translated message about the whole attempt
 	Captcha       any    // the "captcha" partial's value; nil without a captcha
 	CaptchaFailed bool   // the previous answer did not pass
+	// FederationURL is the provider sign-up page (federation_signup.go);
+	// empty without providers.
+	FederationURL string
 
 	values map[string]string // typed values by field name (checkbox: "1")
 	errs   map[string]string // translated error by field name

@@ -70,6 +70,11 @@ type Options struct {
 	// Profiles, with Registration, adds the account page (/account,
 	// /account/edit, /account/email).
 	Profiles Profiles
+	// Federation, with Registration, adds sign-in through upstream
+	// providers (/federation/..., federation.go) and the linked sign-in
+	// methods page (/account/identities), which uses Identities.
+	Federation Federation
+	Identities LinkedIdentities
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -102,6 +107,8 @@ type UI struct {
 	captcha         Captcha
 	passwords       Passwords
 	profiles        Profiles
+	federation      Federation
+	identities      LinkedIdentities
 	now             func() time.Time
 }
 
@@ -157,6 +164,9 @@ func (o Options) validate() error {
 	if o.SessionLifetime < 0 {
 		return errors.New("ui options: negative SessionLifetime")
 	}
+	if (o.Federation != nil || o.Identities != nil) && (o.Registration == nil || o.Identities == nil) {
+		return errors.New("ui options: Federation needs Registration and Identities")
+	}
 	if (o.Passwords != nil || o.Profiles != nil) && o.Registration == nil {
 		return errors.New("ui options: Passwords and Profiles need Registration")
 	}
@@ -184,6 +194,8 @@ func newFromOptions(opts Options) *UI {
 		captcha:         opts.Captcha,
 		passwords:       opts.Passwords,
 		profiles:        opts.Profiles,
+		federation:      opts.Federation,
+		identities:      opts.Identities,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -229,6 +241,12 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.profiles != nil {
 		u.accountRoutes(r)
 	}
+	if u.federation != nil {
+		u.federationRoutes(r, bound)
+	}
+	if u.identities != nil {
+		u.identitiesRoutes(r)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -262,5 +280,6 @@ func goMessageKeys() []string {
 	keys = append(keys, registerMessageKeys()...)
 	keys = append(keys, passwordMessageKeys()...)
 	keys = append(keys, accountMessageKeys()...)
+	keys = append(keys, federationMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

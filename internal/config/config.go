@@ -78,6 +78,9 @@ type Config struct {
 	// Clients are declared in the YAML file only; they are created or
 	// updated at start.
 	Clients []ClientConfig `yaml:"clients"`
+	// Federation lists upstream identity providers (YAML only;
+	// federation.go).
+	Federation FederationConfig `yaml:"federation"`
 
 	devSet                  bool
 	databaseURLWasDefaulted bool

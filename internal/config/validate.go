@@ -25,6 +25,7 @@ func (c *Config) Validate() error {
 		c.validateListen, c.validateIssuer, c.validateDatabase, c.validateSecret,
 		c.validateLogging, c.validateProxies, c.validateTimeouts, c.validateTokens,
 		c.validateSessions, c.validateClients, c.validateRegistration, c.validateCaptcha, c.validateMail,
+		c.validateFederation,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

@@ -133,6 +133,9 @@ func (s *Server) build(ctx context.Context) error {
 		LogoutCompleteURL:   logoutComplete(provider),
 	}
 	s.registrationPages(&opts) // registration.go
+	if err := s.federationPages(&opts); err != nil {
+		return err // federation.go
+	}
 	pages, err := ui.New(opts)
 	if err != nil {
 		return fmt.Errorf("load pages: %w", err)

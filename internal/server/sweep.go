@@ -40,6 +40,9 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if _, err := s.store.Captchas().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: captcha challenges", slog.Any("error", err))
 	}
+	if _, err := s.store.FederationFlows().DeleteExpired(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: federation flows", slog.Any("error", err))
+	}
 	if _, err := s.store.OneTimeTokens().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: one-time tokens", slog.Any("error", err))
 	}

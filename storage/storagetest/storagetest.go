@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.outbox(t)
 	s.oneTimeTokens(t)
 	s.captchas(t)
+	s.federationFlows(t)
 }
 
 type suite struct {

@@ -1,0 +1,116 @@
+package account
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+func fedID(subject, email string, verified bool) FederatedIdentity {
+	return FederatedIdentity{Provider: "up", Subject: subject, Email: email, EmailVerified: verified,
+		GivenName: "Ada", FamilyName: "Lovelace", AllowSignup: true, Locale: "ru"}
+}
+
+func TestSignInFederatedOutcomes(t *testing.T) {
+	e := newRegEnv(t, shapeA(t))
+	ctx := t.Context()
+
+	out, err := e.r.SignInFederated(ctx, fedID("s1", "ada@example.com", false), "192.0.2.1")
+	if err != nil || out.Kind != FederatedSignedIn || !out.Created {
+		t.Fatalf("sign-up = %+v, %v", out, err)
+	}
+	u := out.User
+	if u.State != storage.UserActive || u.EmailVerified || u.PasswordHash != "" || u.Locale != "ru" || u.GivenName != "Ada" {
+		t.Fatalf("new user = %+v", u)
+	}
+	again, err := e.r.SignInFederated(ctx, fedID("s1", "changed@example.com", true), "192.0.2.1")
+	if err != nil || again.User.ID != u.ID || again.Created {
+		t.Fatalf("known identity = %+v, %v", again, err)
+	}
+
+	// Another identity with the same (unverified here) address: refused.
+	if _, err := e.r.SignInFederated(ctx, fedID("s2", "ADA@example.com", true), ""); !errors.Is(err, ErrFederatedEmailTaken) {
+		t.Fatalf("address of another account = %v", err)
+	}
+	if _, err := e.r.SignInFederated(ctx, fedID("s3", "", true), ""); !errors.Is(err, ErrFederatedNoEmail) {
+		t.Fatalf("no address = %v", err)
+	}
+	noSignup := fedID("s4", "bo@example.com", true)
+	noSignup.AllowSignup = false
+	if _, err := e.r.SignInFederated(ctx, noSignup, ""); !errors.Is(err, ErrFederatedSignupRefused) {
+		t.Fatalf("allow_signup off = %v", err)
+	}
+
+	e.setMode(t, ModeAudit)
+	out, err = e.r.SignInFederated(ctx, fedID("s5", "cy@example.com", true), "")
+	if err != nil || out.Kind != FederatedAwaitingApproval || out.User.State != storage.UserPendingApproval {
+		t.Fatalf("audit mode = %+v, %v", out, err)
+	}
+	if _, err := e.r.SignInFederated(ctx, fedID("s5", "cy@example.com", true), ""); !errors.Is(err, ErrPendingApproval) {
+		t.Fatalf("pending user again = %v", err)
+	}
+	e.setMode(t, ModeClosed)
+	if _, err := e.r.SignInFederated(ctx, fedID("s6", "di@example.com", true), ""); !errors.Is(err, ErrFederatedSignupRefused) {
+		t.Fatalf("closed mode = %v", err)
+	}
+	if _, err := e.r.SignInFederated(ctx, fedID("s1", "", false), ""); err != nil {
+		t.Fatalf("closed mode, known identity = %v", err)
+	}
+}
+
+func TestLinkAndUnlinkIdentity(t *testing.T) {
+	e := newRegEnv(t, shapeA(t))
+	ctx := t.Context()
+	out, err := e.r.SignInFederated(ctx, fedID("s1", "ada@example.com", true), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	userID := out.User.ID
+	ids, err := e.r.Identities(ctx, userID)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("identities = %+v, %v", ids, err)
+	}
+	if err := e.r.UnlinkIdentity(ctx, userID, ids[0].ID, ""); !errors.Is(err, ErrLastSignInMethod) {
+		t.Fatalf("unlink the only method = %v", err)
+	}
+	second := fedID("s2", "other@example.com", false)
+	second.Provider = "gh"
+	if err := e.r.LinkIdentity(ctx, userID, second, ""); err != nil {
+		t.Fatalf("link = %v", err)
+	}
+	if err := e.r.LinkIdentity(ctx, userID, second, ""); err != nil {
+		t.Fatalf("link again = %v", err)
+	}
+	other, err := e.r.SignInFederated(ctx, fedID("s9", "bo@example.com", true), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.r.LinkIdentity(ctx, other.User.ID, second, ""); !errors.Is(err, ErrIdentityTaken) {
+		t.Fatalf("link another user's identity = %v", err)
+	}
+	if err := e.r.UnlinkIdentity(ctx, other.User.ID, ids[0].ID, ""); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("unlink another user's identity = %v", err)
+	}
+	if err := e.r.UnlinkIdentity(ctx, userID, ids[0].ID, ""); err != nil {
+		t.Fatalf("unlink with another identity left = %v", err)
+	}
+	ids, _ = e.r.Identities(ctx, userID)
+	if len(ids) != 1 || ids[0].Provider != "gh" {
+		t.Fatalf("identities after unlink = %+v", ids)
+	}
+
+	// An address confirmed later drops identities linked before.
+	u, err := e.store.Users().ByID(ctx, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.EmailVerified = false
+	err = e.store.InTx(ctx, func(tx storage.Tx) error { return e.r.dropUnconfirmedIdentities(ctx, tx, u, "") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ = e.r.Identities(ctx, userID); len(ids) != 0 {
+		t.Fatalf("identities after confirming the address = %+v", ids)
+	}
+}
