@@ -80,9 +80,11 @@ type UserFilter struct {
 	State UserState
 	// Query matches, case-insensitively, part of the email, username,
 	// given name, family name or company.
-	Query  string
-	Cursor string // Next of the previous page
-	Limit  int
+	Query string
+	// CreatedAfter selects users created after this time (zero: any).
+	CreatedAfter time.Time
+	Cursor       string // Next of the previous page
+	Limit        int
 }
 
 // UserStore keeps users.

@@ -26,6 +26,7 @@ func usersCommand() *command {
 		{name: "create", summary: "create an active user with a verified email; prints the user id", run: runUsersCreate, flags: usersCreateFlags},
 		{name: "list", summary: "list users", run: runUsersList, flags: usersListFlags},
 		usersApproveCommand(), usersRejectCommand(), // users_lifecycle.go
+		usersBlockCommand(), usersUnblockCommand(), usersDeleteCommand(), // users_admin.go
 	}}
 }
 

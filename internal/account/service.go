@@ -72,6 +72,10 @@ type Service struct {
 	now       func() time.Time
 	policy    PasswordPolicy
 	instance  string
+
+	// sessionSettings, when set, reads lifetimes from the instance
+	// settings (admin_sessions.go).
+	sessionSettings *lifetimeCache
 }
 
 // New returns a Service over stores. It panics when opts fail Validate:

@@ -81,15 +81,19 @@ func (s *Service) StartSession(ctx context.Context, userID string, opts SessionO
 	if err := stateError(u.State); err != nil {
 		return "", storage.BrowserSession{}, fmt.Errorf("account: start session: %w", err)
 	}
+	lt, err := s.SessionLifetimes(ctx)
+	if err != nil {
+		return "", storage.BrowserSession{}, fmt.Errorf("account: start session: %w", err)
+	}
 	secret := newSessionSecret()
-	bs := s.newSession(userID, secret, opts)
+	bs := s.newSession(userID, secret, opts, lt)
 	if err := s.stores.Sessions().Create(ctx, &bs); err != nil {
 		return "", storage.BrowserSession{}, fmt.Errorf("account: start session: %w", err)
 	}
 	return secret, bs, nil
 }
 
-func (s *Service) newSession(userID, secret string, opts SessionOptions) storage.BrowserSession {
+func (s *Service) newSession(userID, secret string, opts SessionOptions, lt SessionLifetimes) storage.BrowserSession {
 	now := storage.Time(s.now())
 	bs := storage.BrowserSession{
 		UserID: userID, TokenHash: hashSecret(secret),
@@ -98,10 +102,10 @@ func (s *Service) newSession(userID, secret string, opts SessionOptions) storage
 		UserAgent: strings.ToValidUTF8(truncate(opts.UserAgent, maxUserAgentBytes), ""), IP: opts.IP,
 	}
 	if opts.Persistent {
-		bs.ExpiresAt = now.Add(s.lifetimes.Persistent)
+		bs.ExpiresAt = now.Add(lt.Persistent)
 	} else {
-		bs.ExpiresAt = now.Add(s.lifetimes.Browser)
-		bs.IdleTimeout = s.lifetimes.Idle
+		bs.ExpiresAt = now.Add(lt.Browser)
+		bs.IdleTimeout = lt.Idle
 	}
 	return bs
 }

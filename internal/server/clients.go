@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -49,6 +50,10 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 	}
 	if c.AccessTokenFormat == "" {
 		c.AccessTokenFormat = storage.AccessTokenJWT
+	}
+	if c.Admin && !slices.Contains(c.Scopes, op.ScopeAdmin) {
+		// --admin means the client may ask for the management scope.
+		c.Scopes = append(slices.Clone(c.Scopes), op.ScopeAdmin)
 	}
 	return c, secret, nil
 }

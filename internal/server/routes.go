@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/adminapi"
 )
 
 // routes is the route table of the process.
@@ -18,8 +20,8 @@ func (s *Server) routes() {
 	r.GET("/metrics", gin.WrapH(s.metrics.Handler()))
 	s.routeProvider(r)
 	s.pages.Register(r)
-	r.NoRoute(s.pages.NotFound())
-	r.NoMethod(func(c *gin.Context) { s.pages.RenderError(c, http.StatusMethodNotAllowed) })
+	r.NoRoute(adminapi.Fallback(http.StatusNotFound), s.pages.NotFound())
+	r.NoMethod(adminapi.Fallback(http.StatusMethodNotAllowed), func(c *gin.Context) { s.pages.RenderError(c, http.StatusMethodNotAllowed) })
 }
 
 // healthz answers while the process runs; it checks nothing else, so an

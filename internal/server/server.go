@@ -149,6 +149,9 @@ func (s *Server) build(ctx context.Context) error {
 	s.engine = engine
 	s.routes()
 	s.routeRegistration(s.engine) // registration.go
+	if err := s.routeAdminAPI(ctx, s.engine); err != nil {
+		return err // admin_api.go
+	}
 	return nil
 }
 

@@ -120,6 +120,9 @@ func (s users) List(ctx context.Context, f storage.UserFilter) (storage.Page[sto
 			OR lower(given_name) LIKE ? ESCAPE '\' OR lower(family_name) LIKE ? ESCAPE '\'
 			OR lower(company) LIKE ? ESCAPE '\')`, p, p, p, p, p)
 	}
+	if !f.CreatedAfter.IsZero() {
+		w.add("created_at > ?", s.h.d.ts(storage.Time(f.CreatedAfter)))
+	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {

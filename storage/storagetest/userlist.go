@@ -14,6 +14,7 @@ func (s suite) userLists(t *testing.T) {
 	s.test(t, "ListDefaultLimitAndEmpty", testUserListDefaults)
 	s.test(t, "ListFilterState", testUserListState)
 	s.test(t, "ListQuery", testUserListQuery)
+	s.test(t, "ListCreatedAfter", testUserListCreatedAfter)
 	s.test(t, "ListInvalidCursor", testUserListBadCursor)
 	s.test(t, "CountByState", testUserCount)
 }
@@ -164,4 +165,24 @@ func ids(users []storage.User) []string {
 		out = append(out, u.ID)
 	}
 	return out
+}
+
+// testUserListCreatedAfter: CreatedAfter keeps users created strictly
+// later, with pagination.
+func testUserListCreatedAfter(t *testing.T, st storage.Store) {
+	all := createUsersAt(t, st, 5, false)
+	f := storage.UserFilter{CreatedAfter: clock().Add(time.Millisecond), Limit: 2}
+	var got []string
+	for range 4 {
+		page, err := st.Users().List(t.Context(), f)
+		noErr(t, err)
+		got = append(got, ids(page.Items)...)
+		if page.Next == "" {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	if !slices.Equal(got, all[2:]) {
+		t.Fatalf("created after the 2nd user: got %v, want %v", got, all[2:])
+	}
 }

@@ -1,0 +1,227 @@
+package adminapi
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// clientJSON is a client as the API shows it; the secret only once, when
+// created or rotated.
+type clientJSON struct {
+	ID                     string    `json:"id"`
+	Name                   string    `json:"name"`
+	Public                 bool      `json:"public"`
+	RedirectURIs           []string  `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris"`
+	GrantTypes             []string  `json:"grant_types"`
+	Scopes                 []string  `json:"scopes"`
+	FirstParty             bool      `json:"first_party"`
+	AccessTokenFormat      string    `json:"access_token_format"`
+	Dev                    bool      `json:"dev"`
+	Admin                  bool      `json:"admin"`
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+	Secret                 string    `json:"secret,omitempty"`
+}
+
+func toClientJSON(c storage.Client) clientJSON {
+	nz := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return clientJSON{ID: c.ID, Name: c.Name, Public: c.Public, RedirectURIs: nz(c.RedirectURIs),
+		PostLogoutRedirectURIs: nz(c.PostLogoutRedirectURIs), GrantTypes: nz(c.GrantTypes), Scopes: nz(c.Scopes),
+		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+// clientInJSON is the body of POST and PATCH /clients.
+type clientInJSON struct {
+	ID                     *string   `json:"id"`
+	Name                   *string   `json:"name"`
+	Public                 *bool     `json:"public"`
+	RedirectURIs           *[]string `json:"redirect_uris"`
+	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris"`
+	GrantTypes             *[]string `json:"grant_types"`
+	Scopes                 *[]string `json:"scopes"`
+	FirstParty             *bool     `json:"first_party"`
+	AccessTokenFormat      *string   `json:"access_token_format"`
+	Dev                    *bool     `json:"dev"`
+	Admin                  *bool     `json:"admin"`
+}
+
+var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
+	"first_party", "access_token_format", "dev", "admin"}
+
+// apply copies the set fields onto c (all but the id).
+func (in clientInJSON) apply(c *storage.Client) {
+	setS := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setB := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setL := func(dst *[]string, v *[]string) {
+		if v != nil {
+			*dst = append([]string(nil), *v...)
+		}
+	}
+	setS(&c.Name, in.Name)
+	setB(&c.Public, in.Public)
+	setL(&c.RedirectURIs, in.RedirectURIs)
+	setL(&c.PostLogoutRedirectURIs, in.PostLogoutRedirectURIs)
+	setL(&c.GrantTypes, in.GrantTypes)
+	setL(&c.Scopes, in.Scopes)
+	setB(&c.FirstParty, in.FirstParty)
+	setS(&c.AccessTokenFormat, in.AccessTokenFormat)
+	setB(&c.Dev, in.Dev)
+	setB(&c.Admin, in.Admin)
+}
+
+func (a *API) listClients(c *gin.Context) {
+	cursor, limit, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	page, err := a.clients.List(c.Request.Context(), cursor, limit)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]clientJSON, 0, len(page.Items))
+	for _, cl := range page.Items {
+		items = append(items, toClientJSON(cl))
+	}
+	writeList(c, items, page.Next)
+}
+
+func (a *API) getClient(c *gin.Context) {
+	cl, err := a.clients.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toClientJSON(cl))
+}
+
+// createClient registers a client with the defaults of `gatehouse clients
+// create`; a confidential client's secret is generated and returned once.
+func (a *API) createClient(c *gin.Context) {
+	var in clientInJSON
+	if !decodeBody(c, &in, clientFields, false) {
+		return
+	}
+	if in.ID == nil || *in.ID == "" {
+		invalid(c, "a field is invalid", FieldProblem{Field: "id", Detail: "required"})
+		return
+	}
+	cl := storage.Client{ID: *in.ID, GrantTypes: []string{"authorization_code"},
+		Scopes: []string{"openid", "profile", "email", "offline_access"}, AccessTokenFormat: storage.AccessTokenJWT}
+	in.apply(&cl)
+	if cl.Name == "" {
+		cl.Name = cl.ID
+	}
+	if cl.Admin && !slices.Contains(cl.Scopes, Scope) {
+		cl.Scopes = append(cl.Scopes, Scope)
+	}
+	secret := ""
+	if !cl.Public {
+		secret = a.clients.NewSecret()
+	}
+	ctx := c.Request.Context()
+	if err := a.clients.Create(ctx, cl, secret); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.auditClient(c, "admin.client.create", cl.ID)
+	saved, err := a.clients.Get(ctx, cl.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toClientJSON(saved)
+	out.Secret = secret
+	c.Header("Location", Prefix+"/clients/"+cl.ID)
+	c.JSON(http.StatusCreated, out)
+}
+
+func (a *API) patchClient(c *gin.Context) {
+	var in clientInJSON
+	if !decodeBody(c, &in, clientFields, false) {
+		return
+	}
+	ctx := c.Request.Context()
+	cl, err := a.clients.Get(ctx, c.Param("id"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if in.ID != nil && *in.ID != cl.ID {
+		invalid(c, "a field is invalid", FieldProblem{Field: "id", Detail: "cannot be changed"})
+		return
+	}
+	if in.Public != nil && *in.Public != cl.Public {
+		invalid(c, "a field is invalid", FieldProblem{Field: "public", Detail: "cannot be changed; create a new client"})
+		return
+	}
+	in.apply(&cl)
+	if err := a.clients.Update(ctx, cl); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.auditClient(c, "admin.client.update", cl.ID)
+	if cl, err = a.clients.Get(ctx, cl.ID); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toClientJSON(cl))
+}
+
+func (a *API) deleteClient(c *gin.Context) {
+	if err := a.clients.Delete(c.Request.Context(), c.Param("id")); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.auditClient(c, "admin.client.delete", c.Param("id"))
+	c.Status(http.StatusNoContent)
+}
+
+func (a *API) rotateSecret(c *gin.Context) {
+	ctx := c.Request.Context()
+	cl, err := a.clients.Get(ctx, c.Param("id"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if cl.Public {
+		writeProblem(c, http.StatusConflict, ProblemConflict, "a public client has no secret")
+		return
+	}
+	secret := a.clients.NewSecret()
+	if err := a.clients.SetSecret(ctx, cl.ID, secret); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.auditClient(c, "admin.client.secret_rotated", cl.ID)
+	c.JSON(http.StatusOK, gin.H{"client_id": cl.ID, "secret": secret})
+}
+
+// auditClient records a client change; a failure is logged (the change
+// is made).
+func (a *API) auditClient(c *gin.Context, typ, clientID string) {
+	e := storage.AuditEvent{Type: typ, ActorID: caller(c).Actor(), IP: c.ClientIP(), Details: map[string]string{"client_id": clientID}}
+	if err := a.accounts.AdminAudit(c.Request.Context(), e); err != nil {
+		a.log.ErrorContext(c.Request.Context(), "audit client change", "type", typ, "error", err)
+	}
+}

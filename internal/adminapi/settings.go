@@ -1,0 +1,173 @@
+package adminapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/account"
+)
+
+// settingsJSON is the instance settings as the API shows them. Every
+// replica applies a change within account.MaxSettingsTTL.
+type settingsJSON struct {
+	RegistrationMode   string   `json:"registration_mode"`
+	RegistrationFields []string `json:"registration_fields"`
+	VerifyEmail        bool     `json:"verify_email"`
+	TermsURL           string   `json:"terms_url"`
+	CaptchaProvider    string   `json:"captcha_provider"`
+	ResetStyle         string   `json:"reset_style"`
+	ResetIdentify      string   `json:"reset_identify"`
+	PasswordMinLength  int      `json:"password_min_length"`
+	PasswordRequire    []string `json:"password_require"`
+	SessionLifetime    string   `json:"session_lifetime"`
+	SessionMaxLifetime string   `json:"session_max_lifetime"`
+	SessionIdleTimeout string   `json:"session_idle_timeout"`
+}
+
+// settingsPatchJSON is the body of PATCH /settings: absent fields stay.
+type settingsPatchJSON struct {
+	RegistrationMode   *string   `json:"registration_mode"`
+	RegistrationFields *[]string `json:"registration_fields"`
+	VerifyEmail        *bool     `json:"verify_email"`
+	TermsURL           *string   `json:"terms_url"`
+	CaptchaProvider    *string   `json:"captcha_provider"`
+	ResetStyle         *string   `json:"reset_style"`
+	ResetIdentify      *string   `json:"reset_identify"`
+	PasswordMinLength  *int      `json:"password_min_length"`
+	PasswordRequire    *[]string `json:"password_require"`
+	SessionLifetime    *string   `json:"session_lifetime"`
+	SessionMaxLifetime *string   `json:"session_max_lifetime"`
+	SessionIdleTimeout *string   `json:"session_idle_timeout"`
+}
+
+var settingsFields = []string{"registration_mode", "registration_fields", "verify_email", "terms_url", "captcha_provider",
+	"reset_style", "reset_identify", "password_min_length", "password_require",
+	"session_lifetime", "session_max_lifetime", "session_idle_timeout"}
+
+func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes) settingsJSON {
+	p := rs.Password.Normalized()
+	req := append([]string{}, p.Require...)
+	return settingsJSON{RegistrationMode: string(rs.Mode), RegistrationFields: rs.FieldNames(), VerifyEmail: rs.VerifyEmail,
+		TermsURL: rs.TermsURL, CaptchaProvider: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style),
+		ResetIdentify: string(rs.Reset.Identify), PasswordMinLength: p.MinLength, PasswordRequire: req,
+		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String()}
+}
+
+func (a *API) getSettings(c *gin.Context) {
+	rs, err := a.accounts.Settings(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	l, err := a.accounts.SessionSettings(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSettingsJSON(rs, l))
+}
+
+func (a *API) patchSettings(c *gin.Context) {
+	var in settingsPatchJSON
+	if !decodeBody(c, &in, settingsFields, false) {
+		return
+	}
+	ctx := c.Request.Context()
+	rs, err := a.accounts.Settings(ctx)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if in.RegistrationMode != nil {
+		rs.Mode = account.RegistrationMode(*in.RegistrationMode)
+	}
+	if in.RegistrationFields != nil {
+		fields, err := account.ParseRegistrationFields(*in.RegistrationFields)
+		if err != nil {
+			invalid(c, "a field is invalid", FieldProblem{Field: "registration_fields", Detail: safe(err)})
+			return
+		}
+		rs.Fields = fields
+	}
+	if in.VerifyEmail != nil {
+		rs.VerifyEmail = *in.VerifyEmail
+	}
+	if in.TermsURL != nil {
+		rs.TermsURL = *in.TermsURL
+	}
+	if in.CaptchaProvider != nil {
+		rs.CaptchaProvider = *in.CaptchaProvider
+	}
+	if in.ResetStyle != nil {
+		rs.Reset.Style = account.ResetStyle(*in.ResetStyle)
+	}
+	if in.ResetIdentify != nil {
+		rs.Reset.Identify = account.ResetIdentify(*in.ResetIdentify)
+	}
+	if in.PasswordMinLength != nil {
+		rs.Password.MinLength = *in.PasswordMinLength
+	}
+	if in.PasswordRequire != nil {
+		rs.Password.Require = append([]string(nil), *in.PasswordRequire...)
+	}
+	if err := rs.Validate(); err != nil {
+		invalid(c, safe(err))
+		return
+	}
+	l, changed, ok := a.patchLifetimes(c, in)
+	if !ok {
+		return
+	}
+	if err := a.accounts.SaveSettingsByAdmin(ctx, rs, caller(c).Actor()); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if changed {
+		if err := a.accounts.SaveSessionSettingsByAdmin(ctx, l, caller(c).Actor()); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, toSettingsJSON(rs, l))
+}
+
+// safe strips the package prefix of a validation message (which names
+// values, never secrets).
+func safe(err error) string { return strings.TrimPrefix(err.Error(), "account: ") }
+
+// patchLifetimes applies the session fields of in to the lifetimes in
+// force; it answers 400 itself on a bad value.
+func (a *API) patchLifetimes(c *gin.Context, in settingsPatchJSON) (account.SessionLifetimes, bool, bool) {
+	l, err := a.accounts.SessionSettings(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return l, false, false
+	}
+	changed := false
+	for _, f := range []struct {
+		name, key string
+		v         *string
+	}{
+		{"session_lifetime", account.SettingSessionLifetime, in.SessionLifetime},
+		{"session_max_lifetime", account.SettingSessionMaxLifetime, in.SessionMaxLifetime},
+		{"session_idle_timeout", account.SettingSessionIdleTimeout, in.SessionIdleTimeout},
+	} {
+		if f.v == nil {
+			continue
+		}
+		raw, _ := json.Marshal(*f.v)
+		if err := l.ApplySessionSetting(f.key, raw); err != nil {
+			invalid(c, "a field is invalid", FieldProblem{Field: f.name, Detail: "a duration such as \"12h\" or \"30m\""})
+			return l, false, false
+		}
+		changed = true
+	}
+	if err := l.Validate(); err != nil {
+		invalid(c, safe(err))
+		return l, false, false
+	}
+	return l, changed, true
+}
