@@ -16,6 +16,11 @@ import (
 // ErrRequestDone: the authorization request was already completed.
 var ErrRequestDone = fmt.Errorf("op: authorization request already completed: %w", storage.ErrConflict)
 
+// ErrScopeNotAllowed: the request asks for a scope the user may not have
+// (gatehouse:admin for a non-administrator). The login page answers the
+// client with invalid_scope (the InvalidScope rejection).
+var ErrScopeNotAllowed = errors.New("op: scope not allowed for this user")
+
 // Rejection is the error a login page sends back to the client instead of
 // a code.
 type Rejection string
@@ -26,6 +31,7 @@ const (
 	LoginRequired       Rejection = "login_required"       // prompt=none without a session
 	ConsentRequired     Rejection = "consent_required"     // prompt=none, consent missing
 	InteractionRequired Rejection = "interaction_required" // prompt=none, another page needed
+	InvalidScope        Rejection = "invalid_scope"        // a scope the user may not have (ErrScopeNotAllowed)
 )
 
 // AuthRequest returns the authorization request id and its client, for the
@@ -48,7 +54,8 @@ func (p *Provider) AuthRequest(ctx context.Context, id string) (storage.AuthRequ
 // at authTime with methods amr (RFC 8176: "pwd", "otp", ...), after the
 // page handled consent. The user must be active (ErrUserNotActive); the
 // request must be this browser's (ErrBrowserMismatch) and not yet
-// completed (ErrRequestDone). Then redirect the browser to CallbackURL.
+// completed (ErrRequestDone); a scope the user may not have is
+// ErrScopeNotAllowed. Then redirect the browser to CallbackURL.
 func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error {
 	r, err := p.st.boundAuthRequest(ctx, id)
 	if err != nil {
@@ -116,6 +123,8 @@ func rejectionError(r Rejection) *oidc.Error {
 		return &oidc.Error{ErrorType: "consent_required"}
 	case InteractionRequired:
 		return oidc.ErrInteractionRequired()
+	case InvalidScope:
+		return oidc.ErrInvalidScope().WithDescription("a requested scope is not available to this user")
 	}
 	return nil
 }

@@ -105,7 +105,7 @@ func (s *oidcStorage) checkUserGrant(ctx context.Context, g grant) error {
 		return err
 	}
 	if slices.Contains(g.scopes, ScopeAdmin) && u.Role != storage.RoleAdmin {
-		return oidc.ErrInvalidScope().WithDescription("scope %s is for administrators", ScopeAdmin)
+		return oidc.ErrInvalidScope().WithDescription("scope %s is for administrators", ScopeAdmin).WithParent(ErrScopeNotAllowed)
 	}
 	return nil
 }

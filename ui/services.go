@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -52,6 +53,10 @@ type AuthRequestView struct {
 	RedirectURI string
 }
 
+// ErrScopeNotAllowed: the authorization request asks for a scope the
+// signed-in user may not have; the client gets invalid_scope.
+var ErrScopeNotAllowed = errors.New("ui: scope not allowed for this user")
+
 // AuthRequests is what the pages need from the OpenID Provider. The server
 // passes an adapter: package ui never imports package op.
 type AuthRequests interface {
@@ -59,13 +64,15 @@ type AuthRequests interface {
 	// it is unknown or expired.
 	Get(ctx context.Context, id string) (AuthRequestView, error)
 	// Complete records who signed in and marks the request done. An error
-	// wrapping storage.ErrNotFound when it is gone.
+	// wrapping storage.ErrNotFound when it is gone, ErrScopeNotAllowed
+	// when it asks for a scope the user may not have.
 	Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error
 	// CallbackURL is where the browser goes after Complete (the provider's
 	// /authorize/callback?id=...). It reads the issuer from ctx.
 	CallbackURL(ctx context.Context, id string) string
 	// ErrorURL is the client's redirect URI carrying the OAuth error
-	// (login_required, consent_required, access_denied) and its state.
+	// (login_required, consent_required, access_denied, invalid_scope)
+	// and its state.
 	ErrorURL(ctx context.Context, id string, oauthError string) (string, error)
 }
 
@@ -121,4 +128,5 @@ const (
 	oauthLoginRequired   = "login_required"
 	oauthConsentRequired = "consent_required"
 	oauthAccessDenied    = "access_denied"
+	oauthInvalidScope    = "invalid_scope"
 )

@@ -159,6 +159,10 @@ func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		u.renderInvalidRequest(c)
 		return
 	}
+	if errors.Is(err, ErrScopeNotAllowed) {
+		u.redirectError(c, ar, oauthInvalidScope)
+		return
+	}
 	if err != nil {
 		u.fail(c, "complete authorization request", err)
 		return

@@ -46,10 +46,12 @@ func TestAdminAPIAuthentication(t *testing.T) {
 	}
 	apiCall(t, srv.URL, http.MethodGet, "/users", userTok, nil).want(t, http.StatusOK)
 
-	// A user who is not an administrator cannot get the scope; without
-	// it their token gets 403.
-	if code := tryCode(t, srv, "console2", "active@example.com", "gatehouse:admin"); code != "" {
-		t.Errorf("a non-admin user got a code asking for gatehouse:admin")
+	// A user who is not an administrator cannot get the scope: the
+	// client gets invalid_scope with its state, not a code (nor a 500);
+	// without the scope their token gets 403.
+	if loc := loginRedirect(t, srv, "console2", "active@example.com", "gatehouse:admin"); !strings.HasPrefix(loc, rpRedirect) ||
+		regexpFind(loc, `error=([^&]+)`) != "invalid_scope" || regexpFind(loc, `state=([^&]+)`) == "" || strings.Contains(loc, "code=") {
+		t.Errorf("a non-admin user asking for gatehouse:admin: redirect %q, want the client's redirect URI with error=invalid_scope and the state", loc)
 	}
 	plain, _, err := userAccessToken(t, srv, "console3", "active@example.com")
 	if err != nil {
@@ -62,6 +64,14 @@ func TestAdminAPIAuthentication(t *testing.T) {
 // returns the code, or "" when the provider refused.
 func tryCode(t *testing.T, srv *testserver.Server, clientID, email string, scopes ...string) string {
 	t.Helper()
+	return regexpFind(loginRedirect(t, srv, clientID, email, scopes...), `code=([^&]+)`)
+}
+
+// loginRedirect runs the login of an authorization request for scopes and
+// returns where the provider finally sends the browser ("" when it does
+// not redirect).
+func loginRedirect(t *testing.T, srv *testserver.Server, clientID, email string, scopes ...string) string {
+	t.Helper()
 	secret := srv.CreateClient(t, config.ClientConfig{ID: clientID, RedirectURIs: []string{rpRedirect}, FirstParty: true,
 		GrantTypes: []string{"authorization_code"}, Scopes: append([]string{"openid"}, scopes...)})
 	rp := newRelyingParty(t, srv, clientID, secret)
@@ -69,7 +79,7 @@ func tryCode(t *testing.T, srv *testserver.Server, clientID, email string, scope
 	f := rp.newFlow()
 	loc, _, body := rp.follow(f.url)
 	if loc != "" {
-		return regexpFind(loc, `code=([^&]+)`)
+		return loc
 	}
 	m := authRequestIDRe.FindStringSubmatch(body)
 	if m == nil {
@@ -79,8 +89,10 @@ func tryCode(t *testing.T, srv *testserver.Server, clientID, email string, scope
 	if status != http.StatusSeeOther {
 		return ""
 	}
-	loc, _, _ = rp.follow(loc)
-	return regexpFind(loc, `code=([^&]+)`)
+	if !strings.HasPrefix(loc, rpRedirect) {
+		loc, _, _ = rp.follow(loc)
+	}
+	return loc
 }
 
 // TestAdminAPIOpaqueAndRevokedTokens: opaque admin tokens work; a revoked

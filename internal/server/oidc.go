@@ -78,7 +78,11 @@ func (a authRequests) Get(ctx context.Context, id string) (ui.AuthRequestView, e
 }
 
 func (a authRequests) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error {
-	return a.p.Complete(ctx, id, userID, sessionID, authTime, amr)
+	err := a.p.Complete(ctx, id, userID, sessionID, authTime, amr)
+	if errors.Is(err, op.ErrScopeNotAllowed) {
+		return fmt.Errorf("%w: %w", ui.ErrScopeNotAllowed, err)
+	}
+	return err
 }
 
 func (a authRequests) CallbackURL(ctx context.Context, id string) string {
