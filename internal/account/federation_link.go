@@ -99,20 +99,13 @@ func (r *Registrar) UnlinkIdentity(ctx context.Context, userID, identityID, ip s
 	})
 }
 
-// identityStores are the transaction's stores with identities (a
-// storage.Tx provides them).
-type identityStores interface {
-	txStores
-	Identities() storage.IdentityStore
-}
-
 // dropUnconfirmedIdentities removes the identities of u when its address
 // was never confirmed: whoever proves the mailbox now (a reset, a
 // confirmation link) must not share the account with an upstream identity
 // linked before, which may belong to someone who only claimed the address
 // (SECURITY 12). Call it within the transaction that confirms the address,
 // with u as it was before.
-func (r *Registrar) dropUnconfirmedIdentities(ctx context.Context, tx identityStores, u storage.User, ip string) error {
+func (r *Registrar) dropUnconfirmedIdentities(ctx context.Context, tx txStores, u storage.User, ip string) error {
 	if u.EmailVerified {
 		return nil
 	}
@@ -129,5 +122,17 @@ func (r *Registrar) dropUnconfirmedIdentities(ctx context.Context, tx identitySt
 			return err
 		}
 	}
+	return nil
+}
+
+// confirmMailbox records that whoever acts now proved u's address (a
+// reset link or temporary password reached it): identities linked while
+// it was unconfirmed are dropped and the address is marked verified, on u
+// (the caller stores it).
+func (r *Registrar) confirmMailbox(ctx context.Context, tx txStores, u *storage.User, ip string) error {
+	if err := r.dropUnconfirmedIdentities(ctx, tx, *u, ip); err != nil {
+		return err
+	}
+	u.EmailVerified = true
 	return nil
 }

@@ -114,3 +114,57 @@ func TestLinkAndUnlinkIdentity(t *testing.T) {
 		t.Fatalf("identities after confirming the address = %+v", ids)
 	}
 }
+
+// TestResetDropsIdentitiesOfUnconfirmedAddress: pre-hijack through an
+// upstream (SECURITY 12). Someone signs up through a provider that does
+// not vouch for victim@'s address; when the owner of the mailbox resets
+// the password (a link or a temporary password), the identity linked
+// before goes, its session ends, and it cannot sign in again.
+func TestResetDropsIdentitiesOfUnconfirmedAddress(t *testing.T) {
+	for _, style := range []ResetStyle{ResetLink, ResetTemporary} {
+		t.Run(string(style), func(t *testing.T) {
+			rs := shapeA(t)
+			rs.Reset = ResetSettings{Style: style}
+			e := newRegEnv(t, rs)
+			ctx := t.Context()
+			attacker := fedID("evil", "victim@example.com", false)
+			out, err := e.r.SignInFederated(ctx, attacker, "192.0.2.66")
+			if err != nil || !out.Created || out.User.EmailVerified {
+				t.Fatalf("attacker's sign-up = %+v, %v", out, err)
+			}
+			bs := startTestSession(t, e, out.User.ID)
+
+			if err := e.r.RequestReset(ctx, ResetRequest{Email: "victim@example.com"}, "192.0.2.1"); err != nil {
+				t.Fatal(err)
+			}
+			switch style {
+			case ResetLink:
+				token := tokenOf(t, e.lastLetter(t, LetterResetLink, "victim@example.com"))
+				if _, err := e.r.CompleteResetWithPassword(ctx, token, "the owner's secret", "the owner's secret", "192.0.2.1"); err != nil {
+					t.Fatal(err)
+				}
+			case ResetTemporary:
+				temp := e.passwordOf(t, e.lastLetter(t, LetterResetTemporary, "victim@example.com"))
+				if _, err := e.r.UseTemporaryPassword(ctx, "victim@example.com", temp, "192.0.2.1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ids, err := e.r.Identities(ctx, out.User.ID); err != nil || len(ids) != 0 {
+				t.Fatalf("identities after the owner's reset = %+v, %v", ids, err)
+			}
+			if u := e.user(t, "victim@example.com"); !u.EmailVerified {
+				t.Fatal("a completed reset proves the mailbox; the address should be verified")
+			}
+			if _, _, err := e.svc.SessionFromCookie(ctx, bs); !errors.Is(err, ErrNoSession) {
+				t.Fatalf("the attacker's session after the reset: %v", err)
+			}
+			if _, err := e.r.SignInFederated(ctx, attacker, "192.0.2.66"); !errors.Is(err, ErrFederatedEmailTaken) {
+				t.Fatalf("the attacker's identity after the reset = %v, want ErrFederatedEmailTaken", err)
+			}
+			got := e.events(t, EventIdentityUnlinked)
+			if len(got) != 1 || got[0].Details["reason"] != "address_confirmed" {
+				t.Fatalf("audit of the dropped identity = %+v", got)
+			}
+		})
+	}
+}

@@ -71,6 +71,9 @@ func (r *Registrar) UseTemporaryPassword(ctx context.Context, login, password, i
 		if u, err = tx.Users().ByID(ctx, u.ID); err != nil {
 			return fmt.Errorf("account: read user: %w", err)
 		}
+		if err := r.confirmMailbox(ctx, tx, &u, ip); err != nil {
+			return err
+		}
 		if err := r.setPassword(ctx, tx, &u, "", "", storage.PurposeTemporaryPassword); err != nil {
 			return err
 		}

@@ -181,6 +181,7 @@ type txStores interface {
 	OneTimeTokens() storage.OneTimeTokenStore
 	Outbox() storage.OutboxStore
 	Tokens() storage.TokenStore
+	Identities() storage.IdentityStore
 }
 
 // inTx runs fn in one transaction.

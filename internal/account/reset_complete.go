@@ -148,6 +148,9 @@ func (r *Registrar) completeReset(ctx context.Context, purpose, token, hash, ip 
 		case storage.FoldCase(u.Email) != storage.FoldCase(t.Email), u.State != storage.UserActive:
 			return ErrLinkUnknown
 		}
+		if err := r.confirmMailbox(ctx, tx, &u, ip); err != nil {
+			return err
+		}
 		if err := r.setPassword(ctx, tx, &u, hash, "", purpose); err != nil {
 			return err
 		}

@@ -57,6 +57,9 @@ func (r *Registrar) confirmOnce(ctx context.Context, rs RegistrationSettings, pu
 			// registration of the address, which also replaced the link).
 			return ErrLinkUnknown
 		}
+		if err := r.dropUnconfirmedIdentities(ctx, tx, u, ip); err != nil {
+			return err
+		}
 		if err := r.confirmUser(ctx, tx, rs, &u, purpose, passwordHash); err != nil {
 			return err
 		}
