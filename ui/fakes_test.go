@@ -116,9 +116,17 @@ func (f *fakeAccounts) StartSession(_ context.Context, userID string, persistent
 	f.started = append(f.started, startCall{userID, persistent, amr, userAgent, ip})
 	secret, bs := f.newSessionLocked(userID, f.now(), amr)
 	bs.Persistent = persistent
+	if persistent {
+		bs.ExpiresAt = f.now().Add(fakePersistentLifetime)
+	}
 	f.sessions[secret] = bs
 	return secret, bs, nil
 }
+
+// fakePersistentLifetime is how long the fake's "remember me" sessions
+// live (the session.lifetime setting of the real service); it differs
+// from Options.SessionLifetime so tests see which one the cookie follows.
+const fakePersistentLifetime = 14 * 24 * time.Hour
 
 // newSessionLocked makes a session; the caller holds f.mu.
 func (f *fakeAccounts) newSessionLocked(userID string, authTime time.Time, amr []string) (string, storage.BrowserSession) {

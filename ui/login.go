@@ -191,7 +191,8 @@ func (u *UI) startSession(c *gin.Context, user storage.User, persistent bool, am
 	if bs.AuthTime.IsZero() {
 		bs.AuthTime = u.now()
 	}
-	u.setSessionCookie(c, secret, persistent)
+	bs.Persistent = bs.Persistent || persistent
+	u.setSessionCookie(c, secret, bs)
 	if user.Locale != "" && user.Locale != u.lang(c) && slices.Contains(u.bundle.Supported(), user.Locale) {
 		u.setLangCookie(c, user.Locale) // the language chosen on the account page
 	}

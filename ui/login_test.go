@@ -259,7 +259,10 @@ func TestLoginFailureIsServerError(t *testing.T) {
 	}
 }
 
+// TestLoginSuccessCookie: a "remember me" cookie lives as long as the
+// session it names (the session.lifetime setting), not Options.SessionLifetime.
 func TestLoginSuccessCookie(t *testing.T) {
+	persistent := int(fakePersistentLifetime.Seconds())
 	tests := []struct {
 		name       string
 		secure     bool
@@ -268,10 +271,10 @@ func TestLoginSuccessCookie(t *testing.T) {
 		wantMaxAge int
 	}{
 		{"browser session", false, "", "gatehouse_session", 0},
-		{"remember me", false, "1", "gatehouse_session", int(testLifetime.Seconds())},
-		{"checkbox without value", false, "on", "gatehouse_session", int(testLifetime.Seconds())},
+		{"remember me", false, "1", "gatehouse_session", persistent},
+		{"checkbox without value", false, "on", "gatehouse_session", persistent},
 		{"https browser session", true, "", "__Host-gatehouse_session", 0},
-		{"https remember me", true, "1", "__Host-gatehouse_session", int(testLifetime.Seconds())},
+		{"https remember me", true, "1", "__Host-gatehouse_session", persistent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

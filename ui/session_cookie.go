@@ -37,13 +37,17 @@ func (u *UI) cookieName(base string) string {
 	return base
 }
 
-// setSessionCookie hands the browser a new session secret. A persistent
-// ("remember me") cookie lives SessionLifetime; any other ends with the
-// browser.
-func (u *UI) setSessionCookie(c *gin.Context, secret string, persistent bool) {
+// setSessionCookie hands the browser a new session secret for bs. A
+// persistent ("remember me") cookie lives as long as the session does (its
+// ExpiresAt, which follows the session.lifetime setting; SessionLifetime
+// when the session has none); any other ends with the browser.
+func (u *UI) setSessionCookie(c *gin.Context, secret string, bs storage.BrowserSession) {
 	maxAge := 0
-	if persistent {
+	if bs.Persistent {
 		maxAge = int(u.sessionLifetime.Seconds())
+		if !bs.ExpiresAt.IsZero() {
+			maxAge = max(1, int(bs.ExpiresAt.Sub(u.now()).Seconds()))
+		}
 	}
 	http.SetCookie(c.Writer, u.newCookie(SessionCookie, secret, maxAge))
 }

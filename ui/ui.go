@@ -42,8 +42,9 @@ type Options struct {
 	// ClassifySignInError sorts the errors of Accounts; required with
 	// Accounts.
 	ClassifySignInError func(error) SignInProblem
-	// SessionLifetime is the Max-Age of a "remember me" session cookie;
-	// zero means DefaultSessionLifetime.
+	// SessionLifetime is the Max-Age of a "remember me" session cookie
+	// whose session has no ExpiresAt (the cookie otherwise lives as long
+	// as its session); zero means DefaultSessionLifetime.
 	SessionLifetime time.Duration
 	// AuthRequests reads and completes OpenID authorization requests.
 	AuthRequests AuthRequests

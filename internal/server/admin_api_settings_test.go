@@ -3,6 +3,7 @@ package server_test
 import (
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -95,5 +96,24 @@ func TestAdminAPISessionLifetimes(t *testing.T) {
 	}
 	if list[0].IdleTimeout != 17*time.Minute {
 		t.Errorf("new session's idle timeout %s, want 17m", list[0].IdleTimeout)
+	}
+
+	// A "remember me" cookie lives as long as session.lifetime says.
+	apiCall(t, srv.URL, http.MethodPatch, "/settings", bot, map[string]any{"session_lifetime": "5h"}).want(t, http.StatusOK)
+	form := url.Values{"login": {"sam@example.com"}, "password": {testPass}, "remember_me": {"1"}}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(srv.URL+"/login", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var maxAge int
+	for _, c := range resp.Cookies() {
+		if strings.HasSuffix(c.Name, "gatehouse_session") {
+			maxAge = c.MaxAge
+		}
+	}
+	if want := int((5 * time.Hour).Seconds()); resp.StatusCode != http.StatusSeeOther || maxAge > want || maxAge < want-60 {
+		t.Errorf("remember-me sign-in: status %d, cookie Max-Age %d, want about %d", resp.StatusCode, maxAge, want)
 	}
 }
