@@ -40,12 +40,22 @@ func (p *Provider) discovery(ctx context.Context) ([]byte, error) {
 	if p.docs.keys == st {
 		return p.docs.discovery, nil
 	}
-	b, err := json.Marshal(p.discoveryConfig(ctx))
+	b, err := json.Marshal(discoveryDocument{p.discoveryConfig(ctx), promptValuesSupported})
 	if err != nil {
 		return nil, fmt.Errorf("op: marshal discovery: %w", err)
 	}
 	p.docs.keys, p.docs.discovery = st, b
 	return b, nil
+}
+
+// promptValuesSupported are the prompt values the login pages honour;
+// "create" is OpenID Connect Prompt Create 1.0 (it opens registration).
+var promptValuesSupported = []string{"none", "login", "consent", "select_account", "create"}
+
+// discoveryDocument is zop's document with the fields zop's type lacks.
+type discoveryDocument struct {
+	*oidc.DiscoveryConfiguration
+	PromptValuesSupported []string `json:"prompt_values_supported"`
 }
 
 // discoveryConfig is zop's document corrected to what Gatehouse does: zop

@@ -39,6 +39,7 @@ func TestDiscovery(t *testing.T) {
 		"code_challenge_methods_supported":      {"S256"},
 		"id_token_signing_alg_values_supported": {"ES256"},
 		"scopes_supported":                      {"openid", "profile", "email", "offline_access"},
+		"prompt_values_supported":               {"none", "login", "consent", "select_account", "create"},
 	}
 	for k, v := range lists {
 		if got, _ := d[k].([]any); !slices.Equal(got, v) {
