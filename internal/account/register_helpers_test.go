@@ -100,8 +100,15 @@ func shapeC(t *testing.T) RegistrationSettings {
 // newRegEnv seeds rs into a fresh database and returns a Registrar over it.
 func newRegEnv(t *testing.T, rs RegistrationSettings) *regEnv {
 	t.Helper()
+	return newRegEnvOn(t, rs, "sqlite:"+filepath.Join(t.TempDir(), "reg.db"))
+}
+
+// newRegEnvOn is newRegEnv over the database at dbURL (SQLite or
+// Postgres).
+func newRegEnvOn(t *testing.T, rs RegistrationSettings, dbURL string) *regEnv {
+	t.Helper()
 	ctx := t.Context()
-	st, err := sqlstore.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "reg.db"), sqlstore.Options{})
+	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

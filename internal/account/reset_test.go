@@ -3,11 +3,13 @@ package account
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/testharness"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -17,9 +19,15 @@ const resetOldPassword = "correct horse battery"
 // ada / ada@example.test with resetOldPassword.
 func newResetEnv(t *testing.T, style ResetStyle) (*regEnv, storage.User) {
 	t.Helper()
+	return newResetEnvOn(t, style, "sqlite:"+filepath.Join(t.TempDir(), "reg.db"))
+}
+
+// newResetEnvOn is newResetEnv over the database at dbURL.
+func newResetEnvOn(t *testing.T, style ResetStyle, dbURL string) (*regEnv, storage.User) {
+	t.Helper()
 	rs := shapeA(t)
 	rs.Reset = ResetSettings{Style: style}
-	e := newRegEnv(t, rs)
+	e := newRegEnvOn(t, rs, dbURL)
 	u, err := e.svc.CreateUser(t.Context(), NewUser{Email: "ada@example.test", Username: "ada", Password: resetOldPassword})
 	if err != nil {
 		t.Fatal(err)
@@ -264,8 +272,17 @@ func TestPasswordChangeVoidsPendingReset(t *testing.T) {
 	}
 }
 
+// TestResetTokenParallelUseHasOneWinner: 50 parallel uses of one reset
+// link, on SQLite and on Postgres: exactly one wins.
 func TestResetTokenParallelUseHasOneWinner(t *testing.T) {
-	e, _ := newResetEnv(t, ResetGenerated)
+	t.Run("sqlite", func(t *testing.T) {
+		resetTokenParallelUse(t, "sqlite:"+filepath.Join(t.TempDir(), "reg.db"))
+	})
+	t.Run("postgres", func(t *testing.T) { resetTokenParallelUse(t, testharness.PostgresURL(t)) })
+}
+
+func resetTokenParallelUse(t *testing.T, dbURL string) {
+	e, _ := newResetEnvOn(t, ResetGenerated, dbURL)
 	ctx := context.Background()
 	if err := e.r.RequestReset(ctx, ResetRequest{Login: "ada", Email: "ada@example.test"}, ""); err != nil {
 		t.Fatal(err)
