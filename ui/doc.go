@@ -50,6 +50,28 @@
 //	GET  /dev/mail        dev mode only (RegisterDevMail): letters, newest first
 //	GET  /dev/mail/:id    one letter: text with its links, HTML source
 //
+// With Options.Admin as well (admin*.go): the admin console, for users
+// whose role is admin (anonymous: 303 to /login?return_to=; others: 403 on
+// every route). Pages are no-store; destructive actions show a
+// confirmation page unless the POST carries confirm=1.
+//
+//	GET  /admin                      counts: users by state, pending, clients
+//	GET  /admin/pending              the pending approvals queue
+//	POST /admin/pending              approve=ID, reject=ID, or user=ID... with
+//	                                 action=approve|reject; reason; confirm
+//	GET  /admin/users                q, state, cursor
+//	GET  /admin/users/:id            state, profile, identities, sessions, events
+//	POST /admin/users/:id/:action    approve, reject, block, unblock, reset,
+//	                                 end-sessions, delete
+//	GET, POST /admin/clients/new     a new client; a confidential one's secret
+//	                                 is shown once
+//	GET  /admin/clients              the clients
+//	GET, POST /admin/clients/:id     edit a client
+//	POST /admin/clients/:id/secret   confirm: a new secret, shown once
+//	POST /admin/clients/:id/delete   confirm: delete the client
+//	GET, POST /admin/settings        the instance settings
+//	GET  /admin/audit                user, type, since, cursor
+//
 // /login?authRequestID= sends a request with prompt=create to /register
 // (unless signin=1). Link pages send Referrer-Policy: no-referrer.
 //

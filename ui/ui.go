@@ -76,6 +76,9 @@ type Options struct {
 	// methods page (/account/identities), which uses Identities.
 	Federation Federation
 	Identities LinkedIdentities
+	// Admin adds the admin console (/admin..., admin*.go) for users whose
+	// role is admin; it needs Accounts.
+	Admin Admin
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -110,6 +113,7 @@ type UI struct {
 	profiles        Profiles
 	federation      Federation
 	identities      LinkedIdentities
+	admin           Admin
 	now             func() time.Time
 }
 
@@ -154,8 +158,8 @@ func newUI(opts Options, src sources) (*UI, error) {
 // validate checks that the sign-in services come with what they need.
 func (o Options) validate() error {
 	if o.Accounts == nil {
-		if o.AuthRequests != nil || o.Registration != nil || o.Passwords != nil || o.Profiles != nil {
-			return errors.New("ui options: AuthRequests, Registration and Passwords need Accounts")
+		if o.AuthRequests != nil || o.Registration != nil || o.Passwords != nil || o.Profiles != nil || o.Admin != nil {
+			return errors.New("ui options: AuthRequests, Registration, Passwords and Admin need Accounts")
 		}
 		return nil
 	}
@@ -197,6 +201,7 @@ func newFromOptions(opts Options) *UI {
 		profiles:        opts.Profiles,
 		federation:      opts.Federation,
 		identities:      opts.Identities,
+		admin:           opts.Admin,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -248,6 +253,9 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.identities != nil {
 		u.identitiesRoutes(r)
 	}
+	if u.admin != nil {
+		u.adminRoutes(r)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -282,5 +290,6 @@ func goMessageKeys() []string {
 	keys = append(keys, passwordMessageKeys()...)
 	keys = append(keys, accountMessageKeys()...)
 	keys = append(keys, federationMessageKeys()...)
+	keys = append(keys, adminMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

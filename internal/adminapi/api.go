@@ -88,18 +88,19 @@ type Accounts interface {
 }
 
 // Clients manages OAuth clients with the registration rules of the CLI;
-// every change drops the client from the provider's cache. Rule
-// violations wrap ErrInvalidInput.
+// every change drops the client from the provider's cache and is written
+// to the audit log with actorID (the console shares the implementation).
+// Rule violations wrap ErrInvalidInput.
 type Clients interface {
 	List(ctx context.Context, cursor string, limit int) (storage.Page[storage.Client], error)
 	Get(ctx context.Context, id string) (storage.Client, error)
 	// Create hashes secret (ignored for public clients) and stores c.
-	Create(ctx context.Context, c storage.Client, secret string) error
+	Create(ctx context.Context, actorID string, c storage.Client, secret string) error
 	// Update stores c, keeping its SecretHash.
-	Update(ctx context.Context, c storage.Client) error
+	Update(ctx context.Context, actorID string, c storage.Client) error
 	// SetSecret replaces the client's secret.
-	SetSecret(ctx context.Context, id, secret string) error
-	Delete(ctx context.Context, id string) error
+	SetSecret(ctx context.Context, actorID, id, secret string) error
+	Delete(ctx context.Context, actorID, id string) error
 	// NewSecret returns a fresh random secret.
 	NewSecret() string
 }

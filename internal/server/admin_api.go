@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,7 +29,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 	api, err := adminapi.New(adminapi.Deps{
 		Verifier: bearerVerifier{p: s.provider},
 		Accounts: s.reg.registrar,
-		Clients:  adminClients{store: s.store.Clients(), p: s.provider},
+		Clients:  s.adminClients(),
 		Logger:   s.log,
 	})
 	if err != nil {
@@ -54,10 +55,19 @@ func (v bearerVerifier) Verify(ctx context.Context, token string) (adminapi.Call
 }
 
 // adminClients applies the CLI's client rules (RegisterClient,
-// op.ValidateClient) and drops changed clients from the provider's cache.
+// op.ValidateClient), drops changed clients from the provider's cache and
+// audits every change with its actor. The management API and the admin
+// console share it.
 type adminClients struct {
 	store storage.ClientStore
 	p     *op.Provider
+	audit func(ctx context.Context, e storage.AuditEvent) error
+	log   *slog.Logger
+}
+
+// adminClients is the client adapter of the server.
+func (s *Server) adminClients() adminClients {
+	return adminClients{store: s.store.Clients(), p: s.provider, audit: s.reg.registrar.AdminAudit, log: s.log}
 }
 
 func (a adminClients) List(ctx context.Context, cursor string, limit int) (storage.Page[storage.Client], error) {
@@ -68,7 +78,7 @@ func (a adminClients) Get(ctx context.Context, id string) (storage.Client, error
 	return a.store.ByID(ctx, id)
 }
 
-func (a adminClients) Create(ctx context.Context, c storage.Client, secret string) error {
+func (a adminClients) Create(ctx context.Context, actorID string, c storage.Client, secret string) error {
 	checked := c
 	if !c.Public {
 		hash, err := op.HashClientSecret(secret)
@@ -83,22 +93,22 @@ func (a adminClients) Create(ctx context.Context, c storage.Client, secret strin
 	if err := RegisterClient(ctx, a.store, c, secret, false); err != nil {
 		return err
 	}
-	a.p.ForgetClient(c.ID)
+	a.changed(ctx, adminapi.EventClientCreate, actorID, c.ID)
 	return nil
 }
 
-func (a adminClients) Update(ctx context.Context, c storage.Client) error {
+func (a adminClients) Update(ctx context.Context, actorID string, c storage.Client) error {
 	if err := op.ValidateClient(c); err != nil {
 		return fmt.Errorf("%w: %w", adminapi.ErrInvalidInput, err)
 	}
 	if err := a.store.Update(ctx, &c); err != nil {
 		return err
 	}
-	a.p.ForgetClient(c.ID)
+	a.changed(ctx, adminapi.EventClientUpdate, actorID, c.ID)
 	return nil
 }
 
-func (a adminClients) SetSecret(ctx context.Context, id, secret string) error {
+func (a adminClients) SetSecret(ctx context.Context, actorID, id, secret string) error {
 	c, err := a.store.ByID(ctx, id)
 	if err != nil {
 		return err
@@ -109,16 +119,27 @@ func (a adminClients) SetSecret(ctx context.Context, id, secret string) error {
 	if err := a.store.Update(ctx, &c); err != nil {
 		return err
 	}
-	a.p.ForgetClient(id)
+	a.changed(ctx, adminapi.EventClientSecretRotated, actorID, id)
 	return nil
 }
 
-func (a adminClients) Delete(ctx context.Context, id string) error {
+func (a adminClients) Delete(ctx context.Context, actorID, id string) error {
 	if err := a.store.Delete(ctx, id); err != nil {
 		return err
 	}
-	a.p.ForgetClient(id)
+	a.changed(ctx, adminapi.EventClientDelete, actorID, id)
 	return nil
 }
 
 func (a adminClients) NewSecret() string { return op.GenerateClientSecret() }
+
+// changed drops the client from the provider's cache and audits the
+// change; an audit failure is logged (the change is made).
+func (a adminClients) changed(ctx context.Context, typ, actorID, clientID string) {
+	a.p.ForgetClient(clientID)
+	e := storage.AuditEvent{Type: typ, ActorID: actorID, Details: map[string]string{"client_id": clientID}}
+	if err := a.audit(ctx, e); err != nil {
+		a.log.ErrorContext(ctx, "audit client change", slog.String("type", typ), slog.String("client_id", clientID),
+			slog.Any("error", err))
+	}
+}

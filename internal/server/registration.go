@@ -90,6 +90,7 @@ func (s *Server) registrationPages(opts *ui.Options) {
 	opts.Registration = s.reg.registrar
 	opts.Passwords = s.reg.registrar
 	opts.Profiles = profiles{Registrar: s.reg.registrar, store: s.store}
+	opts.Admin = s.adminConsole() // admin_console.go
 	opts.Captcha = captchaAdapter{c: s.reg.captcha, settings: s.reg.registrar.Settings}
 }
 

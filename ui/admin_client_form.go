@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// Grant types and access token formats the client form offers. The rules
+// that decide which combinations a client may have live with the
+// provider, behind Options.Admin.
+var (
+	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
+	clientFormats    = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
+	// clientFormFields are the fields a ClientProblem may name, in form
+	// order; "" is the client as a whole.
+	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
+		"scopes", "access_token_format", ""}
+	defaultClientScopes = []string{"openid", "profile", "email", "offline_access"}
+)
+
+// Bounds of what the client form keeps.
+const (
+	maxClientURIs   = 50
+	maxClientScopes = 50
+)
+
+// clientInput is the client form as typed.
+type clientInput struct {
+	New                          bool
+	ID, Name                     string
+	Public, FirstParty           bool
+	RedirectURIs, PostLogoutURIs []string
+	GrantTypes, Scopes           []string
+	AccessTokenFormat            string
+	problems                     []ClientProblem
+}
+
+// newClientInput is the form of a new client: the defaults of `gatehouse
+// clients create`.
+func newClientInput() clientInput {
+	return clientInput{New: true, GrantTypes: []string{"authorization_code", "refresh_token"},
+		Scopes: slices.Clone(defaultClientScopes), AccessTokenFormat: storage.AccessTokenJWT}
+}
+
+// clientInputOf is the form of a stored client.
+func clientInputOf(cl storage.Client) clientInput {
+	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty,
+		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
+		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat}
+}
+
+// clientInputFrom reads a POSTed client form.
+func clientInputFrom(form url.Values) clientInput {
+	keep := func(name string) string { return strings.TrimSpace(truncateUTF8(form.Get(name), maxKeptValue)) }
+	in := clientInput{ID: keep("id"), Name: keep("name"), Public: checked(form.Get("public")),
+		FirstParty: checked(form.Get("first_party")), AccessTokenFormat: keep("access_token_format"),
+		RedirectURIs:   listOf(form.Get("redirect_uris"), "\n", maxClientURIs),
+		PostLogoutURIs: listOf(form.Get("post_logout_redirect_uris"), "\n", maxClientURIs),
+		Scopes:         listOf(form.Get("scopes"), "", maxClientScopes),
+	}
+	for _, g := range form["grant_types"] {
+		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
+			in.GrantTypes = append(in.GrantTypes, g)
+		}
+	}
+	return in
+}
+
+// listOf splits s at sep (at any white space when sep is ""), trimmed,
+// without empty entries, at most max of them.
+func listOf(s, sep string, max int) []string {
+	s = truncateUTF8(s, 64*maxKeptValue)
+	var parts []string
+	if sep == "" {
+		parts = strings.Fields(s)
+	} else {
+		parts = strings.Split(normalizeNewlines(s), sep)
+	}
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" && len(out) < max {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// client applies the form to base (a stored client, or empty for a new
+// one), keeping what the form does not show.
+func (in clientInput) client(base storage.Client) storage.Client {
+	c := base
+	if in.New {
+		c.ID, c.Public = in.ID, in.Public
+	}
+	c.Name = in.Name
+	if c.Name == "" {
+		c.Name = c.ID
+	}
+	c.FirstParty = in.FirstParty
+	c.RedirectURIs = slices.Clone(in.RedirectURIs)
+	c.PostLogoutRedirectURIs = slices.Clone(in.PostLogoutURIs)
+	c.GrantTypes = slices.Clone(in.GrantTypes)
+	c.Scopes = slices.Clone(in.Scopes)
+	c.AccessTokenFormat = in.AccessTokenFormat
+	return c
+}
+
+// adminClientForm is the .Data of the client form.
+type adminClientForm struct {
+	adminNav
+	New            bool
+	ID, Name       string
+	Public         bool
+	FirstParty     bool
+	RedirectURIs   string // one per line
+	PostLogoutURIs string
+	Scopes         string // space-separated
+	Grants         []choice
+	Formats        []choice
+	// Errors holds the translated message of each refused field, by form
+	// field name; "" is the form as a whole.
+	Errors map[string]string
+}
+
+// choice is one checkbox or option of a form.
+type choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// HasErrors reports whether the form shows an error.
+func (f adminClientForm) HasErrors() bool { return len(f.Errors) > 0 || f.Alert != "" }
+
+// renderClientForm shows the form of in with its problems; nav, when not
+// nil, adds a notice or alert.
+func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *adminNav) {
+	lang := u.lang(c)
+	f := adminClientForm{adminNav: adminNav{Nav: "clients"}, New: in.New, ID: in.ID, Name: in.Name, Public: in.Public,
+		FirstParty: in.FirstParty, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
+		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " ")}
+	if nav != nil {
+		f.Notice, f.Alert = nav.Notice, nav.Alert
+	}
+	for _, g := range clientGrantTypes {
+		f.Grants = append(f.Grants, choice{Value: g, Label: u.bundle.T(lang, "admin.clients.grant."+g),
+			Checked: slices.Contains(in.GrantTypes, g)})
+	}
+	for _, format := range clientFormats {
+		f.Formats = append(f.Formats, choice{Value: format, Label: u.bundle.T(lang, "admin.clients.format."+format),
+			Checked: in.AccessTokenFormat == format})
+	}
+	f.Errors = u.clientErrors(lang, in.problems)
+	u.Render(c, status, adminClientTemplate, f)
+}
+
+// clientErrors translates problems into one message per field, naming the
+// refused entries.
+func (u *UI) clientErrors(lang string, problems []ClientProblem) map[string]string {
+	if len(problems) == 0 {
+		return nil
+	}
+	values := map[string][]string{}
+	for _, p := range problems {
+		field := p.Field
+		if !slices.Contains(clientFormFields, field) {
+			field = ""
+		}
+		if _, ok := values[field]; !ok {
+			values[field] = nil
+		}
+		if p.Value != "" && !slices.Contains(values[field], p.Value) {
+			values[field] = append(values[field], p.Value)
+		}
+	}
+	out := map[string]string{}
+	for field, vals := range values {
+		msg := u.bundle.T(lang, clientErrorKey(field), "value", strings.Join(vals, ", "))
+		if field == "id_taken" {
+			field = "id"
+		}
+		out[field] = msg
+	}
+	return out
+}
+
+// clientErrorKey is the catalog key of a refused field.
+func clientErrorKey(field string) string {
+	if field == "" {
+		return "admin.clients.error.client"
+	}
+	return "admin.clients.error." + field
+}
+
+func clientFormMessageKeys() []string {
+	keys := []string{"admin.clients.notice.saved"}
+	for _, f := range clientFormFields {
+		keys = append(keys, clientErrorKey(f))
+	}
+	for _, g := range clientGrantTypes {
+		keys = append(keys, "admin.clients.grant."+g)
+	}
+	for _, f := range clientFormats {
+		keys = append(keys, "admin.clients.format."+f)
+	}
+	return keys
+}
