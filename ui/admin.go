@@ -27,6 +27,7 @@ const (
 	adminSkippedParam  = "skipped"
 	adminCursorParam   = "cursor"
 	adminConflictKey   = "admin.error.state_conflict"
+	adminSelfActionKey = "admin.error.self_action"
 	adminStateKeyStart = "admin.state."
 )
 
@@ -227,7 +228,7 @@ func formatTime(t time.Time) string {
 
 // adminMessageKeys lists the catalog keys the console builds in Go.
 func adminMessageKeys() []string {
-	keys := []string{adminConflictKey}
+	keys := []string{adminConflictKey, adminSelfActionKey}
 	for _, s := range storage.UserStates() {
 		keys = append(keys, adminStateKeyStart+string(s))
 	}

@@ -268,6 +268,9 @@ func (u *UI) adminUserAction(c *gin.Context) {
 		redirect(c, noticeURL(adminUsersPath+"/"+url.PathEscape(id), a.notice))
 	case errors.Is(err, storage.ErrNotFound):
 		u.RenderError(c, http.StatusNotFound)
+	case errors.Is(err, account.ErrSelfAction):
+		alert := u.bundle.T(u.lang(c), adminSelfActionKey)
+		u.renderUser(c, http.StatusConflict, id, adminUserData{adminNav: adminNav{Nav: "users", Alert: alert}})
 	case errors.Is(err, account.ErrStateConflict), errors.Is(err, storage.ErrConflict):
 		alert := u.bundle.T(u.lang(c), adminConflictKey)
 		u.renderUser(c, http.StatusConflict, id, adminUserData{adminNav: adminNav{Nav: "users", Alert: alert}})

@@ -23,14 +23,22 @@ const (
 	EventAdminSettingsUpdated = "admin.settings.update"
 )
 
+// ErrSelfAction: an administrator may not block or delete their own
+// account (nobody would be left to undo it). It wraps ErrStateConflict.
+var ErrSelfAction = fmt.Errorf("%w: administrators cannot block or delete their own account", ErrStateConflict)
+
 // ErrRoleForbidden: the caller may not change a user's role.
 var ErrRoleForbidden = errors.New("account: the caller may not change roles")
 
 // Block stops an active (or pending) user: the account becomes blocked,
 // and at once every browser session, access and refresh token and pending
 // link of the user ends (SECURITY 14). A user already blocked or rejected
-// is ErrStateConflict; an unknown one wraps storage.ErrNotFound.
+// is ErrStateConflict, the actor themselves ErrSelfAction; an unknown one
+// wraps storage.ErrNotFound.
 func (r *Registrar) Block(ctx context.Context, userID, actorID string) (storage.User, error) {
+	if userID == actorID {
+		return storage.User{}, ErrSelfAction
+	}
 	return r.changeState(ctx, userID, actorID, EventAdminUserBlock, func(u *storage.User) error {
 		if u.State == storage.UserBlocked || u.State == storage.UserRejected {
 			return fmt.Errorf("%w: user %s is already %s", ErrStateConflict, u.ID, u.State)
@@ -88,8 +96,11 @@ func (r *Registrar) changeState(ctx context.Context, userID, actorID, event stri
 
 // DeleteUser removes the user with their sessions, identities and tokens
 // (revoked first, so that replicas refuse them at once). An unknown user
-// wraps storage.ErrNotFound.
+// wraps storage.ErrNotFound; the actor themselves is ErrSelfAction.
 func (r *Registrar) DeleteUser(ctx context.Context, userID, actorID string) error {
+	if userID == actorID {
+		return ErrSelfAction
+	}
 	return r.inTx(ctx, func(tx txStores) error {
 		u, err := tx.Users().ByID(ctx, userID)
 		if err != nil {

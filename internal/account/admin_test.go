@@ -15,6 +15,12 @@ import (
 func TestAdminUserOperations(t *testing.T) {
 	e := newRegEnv(t, shapeA(t))
 	ctx := t.Context()
+	if _, err := e.r.Block(ctx, "u-self", "u-self"); !errors.Is(err, ErrSelfAction) || !errors.Is(err, ErrStateConflict) {
+		t.Fatalf("blocking oneself = %v, want ErrSelfAction", err)
+	}
+	if err := e.r.DeleteUser(ctx, "u-self", "u-self"); !errors.Is(err, ErrSelfAction) {
+		t.Fatalf("deleting oneself = %v, want ErrSelfAction", err)
+	}
 	if _, err := e.r.CreateUserByAdmin(ctx, AdminNewUser{Email: "ops@example.com", Role: storage.RoleAdmin}, "client:bot", false); !errors.Is(err, ErrRoleForbidden) {
 		t.Fatalf("admin role without permission = %v", err)
 	}

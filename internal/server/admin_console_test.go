@@ -180,3 +180,24 @@ func TestAdminConsoleClients(t *testing.T) {
 		t.Error("a deleted client still gets tokens")
 	}
 }
+
+// TestAdminConsoleSelfAction: an administrator cannot block or delete
+// their own account (nobody might be left to undo it); the rule lives in
+// internal/account, so the API refuses it too (409). The account stays.
+func TestAdminConsoleSelfAction(t *testing.T) {
+	srv := startRegServer(t, nil)
+	rp, rootID := adminRP(t, srv)
+	for _, action := range []string{"block", "delete"} {
+		_, body := consolePost(t, rp, "/admin/users/"+rootID+"/"+action, url.Values{"confirm": {"1"}}, http.StatusConflict)
+		if !strings.Contains(mainText(body), "You cannot block or delete your own account") {
+			t.Errorf("%s of oneself: no explanation\n%s", action, mainText(body))
+		}
+	}
+	u, err := srv.Srv.Store().Users().ByID(t.Context(), rootID)
+	if err != nil || u.State != storage.UserActive {
+		t.Fatalf("the administrator after refused self-actions: %+v, %v", u, err)
+	}
+	if status, _, _ := rp.get("/admin"); status != http.StatusOK {
+		t.Fatalf("the administrator's session ended: %d", status)
+	}
+}
