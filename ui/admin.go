@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -75,6 +76,7 @@ func (u *UI) adminOnly(c *gin.Context) {
 		return
 	}
 	c.Set(adminSignedInKey, si)
+	c.Request = c.Request.WithContext(account.WithClientIP(c.Request.Context(), c.ClientIP()))
 	c.Next()
 }
 

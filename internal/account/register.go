@@ -192,6 +192,9 @@ func (r *Registrar) inTx(ctx context.Context, fn func(tx txStores) error) error 
 // audit appends an event within tx.
 func (r *Registrar) audit(ctx context.Context, tx txStores, e storage.AuditEvent) error {
 	e.Time = r.svc.now()
+	if e.IP == "" {
+		e.IP = clientIP(ctx)
+	}
 	if err := tx.Audit().Append(ctx, &e); err != nil {
 		return fmt.Errorf("account: audit %s: %w", e.Type, err)
 	}

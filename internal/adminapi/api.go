@@ -180,6 +180,7 @@ func (a *API) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set("adminapi.caller", cl)
+	c.Request = c.Request.WithContext(account.WithClientIP(c.Request.Context(), c.ClientIP()))
 	a.auditFirstUse(c, cl)
 	c.Next()
 }

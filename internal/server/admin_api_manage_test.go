@@ -67,6 +67,7 @@ func TestAdminAPIClients(t *testing.T) {
 	if status, _, _ := tokenRequest(t, srv.URL, "shop", secret, cc); status != http.StatusOK {
 		t.Fatalf("new client's credentials: %d", status)
 	}
+	assertAuditIP(t, srv.Server, "admin.client.create", "client:ops-bot")
 	r = apiCall(t, srv.URL, http.MethodGet, "/clients/shop", bot, nil).want(t, http.StatusOK)
 	if strings.Contains(r.raw, secret) || strings.Contains(r.raw, "secret") {
 		t.Errorf("GET shows the secret: %s", r.raw)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -175,6 +176,7 @@ func TestAdminConsoleClients(t *testing.T) {
 			t.Errorf("no %s event by the administrator:\n%s", typ, mainText(body))
 		}
 	}
+	assertAuditIP(t, srv.Server, "admin.client.create", rootID)
 	consolePost(t, rp, "/admin/clients/shop/delete", url.Values{"confirm": {"1"}}, http.StatusSeeOther)
 	if status, _, _ := tokenRequest(t, srv.URL, "shop", rotated, cc); status == http.StatusOK {
 		t.Error("a deleted client still gets tokens")
@@ -199,5 +201,20 @@ func TestAdminConsoleSelfAction(t *testing.T) {
 	}
 	if status, _, _ := rp.get("/admin"); status != http.StatusOK {
 		t.Fatalf("the administrator's session ended: %d", status)
+	}
+}
+
+// assertAuditIP checks that the events of type by actor name the loopback
+// address the test's requests came from.
+func assertAuditIP(t *testing.T, srv *testserver.Server, typ, actor string) {
+	t.Helper()
+	page, err := srv.Srv.Store().Audit().List(t.Context(), storage.AuditFilter{Type: typ, ActorID: actor})
+	if err != nil || len(page.Items) == 0 {
+		t.Fatalf("%s events by %s: %+v, %v", typ, actor, page.Items, err)
+	}
+	for _, e := range page.Items {
+		if e.IP != "127.0.0.1" {
+			t.Errorf("%s event by %s records IP %q, want 127.0.0.1", typ, actor, e.IP)
+		}
 	}
 }
