@@ -49,13 +49,9 @@ func (s captchas) Create(ctx context.Context, c *storage.CaptchaChallenge) error
 }
 
 func (s captchas) Take(ctx context.Context, id string, now time.Time) (storage.CaptchaChallenge, error) {
-	var row captchaRow
-	err := s.h.getWrite(ctx, &row, `DELETE FROM captcha_challenges WHERE id = ? RETURNING `+captchaColumns, id)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return storage.CaptchaChallenge{}, fmt.Errorf("take captcha challenge: %w", storage.ErrNotFound)
-	case err != nil:
-		return storage.CaptchaChallenge{}, fmt.Errorf("take captcha challenge: %w", mapErr(err))
+	row, err := takeRow[captchaRow](ctx, s.h, "take captcha challenge", "captcha_challenges", captchaColumns, id)
+	if err != nil {
+		return storage.CaptchaChallenge{}, err
 	}
 	c := row.challenge()
 	if !c.ExpiresAt.After(storage.Time(now)) {

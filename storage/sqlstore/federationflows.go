@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -59,13 +57,9 @@ func (s federationFlows) Create(ctx context.Context, f *storage.FederationFlow) 
 }
 
 func (s federationFlows) Take(ctx context.Context, id string, now time.Time) (storage.FederationFlow, error) {
-	var row federationFlowRow
-	err := s.h.getWrite(ctx, &row, `DELETE FROM federation_flows WHERE id = ? RETURNING `+federationFlowColumns, id)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return storage.FederationFlow{}, fmt.Errorf("take federation flow: %w", storage.ErrNotFound)
-	case err != nil:
-		return storage.FederationFlow{}, fmt.Errorf("take federation flow: %w", mapErr(err))
+	row, err := takeRow[federationFlowRow](ctx, s.h, "take federation flow", "federation_flows", federationFlowColumns, id)
+	if err != nil {
+		return storage.FederationFlow{}, err
 	}
 	f := row.flow()
 	if !f.ExpiresAt.After(storage.Time(now)) {

@@ -3,10 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/gatehouse/gatehouse/storage"
 )
 
 // queryer is what both *sqlx.DB and *sqlx.Tx offer.
@@ -62,6 +65,21 @@ func (h handle) get(ctx context.Context, dest any, query string, args ...any) er
 // writer and reads the row into dest; sql.ErrNoRows when it changed none.
 func (h handle) getWrite(ctx context.Context, dest any, query string, args ...any) error {
 	return h.w.GetContext(ctx, dest, h.d.rebind(query), args...)
+}
+
+// takeRow deletes the row of table with id and reads it into a R, in one
+// statement, so that of two callers only one gets it; what names the
+// operation in errors (storage.ErrNotFound when there is no such row).
+func takeRow[R any](ctx context.Context, h handle, what, table, columns, id string) (R, error) {
+	var row R
+	err := h.getWrite(ctx, &row, `DELETE FROM `+table+` WHERE id = ? RETURNING `+columns, id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return row, fmt.Errorf("%s: %w", what, storage.ErrNotFound)
+	case err != nil:
+		return row, fmt.Errorf("%s: %w", what, mapErr(err))
+	}
+	return row, nil
 }
 
 // selectWrite runs a write that returns rows (UPDATE ... RETURNING) on the
