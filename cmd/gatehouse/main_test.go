@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -126,10 +127,18 @@ var listeningRe = regexp.MustCompile(`listening on\s+(\S+)`)
 // URL once the banner names the address.
 func startServe(t *testing.T, env map[string]string) string {
 	t.Helper()
+	base, _, _ := startServeOutput(t, env)
+	return base
+}
+
+// startServeOutput is startServe that also returns the server's standard
+// output and error.
+func startServeOutput(t *testing.T, env map[string]string) (string, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, envOf(env), &stdout, &stderr) }()
+	go func() { done <- run(ctx, []string{"serve"}, envOf(env), stdout, stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -144,7 +153,7 @@ func startServe(t *testing.T, env map[string]string) string {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := listeningRe.FindStringSubmatch(stdout.String()); m != nil {
-			return "http://" + m[1]
+			return "http://" + m[1], stdout, stderr
 		}
 		select {
 		case err := <-done:
@@ -153,7 +162,7 @@ func startServe(t *testing.T, env map[string]string) string {
 		}
 	}
 	t.Fatalf("no banner within 60s; stdout %q stderr %q", stdout.String(), stderr.String())
-	return ""
+	return "", nil, nil
 }
 
 func get(t *testing.T, url string) (int, string) {
@@ -170,7 +179,8 @@ func get(t *testing.T, url string) (int, string) {
 func TestQuickstartOnSQLite(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	base := startServe(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
+	base, out, logs := startServeOutput(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
+	checkFirstAdmin(t, base, out.String(), logs.String())
 	if code, body := get(t, base+"/readyz"); code != http.StatusOK {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
@@ -190,6 +200,36 @@ func TestQuickstartOnSQLite(t *testing.T) {
 	code, stdout, stderr := runCLI(t, map[string]string{"GATEHOUSE_LISTEN": strings.TrimPrefix(base, "http://")}, "healthcheck")
 	if code != 0 || strings.TrimSpace(stdout) != "ok" {
 		t.Errorf("healthcheck: code %d, %q %q", code, stdout, stderr)
+	}
+}
+
+var firstAdminRe = regexp.MustCompile(`first admin .* as "admin" with the one-time password (\S+)`)
+
+// checkFirstAdmin: the quickstart's banner names the administrator made on
+// the empty database and a one-time password (printed, never logged);
+// signing in with it leads to the change-password page first; a second
+// start on the same database makes no other administrator.
+func checkFirstAdmin(t *testing.T, base, stdout, stderr string) {
+	t.Helper()
+	m := firstAdminRe.FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("the banner names no first administrator:\n%s", stdout)
+	}
+	if strings.Contains(stderr, m[1]) {
+		t.Error("the one-time password reached the log")
+	}
+	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(base+"/login", url.Values{"login": {"admin"}, "password": {m[1]}, "return_to": {"/admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/account/password") {
+		t.Errorf("first sign-in as admin: %d to %q, want 303 to the change-password page", resp.StatusCode, loc)
+	}
+	_, again, _ := startServeOutput(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
+	if strings.Contains(again.String(), "first admin") {
+		t.Errorf("a second start made another administrator:\n%s", again.String())
 	}
 }
 

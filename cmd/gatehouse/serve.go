@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/server"
 )
@@ -31,7 +32,15 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	first, created, err := srv.BootstrapAdmin(ctx)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	printBanner(e.stdout, cfg, srv, ln.Addr())
+	if created {
+		printFirstAdmin(e.stdout, cfg, first)
+	}
 	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("issuer", cfg.Issuer))
 	return srv.Serve(ctx, ln)
 }
@@ -54,6 +63,15 @@ func printBanner(w io.Writer, cfg config.Config, srv *server.Server, addr net.Ad
 	if cfg.Dev {
 		fmt.Fprintf(w, "  DEV MODE ON   http issuer allowed, test conveniences enabled; never use in production\n")
 	}
+}
+
+// printFirstAdmin tells the operator, once, how to sign in as the
+// administrator created on the empty database. The password goes to
+// standard output only, never to the log.
+func printFirstAdmin(w io.Writer, cfg config.Config, first account.BootstrapAdmin) {
+	fmt.Fprintf(w, "  first admin   sign in at %s/admin as %q with the one-time password %s\n",
+		cfg.Issuer, first.User.Username, first.Password)
+	fmt.Fprintf(w, "                (it must be changed at the first sign-in; it is not shown again)\n")
 }
 
 func mailDestination(cfg config.Config) string {
