@@ -150,6 +150,11 @@ func (f *fakeAdmin) SendPasswordReset(_ context.Context, id, actor string) error
 	return err
 }
 
+func (f *fakeAdmin) AdminResendVerification(_ context.Context, id, actor string) error {
+	_, err := f.transition("resend-verification", id, actor, storage.UserPendingVerification, storage.UserPendingVerification)
+	return err
+}
+
 func (f *fakeAdmin) EndUserSessions(_ context.Context, id, actor string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

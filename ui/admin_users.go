@@ -35,6 +35,9 @@ type AdminUsers interface {
 	Block(ctx context.Context, id, actorID string) (storage.User, error)
 	Unblock(ctx context.Context, id, actorID string) (storage.User, error)
 	SendPasswordReset(ctx context.Context, id, actorID string) error
+	// AdminResendVerification sends a new confirmation link to a user
+	// whose address is unconfirmed (pending_verification).
+	AdminResendVerification(ctx context.Context, id, actorID string) error
 	EndUserSessions(ctx context.Context, id, actorID string) error
 	DeleteUser(ctx context.Context, id, actorID string) error
 }
@@ -131,6 +134,7 @@ var adminUserNotices = map[string]string{
 	"approved": "admin.user.notice.approved", "rejected": "admin.user.notice.rejected",
 	"blocked": "admin.user.notice.blocked", "unblocked": "admin.user.notice.unblocked",
 	"reset": "admin.user.notice.reset", "sessions_ended": "admin.user.notice.sessions_ended",
+	"verification_sent": "admin.user.notice.verification_sent",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -221,6 +225,9 @@ var userActions = []userAction{
 	}},
 	{name: "reset", states: []storage.UserState{storage.UserActive}, notice: "reset", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		return a.SendPasswordReset(ctx, id, actor)
+	}},
+	{name: "resend-verification", states: []storage.UserState{storage.UserPendingVerification}, notice: "verification_sent", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
+		return a.AdminResendVerification(ctx, id, actor)
 	}},
 	{name: "unblock", states: []storage.UserState{storage.UserBlocked}, notice: "unblocked", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		_, err := a.Unblock(ctx, id, actor)

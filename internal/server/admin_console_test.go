@@ -218,3 +218,24 @@ func assertAuditIP(t *testing.T, srv *testserver.Server, typ, actor string) {
 		}
 	}
 }
+
+// TestAdminConsoleResendVerification: for a user whose address is not
+// confirmed yet, the user's page offers a new confirmation link, which
+// arrives by mail; for other users the action is refused (409).
+func TestAdminConsoleResendVerification(t *testing.T) {
+	srv := startRegServer(t, nil)
+	waiting := createUserWith(t, srv.Server, "wren@example.com", storage.UserPendingVerification, storage.RoleUser)
+	rp, rootID := adminRP(t, srv)
+	status, _, body := rp.get("/admin/users/" + waiting)
+	if status != http.StatusOK || !strings.Contains(body, `id="action-resend-verification"`) {
+		t.Fatalf("user page: %d, no resend button\n%s", status, mainText(body))
+	}
+	loc, _ := consolePost(t, rp, "/admin/users/"+waiting+"/resend-verification", nil, http.StatusSeeOther)
+	if !strings.Contains(loc, "notice=verification_sent") {
+		t.Errorf("after resending: %q", loc)
+	}
+	srv.link(t, srv.letter(t, "wren@example.com", "Confirm your email address"), "/verify")
+	assertAuditIP(t, srv.Server, "admin.user.resend_verification", rootID)
+	active := createUserWith(t, srv.Server, "ash@example.com", storage.UserActive, storage.RoleUser)
+	consolePost(t, rp, "/admin/users/"+active+"/resend-verification", nil, http.StatusConflict)
+}
