@@ -155,6 +155,16 @@ func (f *fakeAdmin) AdminResendVerification(_ context.Context, id, actor string)
 	return err
 }
 
+func (f *fakeAdmin) AdminUnlinkIdentity(_ context.Context, id, identityID, actor string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.users[id]; !ok || identityID != "i1" {
+		return fmt.Errorf("identity %s of %s: %w", identityID, id, storage.ErrNotFound)
+	}
+	f.record("unlink-identity", id, identityID, actor)
+	return nil
+}
+
 func (f *fakeAdmin) EndUserSessions(_ context.Context, id, actor string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -24,6 +24,7 @@ var adminRoutesUnderTest = []adminRoute{
 	{http.MethodGet, "/admin/users?q=ada&state=active", nil},
 	{http.MethodGet, "/admin/users/u-active", nil},
 	{http.MethodPost, "/admin/users/u-active/block", url.Values{"confirm": {"1"}}},
+	{http.MethodPost, "/admin/users/u-active/unlink-identity", url.Values{"identity": {"i1"}, "confirm": {"1"}}},
 	{http.MethodGet, "/admin/clients", nil},
 	{http.MethodGet, "/admin/clients/new", nil},
 	{http.MethodPost, "/admin/clients/new", url.Values{"id": {"shop"}, "redirect_uris": {"https://shop.example/cb"}}},
@@ -214,5 +215,38 @@ func TestAdminUsersList(t *testing.T) {
 	res = e.asRoot(request{target: "/admin/users?state=bogus"})
 	if res.Code != http.StatusOK || e.admin.filters[len(e.admin.filters)-1].State != "" {
 		t.Fatalf("a bogus state filtered: %d", res.Code)
+	}
+}
+
+// Unlinking an identity from the user's page: each identity row has its
+// own button; the confirmation page keeps which identity; only the
+// confirmed POST unlinks it, and an identity that is not the user's is 404.
+func TestAdminUnlinkIdentity(t *testing.T) {
+	e := newAdminEnv(t)
+	res := e.asRoot(request{target: "/admin/users/u-active"})
+	if byID(res.doc, "unlink-i1") == nil || byID(res.doc, "action-unlink-identity") != nil {
+		t.Fatalf("identity row button missing, or the action offered for the whole user\n%s", textOf(res.doc))
+	}
+	target := "/admin/users/u-active/unlink-identity"
+	res = e.asRoot(request{target: target, form: url.Values{"identity": {"i1"}}})
+	if res.Code != http.StatusOK || byID(res.doc, "confirm-heading") == nil {
+		t.Fatalf("unlink without confirm: %d\n%s", res.Code, textOf(res.doc))
+	}
+	if got := hiddenValues(formPosting(t, res, target)); !slices.Contains(got, "identity=i1") || !slices.Contains(got, "confirm=1") {
+		t.Fatalf("confirmation form %v", got)
+	}
+	if len(e.admin.called()) != 0 {
+		t.Fatalf("unlinked before confirmation: %v", e.admin.called())
+	}
+	res = e.asRoot(request{target: target, form: url.Values{"identity": {"i1"}, "confirm": {"1"}}})
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/admin/users/u-active?notice=identity_unlinked" {
+		t.Fatalf("confirmed unlink: %d %q", res.Code, res.Header().Get("Location"))
+	}
+	if got := e.admin.called(); !slices.Equal(got, []string{"unlink-identity u-active i1 user-root"}) {
+		t.Fatalf("calls %v", got)
+	}
+	res = e.asRoot(request{target: target, form: url.Values{"identity": {"other"}, "confirm": {"1"}}})
+	if res.Code != http.StatusNotFound {
+		t.Fatalf("unlinking an identity that is not the user's: %d", res.Code)
 	}
 }

@@ -38,6 +38,9 @@ type AdminUsers interface {
 	// AdminResendVerification sends a new confirmation link to a user
 	// whose address is unconfirmed (pending_verification).
 	AdminResendVerification(ctx context.Context, id, actorID string) error
+	// AdminUnlinkIdentity removes one linked identity of the user (even
+	// the last way to sign in); another user's is storage.ErrNotFound.
+	AdminUnlinkIdentity(ctx context.Context, id, identityID, actorID string) error
 	EndUserSessions(ctx context.Context, id, actorID string) error
 	DeleteUser(ctx context.Context, id, actorID string) error
 }
@@ -135,6 +138,7 @@ var adminUserNotices = map[string]string{
 	"blocked": "admin.user.notice.blocked", "unblocked": "admin.user.notice.unblocked",
 	"reset": "admin.user.notice.reset", "sessions_ended": "admin.user.notice.sessions_ended",
 	"verification_sent": "admin.user.notice.verification_sent",
+	"identity_unlinked": "admin.user.notice.identity_unlinked",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -162,7 +166,7 @@ func (u *UI) renderUser(c *gin.Context, status int, id string, d adminUserData) 
 		return
 	}
 	for _, a := range userActions {
-		if slices.Contains(a.states, usr.State) {
+		if slices.Contains(a.states, usr.State) && a.field == "" {
 			d.Actions = append(d.Actions, userActionView{Name: a.name, Label: u.bundle.T(lang, "admin.user.action."+a.name),
 				Danger: a.confirm})
 		}
@@ -204,7 +208,11 @@ type userAction struct {
 	states  []storage.UserState // the states that offer it
 	confirm bool                // destructive: needs the confirmation step
 	notice  string              // ?notice= after it
-	run     func(ctx context.Context, a AdminUsers, id, actor string, form url.Values) error
+	// field, when set, names the form field that says what the action is
+	// on (a row of the page, not the whole user): the action has its own
+	// buttons and keeps the field through the confirmation step.
+	field string
+	run   func(ctx context.Context, a AdminUsers, id, actor string, form url.Values) error
 }
 
 var (
@@ -236,6 +244,9 @@ var userActions = []userAction{
 	{name: "block", states: blockable, confirm: true, notice: "blocked", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		_, err := a.Block(ctx, id, actor)
 		return err
+	}},
+	{name: "unlink-identity", states: anyState, confirm: true, notice: "identity_unlinked", field: "identity", run: func(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
+		return a.AdminUnlinkIdentity(ctx, id, boundedID(f.Get("identity")), actor)
 	}},
 	{name: "end-sessions", states: anyState, confirm: true, notice: "sessions_ended", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		return a.EndUserSessions(ctx, id, actor)
@@ -307,6 +318,9 @@ func (u *UI) confirmUserAction(c *gin.Context, status int, a userAction, id, rea
 		Button: u.bundle.T(lang, base+".button"), Action: adminUsersPath + "/" + url.PathEscape(id) + "/" + a.name,
 		Cancel: adminUsersPath + "/" + url.PathEscape(id), Reason: a.name == "reject",
 		ReasonValue: rejectReason(c.Request.PostForm), ReasonError: reasonErr,
+	}
+	if a.field != "" {
+		d.Hidden = append(d.Hidden, hiddenField{Name: a.field, Value: boundedID(c.Request.PostForm.Get(a.field))})
 	}
 	u.Render(c, status, adminConfirmPage, d)
 }

@@ -239,3 +239,32 @@ func TestAdminConsoleResendVerification(t *testing.T) {
 	active := createUserWith(t, srv.Server, "ash@example.com", storage.UserActive, storage.RoleUser)
 	consolePost(t, rp, "/admin/users/"+active+"/resend-verification", nil, http.StatusConflict)
 }
+
+// TestAdminConsoleUnlinkIdentity: the administrator unlinks a user's
+// linked identity from the user's page, after the confirmation step; the
+// change is audited with the administrator and the request's address.
+func TestAdminConsoleUnlinkIdentity(t *testing.T) {
+	srv := startRegServer(t, nil)
+	userID := createUserWith(t, srv.Server, "ivy@example.com", storage.UserActive, storage.RoleUser)
+	ident := storage.Identity{UserID: userID, Provider: "github", Subject: "4242", Email: "ivy@example.com"}
+	if err := srv.Srv.Store().Identities().Create(t.Context(), &ident); err != nil {
+		t.Fatal(err)
+	}
+	rp, rootID := adminRP(t, srv)
+	if status, _, body := rp.get("/admin/users/" + userID); status != http.StatusOK || !strings.Contains(body, `id="unlink-`+ident.ID+`"`) {
+		t.Fatalf("user page: %d, no unlink button\n%s", status, mainText(body))
+	}
+	target := "/admin/users/" + userID + "/unlink-identity"
+	_, body := consolePost(t, rp, target, url.Values{"identity": {ident.ID}}, http.StatusOK)
+	if !strings.Contains(body, `name="identity" value="`+ident.ID+`"`) {
+		t.Fatalf("the confirmation page lost the identity:\n%s", body)
+	}
+	if list, _ := srv.Srv.Store().Identities().ListByUser(t.Context(), userID); len(list) != 1 {
+		t.Fatalf("unlinked before confirmation: %+v", list)
+	}
+	consolePost(t, rp, target, url.Values{"identity": {ident.ID}, "confirm": {"1"}}, http.StatusSeeOther)
+	if list, _ := srv.Srv.Store().Identities().ListByUser(t.Context(), userID); len(list) != 0 {
+		t.Fatalf("identities after the unlink: %+v", list)
+	}
+	assertAuditIP(t, srv.Server, "admin.user.identity_unlinked", rootID)
+}
