@@ -62,7 +62,8 @@
 //	GET  /admin/users                q, state, cursor
 //	GET  /admin/users/:id            state, profile, identities, sessions, events
 //	POST /admin/users/:id/:action    approve, reject, block, unblock, reset,
-//	                                 end-sessions, delete
+//	                                 resend-verification, end-sessions,
+//	                                 delete, unlink-identity (identity=ID)
 //	GET, POST /admin/clients/new     a new client; a confidential one's secret
 //	                                 is shown once
 //	GET  /admin/clients              the clients
