@@ -207,15 +207,8 @@ func (u *UI) renderSecret(c *gin.Context, id, secret, noticeKey string) {
 // adminClientRotate serves POST /admin/clients/{id}/secret: after the
 // confirmation step, a new secret replaces the old one at once.
 func (u *UI) adminClientRotate(c *gin.Context) {
-	if !u.parseForm(c) {
-		return
-	}
-	cl, ok := u.adminClient(c, c.Param("id"))
+	cl, ok := u.confirmedClient(c, "rotate", "/secret")
 	if !ok {
-		return
-	}
-	if !confirmed(c) {
-		u.confirmClientAction(c, cl, "rotate", "/secret")
 		return
 	}
 	secret, err := u.admin.RotateClientSecret(c.Request.Context(), adminActor(c), cl.ID)
@@ -235,15 +228,8 @@ func (u *UI) adminClientRotate(c *gin.Context) {
 // adminClientDelete serves POST /admin/clients/{id}/delete, after the
 // confirmation step.
 func (u *UI) adminClientDelete(c *gin.Context) {
-	if !u.parseForm(c) {
-		return
-	}
-	cl, ok := u.adminClient(c, c.Param("id"))
+	cl, ok := u.confirmedClient(c, "delete_client", "/delete")
 	if !ok {
-		return
-	}
-	if !confirmed(c) {
-		u.confirmClientAction(c, cl, "delete_client", "/delete")
 		return
 	}
 	err := u.admin.DeleteClient(c.Request.Context(), adminActor(c), cl.ID)
@@ -253,6 +239,25 @@ func (u *UI) adminClientDelete(c *gin.Context) {
 	default:
 		u.fail(c, "delete client", err)
 	}
+}
+
+// confirmedClient returns the client a destructive POST is about, once
+// the form carries confirm=1; before that it shows the confirmation page
+// of action (posting to the client's path + suffix) and ok is false, as
+// it is when the form or client is bad (the page is written).
+func (u *UI) confirmedClient(c *gin.Context, action, suffix string) (storage.Client, bool) {
+	if !u.parseForm(c) {
+		return storage.Client{}, false
+	}
+	cl, ok := u.adminClient(c, c.Param("id"))
+	if !ok {
+		return storage.Client{}, false
+	}
+	if !confirmed(c) {
+		u.confirmClientAction(c, cl, action, suffix)
+		return storage.Client{}, false
+	}
+	return cl, true
 }
 
 // confirmClientAction shows the confirmation page of action (a catalog
