@@ -23,8 +23,9 @@ const (
 // are never written back.
 type changePasswordForm struct {
 	setPasswordForm
-	// Forced: the user signed in with a temporary password and must
-	// choose one before anything else.
+	// Forced: the user signed in with a one-time or temporary password
+	// and must choose one before anything else; the current password is
+	// not asked for again.
 	Forced       bool
 	CurrentError string // translated
 	Alert        string // translated, about the whole attempt
@@ -157,6 +158,9 @@ func (u *UI) refuseChange(c *gin.Context, si *signedIn, arID string, err error) 
 		default:
 			f.CurrentError = u.bundle.T(lang, fieldErrorKey(account.FieldCurrentPassword, account.ErrRequired))
 		}
+	case errors.Is(err, account.ErrSessionRequired):
+		redirect(c, loginPath+"?"+url.Values{returnToParam: {changePasswordURL(arID)}}.Encode())
+		return
 	default:
 		u.fail(c, "change password", err)
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -203,34 +204,96 @@ func TestQuickstartOnSQLite(t *testing.T) {
 	}
 }
 
-var firstAdminRe = regexp.MustCompile(`first admin .* as "admin" with the one-time password (\S+)`)
+var firstAdminRe = regexp.MustCompile(`first admin .* as "admin" \(address (\S+)\) with the one-time password (\S+)`)
 
 // checkFirstAdmin: the quickstart's banner names the administrator made on
-// the empty database and a one-time password (printed, never logged);
-// signing in with it leads to the change-password page first; a second
-// start on the same database makes no other administrator.
+// the empty database, its address and a one-time password (printed, never
+// logged). Signing in with it leads to the change-password page, which
+// asks only for the new password; then the console opens and the one-time
+// password no longer works. A second start makes no other administrator.
 func checkFirstAdmin(t *testing.T, base, stdout, stderr string) {
 	t.Helper()
 	m := firstAdminRe.FindStringSubmatch(stdout)
 	if m == nil {
-		t.Fatalf("the banner names no first administrator:\n%s", stdout)
+		t.Fatalf("the banner names no first administrator with an address:\n%s", stdout)
 	}
-	if strings.Contains(stderr, m[1]) {
+	address, oneTime := m[1], m[2]
+	if address != "admin@127.0.0.1" && address != "admin@localhost" {
+		t.Errorf("first admin address %q", address)
+	}
+	if strings.Contains(stderr, oneTime) {
 		t.Error("the one-time password reached the log")
 	}
-	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(base+"/login", url.Values{"login": {"admin"}, "password": {m[1]}, "return_to": {"/admin"}})
+	admin := newBrowserlessUser(t, base)
+	loc := admin.post("/login", url.Values{"login": {"admin"}, "password": {oneTime}, "return_to": {"/admin"}}, http.StatusSeeOther)
+	if !strings.HasPrefix(loc, "/account/password") {
+		t.Fatalf("first sign-in as admin goes to %q, want the change-password page", loc)
+	}
+	page := admin.get(loc, http.StatusOK)
+	if strings.Contains(page, `name="current_password"`) || !strings.Contains(page, `id="forced-change"`) {
+		t.Fatalf("the forced change asks for the one-time password again:\n%s", page)
+	}
+	admin.post("/account/password", url.Values{"password": {"quiet meadow lantern"}, "password_confirm": {"quiet meadow lantern"}}, http.StatusOK)
+	if dash := admin.get("/admin", http.StatusOK); !strings.Contains(dash, `href="/admin/users"`) {
+		t.Fatalf("/admin after the new password is not the console:\n%s", dash)
+	}
+	again := newBrowserlessUser(t, base)
+	again.post("/login", url.Values{"login": {"admin"}, "password": {oneTime}}, http.StatusUnprocessableEntity)
+	if loc := again.post("/login", url.Values{"login": {address}, "password": {"quiet meadow lantern"}, "return_to": {"/admin"}}, http.StatusSeeOther); loc != "/admin" {
+		t.Errorf("sign-in with the new password goes to %q, want /admin", loc)
+	}
+	_, restarted, _ := startServeOutput(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
+	if strings.Contains(restarted.String(), "first admin") {
+		t.Errorf("a second start made another administrator:\n%s", restarted.String())
+	}
+}
+
+// browserlessUser is an HTTP client with a cookie jar that does not follow
+// redirects, like a person's browser seen one response at a time.
+type browserlessUser struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+func newBrowserlessUser(t *testing.T, base string) *browserlessUser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/account/password") {
-		t.Errorf("first sign-in as admin: %d to %q, want 303 to the change-password page", resp.StatusCode, loc)
+	return &browserlessUser{t: t, base: base, client: &http.Client{Jar: jar, Timeout: 15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// post submits a form, checks the status and returns the Location header.
+func (b *browserlessUser) post(path string, form url.Values, want int) string {
+	b.t.Helper()
+	resp, err := b.client.PostForm(b.base+path, form)
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", path, err)
 	}
-	_, again, _ := startServeOutput(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
-	if strings.Contains(again.String(), "first admin") {
-		t.Errorf("a second start made another administrator:\n%s", again.String())
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		b.t.Fatalf("POST %s = %d, want %d\n%s", path, resp.StatusCode, want, body)
 	}
+	return resp.Header.Get("Location")
+}
+
+// get fetches a page, checks the status and returns the body.
+func (b *browserlessUser) get(path string, want int) string {
+	b.t.Helper()
+	resp, err := b.client.Get(b.base + path)
+	if err != nil {
+		b.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		b.t.Fatalf("GET %s = %d, want %d\n%s", path, resp.StatusCode, want, body)
+	}
+	return string(body)
 }
 
 func TestHealthcheckFailsWithoutServer(t *testing.T) {

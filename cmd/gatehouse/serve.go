@@ -69,9 +69,9 @@ func printBanner(w io.Writer, cfg config.Config, srv *server.Server, addr net.Ad
 // administrator created on the empty database. The password goes to
 // standard output only, never to the log.
 func printFirstAdmin(w io.Writer, cfg config.Config, first account.BootstrapAdmin) {
-	fmt.Fprintf(w, "  first admin   sign in at %s/admin as %q with the one-time password %s\n",
-		cfg.Issuer, first.User.Username, first.Password)
-	fmt.Fprintf(w, "                (it must be changed at the first sign-in; it is not shown again)\n")
+	fmt.Fprintf(w, "  first admin   sign in at %s/admin as %q (address %s) with the one-time password %s\n",
+		cfg.Issuer, first.User.Username, first.User.Email, first.Password)
+	fmt.Fprintf(w, "                (you choose your own password right after signing in; this one is not shown again)\n")
 }
 
 func mailDestination(cfg config.Config) string {

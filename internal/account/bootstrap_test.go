@@ -1,6 +1,7 @@
 package account
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -30,6 +31,22 @@ func TestBootstrapAdmin(t *testing.T) {
 	signedIn, err := e.svc.Authenticate(ctx, BootstrapLogin, first.Password, "192.0.2.1")
 	if err != nil || !signedIn.PasswordChangeRequired {
 		t.Fatalf("sign-in with the one-time password = %+v, %v", signedIn, err)
+	}
+	// The forced change right after: only the new password, bound to the
+	// session the one-time password opened (issue 12: the current one was
+	// refused because it was no temporary-password reset).
+	_, bs, err := e.svc.StartSession(ctx, u.ID, SessionOptions{AMR: []string{"pwd"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.r.ChangePassword(ctx, u.ID, bs.ID, PasswordChange{New: "quiet meadow lantern", Confirm: "quiet meadow lantern"}, "192.0.2.1"); err != nil {
+		t.Fatalf("forced change after the one-time password: %v", err)
+	}
+	if again, err := e.svc.Authenticate(ctx, BootstrapLogin, "quiet meadow lantern", "192.0.2.1"); err != nil || again.PasswordChangeRequired {
+		t.Fatalf("sign-in with the new password = %+v, %v", again, err)
+	}
+	if _, err := e.svc.Authenticate(ctx, BootstrapLogin, first.Password, "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("the one-time password still works: %v", err)
 	}
 	if got := e.events(t, EventAdminBootstrap); len(got) != 1 || got[0].UserID != u.ID {
 		t.Errorf("audit = %+v", got)

@@ -99,8 +99,10 @@ type PasswordChange struct {
 
 // ChangePassword sets a new password for the signed-in user userID, whose
 // current browser session is sessionID. The current password must be
-// given (SECURITY 8; after a temporary password, the temporary one), under
-// the sign-in throttles; a wrong one is a *RegistrationError with a
+// given (SECURITY 8), under the sign-in throttles, except in the forced
+// change after a one-time or temporary password, where the live session
+// sessionID that credential opened stands for it (ErrSessionRequired
+// without one); a wrong one is a *RegistrationError with a
 // FieldCurrentPassword error (ErrIncorrect), as are policy refusals of the
 // new password; too many failures a *ThrottledError. On success every
 // other session ends, every token of the user is revoked, pending resets
@@ -121,12 +123,19 @@ func (r *Registrar) ChangePassword(ctx context.Context, userID, sessionID string
 		}
 	}
 	acctK := ""
-	if in.Current == "" {
+	if u.PasswordChangeRequired {
+		// A forced change follows a sign-in with a one-time or temporary
+		// password seconds earlier: that fresh session is the proof, so
+		// the password just typed is not asked for again.
+		if err := r.checkForcedChangeSession(ctx, u, sessionID); err != nil {
+			return err
+		}
+	} else if in.Current == "" {
 		fields = append(fields, fieldError(FieldCurrentPassword, ErrRequired, ""))
 	} else if len(fields) == 0 {
 		// The current password is checked only once the new one is
 		// acceptable, so fixing the new one costs no throttled attempt.
-		acctK, err = r.checkCurrentPassword(ctx, &u, in.Current, ip)
+		acctK, err = r.checkRegistrantPassword(ctx, &u, in.Current, ip)
 		switch {
 		case errors.Is(err, ErrInvalidCredentials):
 			fields = append(fields, fieldError(FieldCurrentPassword, ErrIncorrect, ""))
@@ -167,30 +176,27 @@ func (r *Registrar) ChangePassword(ctx context.Context, userID, sessionID string
 	return nil
 }
 
-// checkCurrentPassword verifies the current password of u under the
-// sign-in throttles: the stored password, or the temporary password u
-// signed in with when a change is required. It returns the account's
-// throttle key.
-func (r *Registrar) checkCurrentPassword(ctx context.Context, u *storage.User, current, ip string) (string, error) {
-	if !u.PasswordChangeRequired {
-		return r.checkRegistrantPassword(ctx, u, current, ip)
+// ErrSessionRequired: a forced password change came without a live
+// session of the user.
+var ErrSessionRequired = errors.New("account: a live session of the user is required")
+
+// checkForcedChangeSession makes sure sessionID is a live session of u, the
+// one the one-time or temporary password opened. Signing in with a
+// temporary password ends every older session, and the first
+// administrator has none before its first sign-in, so a live session of a
+// user who must change the password was opened by that credential.
+func (r *Registrar) checkForcedChangeSession(ctx context.Context, u storage.User, sessionID string) error {
+	if sessionID == "" {
+		return ErrSessionRequired
 	}
-	s := r.svc
-	ipK := ipKey(ip)
-	if err := s.checkThrottle(ctx, ipK, "ip", s.throttle.PerIP); err != nil {
-		return "", s.refused(ctx, err, ip)
+	live, err := r.svc.stores.Sessions().ListByUser(ctx, u.ID, r.svc.now())
+	if err != nil {
+		return fmt.Errorf("account: read sessions: %w", err)
 	}
-	acctK := accountKey(u, "")
-	if err := s.reserveAttempt(ctx, acctK); err != nil {
-		return "", s.refused(ctx, err, ip)
+	for _, s := range live {
+		if s.ID == sessionID {
+			return nil
+		}
 	}
-	t, err := r.store.OneTimeTokens().Peek(ctx, storage.PurposeTemporaryPassword, hashSecret(current))
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-	case err != nil:
-		return "", fmt.Errorf("account: read temporary password: %w", err)
-	case t.UserID == u.ID && !t.UsedAt.IsZero() && s.now().Before(t.ExpiresAt):
-		return acctK, nil
-	}
-	return "", s.failed(ctx, u, ip, ipK)
+	return ErrSessionRequired
 }

@@ -161,11 +161,17 @@ func TestResetTemporaryStyle(t *testing.T) {
 	if _, err := e.r.UseTemporaryPassword(ctx, "ada", temp, ""); !errors.Is(err, ErrTemporaryPasswordUsed) {
 		t.Fatalf("second use: %v", err)
 	}
-	err = e.r.ChangePassword(ctx, u.ID, "", PasswordChange{Current: resetOldPassword, New: "my own new secret", Confirm: "my own new secret"}, "")
-	if fieldReason(err, FieldCurrentPassword) != ErrIncorrect {
-		t.Fatalf("the old password as current: %v", err)
+	err = e.r.ChangePassword(ctx, u.ID, "", PasswordChange{New: "my own new secret", Confirm: "my own new secret"}, "")
+	if !errors.Is(err, ErrSessionRequired) {
+		t.Fatalf("a forced change without the session the temporary password opened: %v", err)
 	}
-	err = e.r.ChangePassword(ctx, u.ID, "", PasswordChange{Current: temp, New: "my own new secret", Confirm: "my own new secret"}, "")
+	_, fresh, err := e.svc.StartSession(ctx, u.ID, SessionOptions{AMR: []string{"pwd"}, IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The forced change asks only for the new password, bound to the
+	// fresh session: the temporary password is not typed again.
+	err = e.r.ChangePassword(ctx, u.ID, fresh.ID, PasswordChange{New: "my own new secret", Confirm: "my own new secret"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
