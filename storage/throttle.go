@@ -25,6 +25,10 @@ type ThrottleStore interface {
 	Hit(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
 	// Count returns the failures for key within window before now.
 	Count(ctx context.Context, key string, now time.Time, window time.Duration) (int, error)
+	// Release takes back one hit that Hit recorded for key at the time at
+	// with the same window (an attempt that is over); nothing happens when
+	// that hit has already left the window. It never goes below zero.
+	Release(ctx context.Context, key string, at time.Time, window time.Duration) error
 	// Reset forgets the failures of key (after a successful sign-in).
 	Reset(ctx context.Context, key string) error
 	// DeleteExpired removes counters older than window (pass the longest

@@ -158,12 +158,13 @@ func TestAdminSettingsForm(t *testing.T) {
 	}
 	bad := url.Values{"registration_mode": {"audit"}, "registration_fields": {"login, password"}, "terms_url": {"ftp://terms"},
 		"captcha_provider": {"none"}, "reset_style": {"generated"}, "reset_identify": {""}, "password_min_length": {"seven"},
-		"password_require": {"digit"}, "session_lifetime": {"720h"}, "session_max_lifetime": {"12h"}, "session_idle_timeout": {"1m"}}
+		"password_require": {"digit"}, "session_lifetime": {"720h"}, "session_max_lifetime": {"12h"}, "session_idle_timeout": {"1m"},
+		"signin_captcha_after": {"-1"}}
 	res = e.asRoot(request{target: "/admin/settings", form: bad})
 	if res.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad settings: %d", res.Code)
 	}
-	for _, f := range []string{"registration_fields", "terms_url", "password_min_length", "session_idle_timeout"} {
+	for _, f := range []string{"registration_fields", "terms_url", "password_min_length", "session_idle_timeout", "signin_captcha_after"} {
 		if byID(res.doc, f+"-error") == nil || attr(byID(res.doc, f), "aria-invalid") != "true" {
 			t.Errorf("%s is not explained", f)
 		}
@@ -186,12 +187,13 @@ func TestAdminSettingsForm(t *testing.T) {
 	good.Set("terms_url", "")
 	good.Set("password_min_length", "12")
 	good.Set("session_idle_timeout", "30m")
+	good.Set("signin_captcha_after", "5")
 	res = e.asRoot(request{target: "/admin/settings", form: good})
 	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/admin/settings?notice=saved" {
 		t.Fatalf("good settings: %d %q\n%s", res.Code, res.Header().Get("Location"), textOf(res.doc))
 	}
 	rs, l := e.admin.rs, e.admin.l
-	if rs.Mode != account.ModeAudit || rs.CaptchaProvider != "none" || rs.Password.MinLength != 12 || rs.Reset.Style != account.ResetGenerated ||
+	if rs.Mode != account.ModeAudit || rs.CaptchaProvider != "none" || rs.Password.MinLength != 12 || rs.SignInCaptchaAfter != 5 || rs.Reset.Style != account.ResetGenerated ||
 		!slices.Equal(rs.FieldNames(), []string{"email", "password", "company?"}) || l.Idle != 30*time.Minute || rs.VerifyEmail {
 		t.Fatalf("saved %+v %+v", rs, l)
 	}

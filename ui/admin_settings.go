@@ -47,9 +47,9 @@ func (u *UI) adminSettingsRoutes(g gin.IRouter) {
 
 // settingsInput is the settings form as typed.
 type settingsInput struct {
-	Mode, Fields, TermsURL, Captcha, ResetStyle, ResetIdentify, MinLength string
-	VerifyEmail                                                           bool
-	Require                                                               []string
+	Mode, Fields, TermsURL, Captcha, ResetStyle, ResetIdentify, MinLength, CaptchaAfter string
+	VerifyEmail                                                                         bool
+	Require                                                                             []string
 	// Durations by field name (settingsDurations).
 	Durations map[string]string
 }
@@ -59,6 +59,7 @@ func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes
 	return settingsInput{Mode: string(rs.Mode), Fields: strings.Join(rs.FieldNames(), ", "), TermsURL: rs.TermsURL,
 		Captcha: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style), ResetIdentify: string(rs.Reset.Identify),
 		MinLength: strconv.Itoa(p.MinLength), VerifyEmail: rs.VerifyEmail, Require: slices.Clone(p.Require),
+		CaptchaAfter: strconv.Itoa(rs.SignInCaptchaAfter),
 		Durations: map[string]string{"session_lifetime": l.Persistent.String(), "session_max_lifetime": l.Browser.String(),
 			"session_idle_timeout": l.Idle.String()}}
 }
@@ -67,7 +68,8 @@ func settingsInputFrom(form url.Values) settingsInput {
 	keep := func(name string) string { return strings.TrimSpace(truncateUTF8(form.Get(name), maxKeptValue)) }
 	in := settingsInput{Mode: keep("registration_mode"), Fields: keep("registration_fields"), TermsURL: keep("terms_url"),
 		Captcha: keep("captcha_provider"), ResetStyle: keep("reset_style"), ResetIdentify: keep("reset_identify"),
-		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{}}
+		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{},
+		CaptchaAfter: keep("signin_captcha_after")}
 	for _, c := range form["password_require"] {
 		if slices.Contains(account.PasswordClasses(), c) && !slices.Contains(in.Require, c) {
 			in.Require = append(in.Require, c)
@@ -190,6 +192,11 @@ func applySettings(rs account.RegistrationSettings, l account.SessionLifetimes, 
 		n, err := strconv.Atoi(in.MinLength)
 		s.Password.MinLength = n
 		return err == nil && n > 0
+	})
+	try("signin_captcha_after", func(s *account.RegistrationSettings) bool {
+		n, err := strconv.Atoi(in.CaptchaAfter)
+		s.SignInCaptchaAfter = n
+		return err == nil && n >= 0 && n <= account.MaxSignInCaptchaAfter
 	})
 	try("password_require", func(s *account.RegistrationSettings) bool { s.Password.Require = slices.Clone(in.Require); return true })
 	next.VerifyEmail = in.VerifyEmail

@@ -11,7 +11,7 @@ import (
 // settingsFields are the settings form's fields that can be refused, in
 // form order.
 var settingsFields = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider",
-	"reset_style", "reset_identify", "password_min_length", "password_require",
+	"signin_captcha_after", "reset_style", "reset_identify", "password_min_length", "password_require",
 	"session_lifetime", "session_max_lifetime", "session_idle_timeout"}
 
 // adminSettingsForm is the .Data of the settings form.
@@ -35,7 +35,7 @@ type adminField struct {
 func (f adminSettingsForm) HasErrors() bool { return len(f.Errors) > 0 }
 
 // settingsHelp are the fields with a hint (admin.settings.<name>_help).
-var settingsHelp = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider",
+var settingsHelp = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider", "signin_captcha_after",
 	"password_min_length", "session_lifetime", "session_max_lifetime", "session_idle_timeout"}
 
 // renderSettings shows the form with in and the messages of the refused
@@ -73,6 +73,7 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	f.Fields["registration_fields"] = field("registration_fields", in.Fields)
 	f.Fields["terms_url"] = field("terms_url", in.TermsURL)
 	f.Fields["password_min_length"] = field("password_min_length", in.MinLength)
+	f.Fields["signin_captcha_after"] = field("signin_captcha_after", in.CaptchaAfter)
 	for _, name := range settingsDurations {
 		f.Fields[name] = field(name, in.Durations[name])
 	}

@@ -254,6 +254,17 @@ func (f *fakeStores) count(key string, now time.Time, window time.Duration) int 
 	return n
 }
 
+func (s fakeThrottles) Release(_ context.Context, key string, at time.Time, _ time.Duration) error {
+	defer s.f.lock()()
+	if s.f.throttleErr != nil {
+		return s.f.throttleErr
+	}
+	if i := slices.Index(s.f.hits[key], at); i >= 0 {
+		s.f.hits[key] = slices.Delete(s.f.hits[key], i, i+1)
+	}
+	return nil
+}
+
 func (s fakeThrottles) Reset(_ context.Context, key string) error {
 	defer s.f.lock()()
 	if s.f.throttleErr != nil {

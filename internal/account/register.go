@@ -147,14 +147,16 @@ func NewRegistrar(svc *Service, store RegistrarStore, mailer Mailer, opts Regist
 	if opts.LinkLifetime < time.Minute || opts.ResetLifetime < time.Minute || opts.SettingsTTL < 0 {
 		return nil, errors.New("account: link and reset lifetimes must be at least 1m and the settings TTL not negative")
 	}
-	return &Registrar{
+	r := &Registrar{
 		svc: svc, store: store, mailer: mailer, lifetime: opts.LinkLifetime, resetLife: opts.ResetLifetime,
 		languages: append([]string(nil), opts.Languages...),
 		settings: &settingsCache{
 			settings: store.Settings(), defaults: defaults, ttl: opts.SettingsTTL, now: svc.now,
 			instance: opts.InstanceName,
 		},
-	}, nil
+	}
+	svc.registrationSettings = r.Settings
+	return r, nil
 }
 
 // Settings returns the registration settings, as read at most

@@ -76,6 +76,9 @@ type Service struct {
 	// sessionSettings, when set, reads lifetimes from the instance
 	// settings (admin_sessions.go).
 	sessionSettings *lifetimeCache
+	// registrationSettings reads the instance settings (the sign-in
+	// captcha threshold) once a Registrar serves this Service.
+	registrationSettings func(context.Context) (RegistrationSettings, error)
 }
 
 // New returns a Service over stores. It panics when opts fail Validate:

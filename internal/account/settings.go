@@ -32,7 +32,14 @@ const (
 	// the style's default) say how password reset works.
 	SettingResetStyle    = "reset.style"
 	SettingResetIdentify = "reset.identify"
+	// SettingSignInCaptchaAfter (a number) is how many recent failed
+	// sign-ins, for the account or from the address, make the sign-in form
+	// ask for a captcha too; 0 never asks.
+	SettingSignInCaptchaAfter = "signin.captcha_after"
 )
+
+// MaxSignInCaptchaAfter bounds SettingSignInCaptchaAfter.
+const MaxSignInCaptchaAfter = 1000
 
 // MaxSettingsTTL bounds how long a replica keeps the registration settings
 // it read: an administrator's change reaches every replica within it.
@@ -97,6 +104,9 @@ type RegistrationSettings struct {
 	Password PasswordPolicy
 	// Reset says how users who forgot their password get a new one.
 	Reset ResetSettings
+	// SignInCaptchaAfter is how many recent failed sign-ins make the
+	// sign-in form ask for a captcha (0: never).
+	SignInCaptchaAfter int
 	// InstanceName is not a stored setting: the Registrar fills it from
 	// its options, so that passwords containing it are refused.
 	InstanceName string
@@ -107,7 +117,7 @@ type RegistrationSettings struct {
 func DefaultRegistrationSettings() RegistrationSettings {
 	fields, _ := ParseRegistrationFields([]string{FieldLogin, FieldEmail, FieldPassword, FieldPasswordConfirm})
 	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin", Password: DefaultPasswordPolicy(),
-		Reset: ResetSettings{Style: ResetLink}}
+		Reset: ResetSettings{Style: ResetLink}, SignInCaptchaAfter: DefaultSignInCaptchaAfter}
 }
 
 // ParseRegistrationFields reads field names as the configuration writes
@@ -187,6 +197,9 @@ func (rs RegistrationSettings) Validate() error {
 	if err := rs.Reset.Validate(); err != nil {
 		return err
 	}
+	if rs.SignInCaptchaAfter < 0 || rs.SignInCaptchaAfter > MaxSignInCaptchaAfter {
+		return fmt.Errorf("account: %s must be from 0 (never) to %d", SettingSignInCaptchaAfter, MaxSignInCaptchaAfter)
+	}
 	if rs.TermsURL != "" {
 		if u, err := url.Parse(rs.TermsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("account: terms URL %q is not an absolute http(s) URL", rs.TermsURL)
@@ -207,6 +220,7 @@ func (rs RegistrationSettings) settingValues() (map[string]json.RawMessage, erro
 		SettingPasswordRequire:         append([]string{}, rs.Password.Normalized().Require...),
 		SettingResetStyle:              string(rs.Reset.Normalized().Style),
 		SettingResetIdentify:           string(rs.Reset.Identify),
+		SettingSignInCaptchaAfter:      rs.SignInCaptchaAfter,
 	}
 	out := make(map[string]json.RawMessage, len(values))
 	for k, v := range values {
@@ -295,6 +309,8 @@ func (rs *RegistrationSettings) apply(key string, value json.RawMessage) error {
 		return json.Unmarshal(value, &rs.Reset.Style)
 	case SettingResetIdentify:
 		return json.Unmarshal(value, &rs.Reset.Identify)
+	case SettingSignInCaptchaAfter:
+		return json.Unmarshal(value, &rs.SignInCaptchaAfter)
 	case SettingPasswordRequire:
 		var req []string
 		if err := json.Unmarshal(value, &req); err != nil {

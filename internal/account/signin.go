@@ -24,9 +24,9 @@ const (
 //
 //   - the client address and then the account must be under their failure
 //     limits, else a *ThrottledError (ErrThrottled), even for a correct
-//     password. The account's attempt is counted atomically before the
-//     password is verified, so parallel requests cannot verify more than
-//     the limit between them;
+//     password. The account's attempt holds an in-flight slot (atomic)
+//     while the password is verified, so parallel requests cannot verify
+//     more than the limit between them; only failures stay counted;
 //   - an unknown login and a wrong password both give ErrInvalidCredentials
 //     after the same work (an unknown login is verified against a dummy
 //     hash) and count one failure for the account and the address;
@@ -46,21 +46,23 @@ func (s *Service) Authenticate(ctx context.Context, login, password, clientIP st
 	if err != nil {
 		return storage.User{}, err
 	}
-	acctK := accountKey(u, login)
-	if err := s.reserveAttempt(ctx, acctK); err != nil {
+	a, err := s.beginAttempt(ctx, accountKey(u, login))
+	if err != nil {
 		return storage.User{}, s.refused(ctx, err, clientIP)
 	}
 	ok, err := s.checkPassword(ctx, u, password)
 	if err != nil {
+		a.release(ctx)
 		return storage.User{}, err
 	}
 	if !ok {
-		return storage.User{}, s.failed(ctx, u, clientIP, ipK)
+		return storage.User{}, s.failed(ctx, a, u, clientIP, ipK)
 	}
 	if err := stateError(u.State); err != nil {
+		a.release(ctx)
 		return *u, s.wrongState(ctx, u, clientIP, err)
 	}
-	return s.succeeded(ctx, u, password, clientIP, acctK)
+	return s.succeeded(ctx, a, u, password, clientIP)
 }
 
 // lookup returns the user named by login, or nil when there is none.
@@ -103,10 +105,10 @@ func (s *Service) refused(ctx context.Context, err error, clientIP string) error
 	return err
 }
 
-// failed counts (against the address: the account's attempt is already
-// counted) and audits a wrong password or unknown login.
-func (s *Service) failed(ctx context.Context, u *storage.User, clientIP, ipK string) error {
-	if err := s.recordFailure(ctx, ipK); err != nil {
+// failed counts a wrong password or unknown login against the account and
+// the address, ends the attempt and audits.
+func (s *Service) failed(ctx context.Context, a *attempt, u *storage.User, clientIP, ipK string) error {
+	if err := a.fail(ctx, ipK); err != nil {
 		return err
 	}
 	userID := ""
@@ -131,9 +133,9 @@ func (s *Service) wrongState(ctx context.Context, u *storage.User, clientIP stri
 
 // succeeded forgets the account's failures, audits, and upgrades an
 // outdated hash.
-func (s *Service) succeeded(ctx context.Context, u *storage.User, password, clientIP, acctK string) (storage.User, error) {
-	if err := s.stores.Throttles().Reset(ctx, acctK); err != nil {
-		return storage.User{}, fmt.Errorf("account: reset sign-in throttle: %w", err)
+func (s *Service) succeeded(ctx context.Context, a *attempt, u *storage.User, password, clientIP string) (storage.User, error) {
+	if err := a.succeed(ctx); err != nil {
+		return storage.User{}, err
 	}
 	if err := s.audit(ctx, EventSignInSuccess, u.ID, clientIP, map[string]string{"method": "pwd"}); err != nil {
 		return storage.User{}, err

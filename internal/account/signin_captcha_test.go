@@ -21,7 +21,7 @@ func TestSignInNeedsCaptcha(t *testing.T) {
 	if needs("lena", "192.0.2.1") {
 		t.Fatal("a captcha before any failure")
 	}
-	for i := range SignInCaptchaAfter {
+	for i := range DefaultSignInCaptchaAfter {
 		ip := "198.51.100." + string(rune('1'+i)) // failures spread over addresses
 		if _, err := s.Authenticate(ctx, "lena", "wrong", ip); err == nil {
 			t.Fatal("wrong password accepted")
@@ -33,7 +33,7 @@ func TestSignInNeedsCaptcha(t *testing.T) {
 	if needs("someone-else", "203.0.113.7") {
 		t.Error("another account from a clean address needs no captcha")
 	}
-	for range SignInCaptchaAfter {
+	for range DefaultSignInCaptchaAfter {
 		_, _ = s.Authenticate(ctx, "nobody-"+string(rune('a')), "wrong", "203.0.113.50")
 	}
 	if !needs("", "203.0.113.50") {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"time"
 
@@ -98,23 +99,78 @@ func (s *Service) checkThrottle(ctx context.Context, key, scope string, limit in
 	return nil
 }
 
-// reserveAttempt counts an attempt against the account key before its
-// password is verified, and refuses it when the limit is already reached
-// (then nothing is counted, so hammering does not extend the block) or was
-// reached by parallel attempts meanwhile (Hit is atomic). A successful
-// sign-in resets the key, so only failures remain counted.
-func (s *Service) reserveAttempt(ctx context.Context, key string) error {
+// inflightWindow bounds how long a reserved attempt counts when its
+// release never comes (the replica died mid-verification).
+const inflightWindow = time.Minute
+
+// keyInflight prefixes the account keys of attempts being verified now.
+const keyInflight = "signin:inflight:"
+
+// attempt is one password (or second-factor) check against an account's
+// limit. Failures and attempts in flight are counted apart: the limit
+// covers both, so parallel requests on any replica cannot verify more than
+// it allows between them, while only failures stay counted afterwards, so
+// several browsers signing in at once with the right password neither
+// meet the captcha nor the limit.
+type attempt struct {
+	s   *Service
+	key string    // the account's failure key
+	at  time.Time // when the in-flight hit was recorded
+}
+
+// beginAttempt refuses when the account's failures plus the attempts in
+// flight reach the limit (nothing stays counted then, so hammering does
+// not extend the block), else reserves an in-flight slot. Every attempt
+// ends with fail, succeed or release.
+func (s *Service) beginAttempt(ctx context.Context, key string) (*attempt, error) {
 	if err := s.checkThrottle(ctx, key, "account", s.throttle.PerAccount); err != nil {
-		return err
+		return nil, err
 	}
-	n, err := s.stores.Throttles().Hit(ctx, key, s.now(), s.throttle.Window)
+	a := &attempt{s: s, key: key, at: s.now()}
+	inflight, err := s.stores.Throttles().Hit(ctx, keyInflight+key, a.at, inflightWindow)
 	if err != nil {
-		return fmt.Errorf("account: count sign-in attempt: %w", err)
+		return nil, fmt.Errorf("account: reserve sign-in attempt: %w", err)
 	}
-	if n > s.throttle.PerAccount {
-		return &ThrottledError{RetryAfter: s.throttle.Window, Scope: "account"}
+	// Read the failures after the reservation: an attempt that ended
+	// meanwhile recorded its failure before releasing its slot.
+	failures, err := s.stores.Throttles().Count(ctx, key, s.now(), s.throttle.Window)
+	if err != nil {
+		a.release(ctx)
+		return nil, fmt.Errorf("account: read account throttle: %w", err)
+	}
+	if failures+inflight > s.throttle.PerAccount {
+		a.release(ctx)
+		return nil, &ThrottledError{RetryAfter: s.throttle.Window, Scope: "account"}
+	}
+	return a, nil
+}
+
+// fail counts the failure against the account and the other keys given
+// (the address), then frees the in-flight slot.
+func (a *attempt) fail(ctx context.Context, keys ...string) error {
+	defer a.release(ctx)
+	return a.s.recordFailure(ctx, append([]string{a.key}, keys...)...)
+}
+
+// succeed forgets the account's failures and frees the slot.
+func (a *attempt) succeed(ctx context.Context) error {
+	defer a.release(ctx)
+	if err := a.s.stores.Throttles().Reset(ctx, a.key); err != nil {
+		return fmt.Errorf("account: reset sign-in throttle: %w", err)
 	}
 	return nil
+}
+
+// release frees the in-flight slot without counting anything (the check
+// was not finished, or its outcome is counted elsewhere). A failure to
+// release is logged: the slot then lapses after inflightWindow.
+func (a *attempt) release(ctx context.Context) {
+	if a == nil {
+		return
+	}
+	if err := a.s.stores.Throttles().Release(context.WithoutCancel(ctx), keyInflight+a.key, a.at, inflightWindow); err != nil {
+		a.s.log.WarnContext(ctx, "release sign-in attempt", slog.Any("error", err))
+	}
 }
 
 // recordFailure counts one failure against every key.

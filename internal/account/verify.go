@@ -247,8 +247,8 @@ func (r *Registrar) peekLinkUser(ctx context.Context, purpose string, hash []byt
 
 // checkRegistrantPassword verifies the password u chose at registration
 // under the sign-in throttles (the client address, then the account, whose
-// attempt is reserved before the slow verification so parallel requests
-// cannot exceed the limit). It returns the account's throttle key.
+// attempt holds an in-flight slot during the slow verification so parallel
+// requests cannot exceed the limit). It returns the account's throttle key.
 func (r *Registrar) checkRegistrantPassword(ctx context.Context, u *storage.User, password, ip string) (string, error) {
 	s := r.svc
 	ipK := ipKey(ip)
@@ -256,16 +256,19 @@ func (r *Registrar) checkRegistrantPassword(ctx context.Context, u *storage.User
 		return "", s.refused(ctx, err, ip)
 	}
 	acctK := accountKey(u, "")
-	if err := s.reserveAttempt(ctx, acctK); err != nil {
+	a, err := s.beginAttempt(ctx, acctK)
+	if err != nil {
 		return "", s.refused(ctx, err, ip)
 	}
 	ok, err := s.checkPassword(ctx, u, password)
 	if err != nil {
+		a.release(ctx)
 		return "", err
 	}
 	if !ok {
-		return "", s.failed(ctx, u, ip, ipK)
+		return "", s.failed(ctx, a, u, ip, ipK)
 	}
+	a.release(ctx) // the caller forgets the failures once its change is done
 	return acctK, nil
 }
 

@@ -25,6 +25,7 @@ type settingsJSON struct {
 	SessionLifetime    string   `json:"session_lifetime"`
 	SessionMaxLifetime string   `json:"session_max_lifetime"`
 	SessionIdleTimeout string   `json:"session_idle_timeout"`
+	SignInCaptchaAfter int      `json:"signin_captcha_after"`
 }
 
 // settingsPatchJSON is the body of PATCH /settings: absent fields stay.
@@ -41,11 +42,12 @@ type settingsPatchJSON struct {
 	SessionLifetime    *string   `json:"session_lifetime"`
 	SessionMaxLifetime *string   `json:"session_max_lifetime"`
 	SessionIdleTimeout *string   `json:"session_idle_timeout"`
+	SignInCaptchaAfter *int      `json:"signin_captcha_after"`
 }
 
 var settingsFields = []string{"registration_mode", "registration_fields", "verify_email", "terms_url", "captcha_provider",
 	"reset_style", "reset_identify", "password_min_length", "password_require",
-	"session_lifetime", "session_max_lifetime", "session_idle_timeout"}
+	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "signin_captcha_after"}
 
 func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes) settingsJSON {
 	p := rs.Password.Normalized()
@@ -53,7 +55,8 @@ func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes)
 	return settingsJSON{RegistrationMode: string(rs.Mode), RegistrationFields: rs.FieldNames(), VerifyEmail: rs.VerifyEmail,
 		TermsURL: rs.TermsURL, CaptchaProvider: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style),
 		ResetIdentify: string(rs.Reset.Identify), PasswordMinLength: p.MinLength, PasswordRequire: req,
-		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String()}
+		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String(),
+		SignInCaptchaAfter: rs.SignInCaptchaAfter}
 }
 
 func (a *API) getSettings(c *gin.Context) {
@@ -112,6 +115,9 @@ func (a *API) patchSettings(c *gin.Context) {
 	}
 	if in.PasswordRequire != nil {
 		rs.Password.Require = append([]string(nil), *in.PasswordRequire...)
+	}
+	if in.SignInCaptchaAfter != nil {
+		rs.SignInCaptchaAfter = *in.SignInCaptchaAfter
 	}
 	if err := rs.Validate(); err != nil {
 		invalid(c, safe(err))

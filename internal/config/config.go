@@ -51,6 +51,7 @@ type Config struct {
 	SignInWindow          time.Duration `key:"SIGNIN_THROTTLE_WINDOW" help:"window over which failed sign-ins are counted"`
 	SignInMaxPerAccount   int           `key:"SIGNIN_THROTTLE_PER_ACCOUNT" help:"failed sign-ins per account within the window before further attempts wait"`
 	SignInMaxPerIP        int           `key:"SIGNIN_THROTTLE_PER_IP" help:"failed sign-ins per client IP within the window before further attempts wait"`
+	SignInCaptchaAfter    int           `key:"SIGNIN_CAPTCHA_AFTER" help:"first value of the signin.captcha_after setting: failed sign-ins (account or IP) within the window before the sign-in form asks for a captcha; 0 never"`
 	PasswordHashMemory    int           `key:"PASSWORD_HASH_MEMORY_KIB" help:"argon2id memory in KiB"`
 	PasswordHashTime      int           `key:"PASSWORD_HASH_ITERATIONS" help:"argon2id iterations"`
 	PasswordHashThreads   int           `key:"PASSWORD_HASH_THREADS" help:"argon2id parallelism"`
@@ -119,6 +120,7 @@ func Defaults() Config {
 		SignInWindow:          15 * time.Minute,
 		SignInMaxPerAccount:   10,
 		SignInMaxPerIP:        50,
+		SignInCaptchaAfter:    3,
 		PasswordHashMemory:    19456,
 		PasswordHashTime:      2,
 		PasswordHashThreads:   1,

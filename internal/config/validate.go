@@ -266,6 +266,9 @@ func (c *Config) validateSessions() error {
 			return invalid(key, "must be at least 1")
 		}
 	}
+	if c.SignInCaptchaAfter < 0 || c.SignInCaptchaAfter > 1000 {
+		return invalid("SIGNIN_CAPTCHA_AFTER", "must be from 0 (never) to 1000")
+	}
 	if c.PasswordHashMemory < 8192 || c.PasswordHashMemory > 4<<20 {
 		return invalid("PASSWORD_HASH_MEMORY_KIB", "must be between 8192 and 4194304")
 	}

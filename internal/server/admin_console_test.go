@@ -98,7 +98,8 @@ func TestAdminConsoleSettings(t *testing.T) {
 	rp, rootID := adminRP(t, srv)
 	form := url.Values{"registration_mode": {"closed"}, "registration_fields": {"login, email, password, password_confirm"},
 		"verify_email": {"1"}, "terms_url": {""}, "captcha_provider": {"builtin"}, "reset_style": {"link"}, "reset_identify": {""},
-		"password_min_length": {"200"}, "session_lifetime": {"720h"}, "session_max_lifetime": {"12h"}, "session_idle_timeout": {"45m"}}
+		"password_min_length": {"200"}, "session_lifetime": {"720h"}, "session_max_lifetime": {"12h"}, "session_idle_timeout": {"45m"},
+		"signin_captcha_after": {"3"}}
 	_, body := consolePost(t, rp, "/admin/settings", form, http.StatusUnprocessableEntity)
 	if strings.Join(fieldErrors(body), ",") != "password_min_length" || !strings.Contains(body, `value="200"`) {
 		t.Fatalf("bad settings: %v\n%s", fieldErrors(body), mainText(body))

@@ -129,8 +129,9 @@ func RegistrationSettings(cfg config.Config) (account.RegistrationSettings, erro
 	return account.RegistrationSettings{
 		Mode: account.RegistrationMode(cfg.RegistrationMode), Fields: fields,
 		VerifyEmail: cfg.RegistrationVerifyEmail, TermsURL: cfg.TermsURL, CaptchaProvider: cfg.Captcha,
-		Password: PasswordPolicy(cfg),
-		Reset:    account.ResetSettings{Style: account.ResetStyle(cfg.ResetStyle), Identify: account.ResetIdentify(cfg.ResetIdentify)},
+		Password:           PasswordPolicy(cfg),
+		Reset:              account.ResetSettings{Style: account.ResetStyle(cfg.ResetStyle), Identify: account.ResetIdentify(cfg.ResetIdentify)},
+		SignInCaptchaAfter: cfg.SignInCaptchaAfter,
 	}, nil
 }
 

@@ -75,6 +75,18 @@ func (s throttles) Count(ctx context.Context, key string, now time.Time, window 
 	return int(n), nil
 }
 
+func (s throttles) Release(ctx context.Context, key string, at time.Time, window time.Duration) error {
+	if err := checkThrottle(key, window); err != nil {
+		return fmt.Errorf("throttle release: %w", err)
+	}
+	_, err := s.h.exec(ctx, `UPDATE throttle_counters SET hits = hits - 1
+		WHERE key = ? AND bucket_start = ? AND hits > 0`, key, s.h.d.ts(bucketStart(at, window)))
+	if err != nil {
+		return fmt.Errorf("throttle release %s: %w", key, mapErr(err))
+	}
+	return nil
+}
+
 func (s throttles) Reset(ctx context.Context, key string) error {
 	if _, err := s.h.exec(ctx, `DELETE FROM throttle_counters WHERE key = ?`, key); err != nil {
 		return fmt.Errorf("throttle reset %s: %w", key, mapErr(err))

@@ -12,6 +12,7 @@ func (s suite) throttles(t *testing.T) {
 		sub("HitAndCount", testThrottleHitCount),
 		sub("WindowSlides", testThrottleWindow),
 		sub("Reset", testThrottleReset),
+		sub("Release", testThrottleRelease),
 		sub("RejectsInvalid", testThrottleInvalid),
 		sub("RowsPerKeyBounded", testThrottleBounded),
 		sub("DeleteExpired", testThrottleDeleteExpired),
@@ -84,6 +85,25 @@ func testThrottleReset(t *testing.T, st storage.Store) {
 	wantCount(t, st, other, clock(), time.Minute, 1)
 	noErr(t, st.Throttles().Reset(t.Context(), "test:never-hit"))
 	hit(t, st, key, clock().Add(31*time.Second), time.Minute, 1)
+}
+
+// testThrottleRelease: Release takes back one hit of its bucket, never
+// below zero, and leaves other keys and buckets alone.
+func testThrottleRelease(t *testing.T, st storage.Store) {
+	key, other := throttleKey(), throttleKey()
+	t0 := clock()
+	hit(t, st, key, t0, time.Minute, 1)
+	hit(t, st, key, t0, time.Minute, 2)
+	hit(t, st, key, t0.Add(30*time.Second), time.Minute, 3)
+	hit(t, st, other, t0, time.Minute, 1)
+	noErr(t, st.Throttles().Release(t.Context(), key, t0, time.Minute))
+	wantCount(t, st, key, t0.Add(30*time.Second), time.Minute, 2)
+	noErr(t, st.Throttles().Release(t.Context(), key, t0, time.Minute))
+	noErr(t, st.Throttles().Release(t.Context(), key, t0, time.Minute)) // nothing left in that bucket
+	wantCount(t, st, key, t0.Add(30*time.Second), time.Minute, 1)
+	wantCount(t, st, other, t0, time.Minute, 1)
+	noErr(t, st.Throttles().Release(t.Context(), "test:never-hit", t0, time.Minute))
+	hit(t, st, key, t0.Add(30*time.Second), time.Minute, 2)
 }
 
 func testThrottleInvalid(t *testing.T, st storage.Store) {
