@@ -41,12 +41,22 @@ type OutboxStore interface {
 	// replica, no two get the same message. limit follows DefaultLimit and
 	// MaxLimit; lease must be positive (ErrInvalid).
 	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
-	// MarkSent records a successful delivery (Attempts is unchanged).
-	// Marking a message sent again keeps the first SentAt. ErrNotFound when
-	// there is no such message.
+	// MarkSent records a successful delivery (Attempts is unchanged) and
+	// erases the bodies, which may carry one-time links or passwords:
+	// recipient, subject, kind, times and status stay. Marking a message
+	// sent again keeps the first SentAt. ErrNotFound when there is no such
+	// message.
 	MarkSent(ctx context.Context, id string, now time.Time) error
+	// MarkCaptured is MarkSent that keeps the bodies: a letter captured in
+	// development mode stays readable on the dev mailbox until
+	// EraseBodiesBefore erases it.
+	MarkCaptured(ctx context.Context, id string, now time.Time) error
+	// EraseBodiesBefore erases the bodies of messages sent, or abandoned,
+	// before t, and returns how many it erased.
+	EraseBodiesBefore(ctx context.Context, t time.Time) (int64, error)
 	// MarkFailed records a failed attempt: Attempts+1, LastError, and the
-	// next attempt time; with abandon set the message is given up at now.
+	// next attempt time; with abandon set the message is given up at now
+	// and its bodies are erased.
 	// ErrNotFound when there is no such message; ErrConflict, changing
 	// nothing, when it is already sent or abandoned.
 	MarkFailed(ctx context.Context, id string, now, next time.Time, lastError string, abandon bool) error

@@ -63,14 +63,45 @@ func (s *memOutbox) find(id string) (*storage.OutboxMessage, error) {
 }
 
 func (s *memOutbox) MarkSent(_ context.Context, id string, now time.Time) error {
+	return s.markSent(id, now, true)
+}
+
+func (s *memOutbox) MarkCaptured(_ context.Context, id string, now time.Time) error {
+	return s.markSent(id, now, false)
+}
+
+func (s *memOutbox) markSent(id string, now time.Time, erase bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, err := s.find(id)
 	if err != nil {
 		return err
 	}
-	m.SentAt = now
+	if m.SentAt.IsZero() {
+		m.SentAt = now
+	}
+	if erase {
+		m.TextBody, m.HTMLBody = "", ""
+	}
 	return nil
+}
+
+func (s *memOutbox) EraseBodiesBefore(_ context.Context, t time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for i := range s.msgs {
+		m := &s.msgs[i]
+		done := m.SentAt
+		if done.IsZero() {
+			done = m.AbandonedAt
+		}
+		if !done.IsZero() && done.Before(t) && (m.TextBody != "" || m.HTMLBody != "") {
+			m.TextBody, m.HTMLBody = "", ""
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (s *memOutbox) MarkFailed(_ context.Context, id string, now, next time.Time, lastError string, abandon bool) error {
@@ -86,6 +117,7 @@ func (s *memOutbox) MarkFailed(_ context.Context, id string, now, next time.Time
 	m.NextAttemptAt = next
 	if abandon {
 		m.AbandonedAt = now
+		m.TextBody, m.HTMLBody = "", ""
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (m *Mailer) reportClaim(ctx context.Context, err error, failing bool) bool 
 func (m *Mailer) deliver(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage) {
 	if m.smtp == nil {
 		m.capture(ctx, msg)
-		m.markSent(ctx, outbox, msg)
+		m.markSent(ctx, outbox, msg, m.dev)
 		m.metrics.captured.WithLabelValues(kindLabel(msg.Kind)).Inc()
 		return
 	}
@@ -98,13 +98,21 @@ func (m *Mailer) deliver(ctx context.Context, outbox storage.OutboxStore, msg st
 		return
 	}
 	m.metrics.sent.WithLabelValues(kindLabel(msg.Kind)).Inc()
-	m.markSent(ctx, outbox, msg)
+	m.markSent(ctx, outbox, msg, false)
 }
 
-func (m *Mailer) markSent(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage) {
+// markSent records the delivery. The letter's bodies, which may carry
+// one-time links and passwords, are erased then, except for a letter
+// captured in development mode (keepBodies), which the dev mailbox shows
+// until the sweeper erases it.
+func (m *Mailer) markSent(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage, keepBodies bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
-	if err := outbox.MarkSent(ctx, msg.ID, time.Now()); err != nil {
+	mark := outbox.MarkSent
+	if keepBodies {
+		mark = outbox.MarkCaptured
+	}
+	if err := mark(ctx, msg.ID, time.Now()); err != nil {
 		m.log.ErrorContext(ctx, "letter sent but not marked as sent; it may be sent again",
 			slog.String("id", msg.ID), slog.String("kind", msg.Kind), slog.Any("error", err))
 	}

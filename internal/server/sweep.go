@@ -46,11 +46,16 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if _, err := s.store.OneTimeTokens().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: one-time tokens", slog.Any("error", err))
 	}
+	// Letters captured in dev mode keep their bodies for the dev mailbox
+	// only while the links and passwords in them can still be used.
+	if _, err := s.store.Outbox().EraseBodiesBefore(ctx, now.Add(-max(s.cfg.VerifyLinkLifetime, s.cfg.ResetLifetime))); err != nil {
+		s.log.WarnContext(ctx, "sweep: outbox bodies", slog.Any("error", err))
+	}
 	if _, err := s.store.Outbox().DeleteSentBefore(ctx, now.Add(-outboxRetention)); err != nil {
 		s.log.WarnContext(ctx, "sweep: outbox", slog.Any("error", err))
 	}
 }
 
-// outboxRetention keeps sent and abandoned letters for the dev mailbox and
-// for support questions ("did the letter go out?").
+// outboxRetention keeps sent and abandoned letters (without their bodies)
+// for the dev mailbox and for support questions ("did the letter go out?").
 const outboxRetention = 7 * 24 * time.Hour

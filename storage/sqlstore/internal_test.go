@@ -19,7 +19,7 @@ func TestSQLiteConnections(t *testing.T) {
 		t.Fatalf("writer pool allows %d connections, want 1", st.write.Stats().MaxOpenConnections)
 	}
 	for pragma, want := range map[string]string{
-		"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000",
+		"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000", "secure_delete": "1",
 	} {
 		var got string
 		if err := st.write.GetContext(ctx, &got, "PRAGMA "+pragma); err != nil || got != want {

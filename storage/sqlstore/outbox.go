@@ -111,7 +111,16 @@ func (s outbox) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 }
 
 func (s outbox) MarkSent(ctx context.Context, id string, now time.Time) error {
-	n, err := s.h.exec(ctx, `UPDATE outbox_messages SET sent_at = COALESCE(sent_at, ?) WHERE id = ?`,
+	return s.markSent(ctx, id, now, `, text_body = '', html_body = ''`)
+}
+
+func (s outbox) MarkCaptured(ctx context.Context, id string, now time.Time) error {
+	return s.markSent(ctx, id, now, "")
+}
+
+// markSent sets sent_at, plus the assignments in erase.
+func (s outbox) markSent(ctx context.Context, id string, now time.Time, erase string) error {
+	n, err := s.h.exec(ctx, `UPDATE outbox_messages SET sent_at = COALESCE(sent_at, ?)`+erase+` WHERE id = ?`,
 		s.h.d.ts(now), id)
 	if err != nil {
 		return fmt.Errorf("mark message %s sent: %w", id, mapErr(err))
@@ -127,11 +136,13 @@ func (s outbox) MarkFailed(ctx context.Context, id string, now, next time.Time, 
 		next = now
 	}
 	var abandonedAt any
+	erase := ""
 	if abandon {
 		abandonedAt = s.h.d.ts(now)
+		erase = `, text_body = '', html_body = ''`
 	}
 	n, err := s.h.exec(ctx, `UPDATE outbox_messages SET attempts = attempts + 1, last_error = ?,
-		next_attempt_at = ?, abandoned_at = ?
+		next_attempt_at = ?, abandoned_at = ?`+erase+`
 		WHERE id = ? AND sent_at IS NULL AND abandoned_at IS NULL`,
 		lastError, s.h.d.ts(next), abandonedAt, id)
 	if err != nil {
@@ -192,6 +203,15 @@ func (s outbox) DeleteSentBefore(ctx context.Context, t time.Time) (int64, error
 	n, err := s.h.exec(ctx, `DELETE FROM outbox_messages WHERE sent_at < ? OR abandoned_at < ?`, at, at)
 	if err != nil {
 		return 0, fmt.Errorf("delete sent messages: %w", mapErr(err))
+	}
+	return n, nil
+}
+
+func (s outbox) EraseBodiesBefore(ctx context.Context, t time.Time) (int64, error) {
+	n, err := s.h.exec(ctx, `UPDATE outbox_messages SET text_body = '', html_body = ''
+		WHERE (sent_at < ? OR abandoned_at < ?) AND (text_body <> '' OR html_body <> '')`, s.h.d.ts(t), s.h.d.ts(t))
+	if err != nil {
+		return 0, fmt.Errorf("erase sent letters' bodies: %w", mapErr(err))
 	}
 	return n, nil
 }

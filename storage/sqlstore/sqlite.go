@@ -53,6 +53,9 @@ func sqliteParams(writer, wal bool) url.Values {
 	v := url.Values{}
 	v.Set("_busy_timeout", strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10))
 	v.Set("_foreign_keys", "1")
+	// Deleted and overwritten content (erased letters, spent tokens) is
+	// zeroed in the file, not left in free space for a backup to carry.
+	v.Add("_pragma", "secure_delete(ON)")
 	if writer {
 		v.Set("_txlock", "immediate")
 		if wal {

@@ -23,6 +23,7 @@ func (s suite) outbox(t *testing.T) {
 		sub("ClaimDueRejectsInvalid", testOutboxClaimInvalid),
 		sub("MarkSent", testOutboxMarkSent),
 		sub("MarkFailed", testOutboxMarkFailed),
+		sub("BodiesErased", testOutboxBodiesErased),
 		sub("List", testOutboxList),
 		sub("EnqueueInTx", testOutboxInTx),
 		sub("RegistrationRollsBack", testRegistrationRollback),
@@ -245,8 +246,9 @@ func testOutboxMarkSent(t *testing.T, st storage.Store) {
 	wantMessages(t, "ClaimDue", claim(t, st, t0, time.Minute, 10), []storage.OutboxMessage{m})
 	noErr(t, st.Outbox().MarkSent(ctx, m.ID, t0.Add(time.Second)))
 	got := byIDMessage(t, st, m.ID)
-	if !got.SentAt.Equal(t0.Add(time.Second)) || got.Attempts != 0 || !got.AbandonedAt.IsZero() {
-		t.Fatalf("after MarkSent: %+v", got)
+	if !got.SentAt.Equal(t0.Add(time.Second)) || got.Attempts != 0 || !got.AbandonedAt.IsZero() ||
+		got.TextBody != "" || got.HTMLBody != "" || got.To != m.To || got.Subject != m.Subject || got.Kind != m.Kind {
+		t.Fatalf("after MarkSent (bodies erased, the rest kept): %+v", got)
 	}
 	wantUTCMillis(t, "SentAt", got.SentAt)
 	noErr(t, st.Outbox().MarkSent(ctx, m.ID, t0.Add(time.Hour))) // again: keeps the first time
@@ -276,8 +278,9 @@ func testOutboxMarkFailed(t *testing.T, st storage.Store) {
 	}
 	noErr(t, st.Outbox().MarkFailed(ctx, m.ID, t0.Add(5*time.Minute), t0.Add(20*time.Minute), "timeout", true))
 	got = byIDMessage(t, st, m.ID)
-	if got.Attempts != 2 || got.LastError != "timeout" || !got.AbandonedAt.Equal(t0.Add(5*time.Minute)) || !got.SentAt.IsZero() {
-		t.Fatalf("after abandoning: %+v", got)
+	if got.Attempts != 2 || got.LastError != "timeout" || !got.AbandonedAt.Equal(t0.Add(5*time.Minute)) || !got.SentAt.IsZero() ||
+		got.TextBody != "" || got.HTMLBody != "" || got.To != m.To {
+		t.Fatalf("after abandoning (bodies erased): %+v", got)
 	}
 	wantMessages(t, "ClaimDue after abandoning", claim(t, st, t0.Add(1000*time.Hour), time.Minute, 10), nil)
 	// Done messages stay done.
@@ -428,4 +431,40 @@ func testParallelOutboxClaims(t *testing.T, st storage.Store) {
 		per[w] = len(claimed[w])
 	}
 	t.Logf("messages claimed per worker: %v", per)
+}
+
+// testOutboxBodiesErased: a retried letter keeps its bodies; a captured
+// one keeps them until EraseBodiesBefore passes its sending time.
+func testOutboxBodiesErased(t *testing.T, st storage.Store) {
+	drainOutbox(t, st)
+	ctx, t0 := t.Context(), clock()
+	retried := enqueue(t, st, t0, time.Time{})
+	claim(t, st, t0, time.Minute, 10)
+	noErr(t, st.Outbox().MarkFailed(ctx, retried.ID, t0, t0.Add(time.Minute), "timeout", false))
+	if got := byIDMessage(t, st, retried.ID); got.TextBody != retried.TextBody || got.HTMLBody != retried.HTMLBody {
+		t.Fatalf("a letter still to be retried lost its bodies: %+v", got)
+	}
+	captured := enqueue(t, st, t0, time.Time{})
+	noErr(t, st.Outbox().MarkCaptured(ctx, captured.ID, t0))
+	got := byIDMessage(t, st, captured.ID)
+	if got.SentAt.IsZero() || got.TextBody != captured.TextBody || got.HTMLBody != captured.HTMLBody {
+		t.Fatalf("a captured letter: %+v", got)
+	}
+	wantErr(t, st.Outbox().MarkCaptured(ctx, storage.NewID(), t0), storage.ErrNotFound)
+	_, err := st.Outbox().EraseBodiesBefore(ctx, t0)
+	noErr(t, err)
+	if got := byIDMessage(t, st, captured.ID); got.TextBody == "" {
+		t.Fatal("EraseBodiesBefore erased a letter sent at its bound")
+	}
+	n, err := st.Outbox().EraseBodiesBefore(ctx, t0.Add(time.Second))
+	noErr(t, err)
+	if n < 1 {
+		t.Fatalf("EraseBodiesBefore erased %d letters", n)
+	}
+	if got := byIDMessage(t, st, captured.ID); got.TextBody != "" || got.HTMLBody != "" || got.Subject != captured.Subject || got.SentAt.IsZero() {
+		t.Fatalf("after EraseBodiesBefore: %+v", got)
+	}
+	if got := byIDMessage(t, st, retried.ID); got.TextBody == "" {
+		t.Fatal("EraseBodiesBefore erased a letter still waiting")
+	}
 }
