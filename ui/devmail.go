@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -46,16 +47,31 @@ type devMailbox struct {
 // outbox, newest first) and GET /dev/mail/:id (one letter, its text part
 // with clickable links under issuer and its HTML source). Letters carry
 // live tokens, so the routes exist only when the UI is in development
-// mode (Options.Dev); otherwise nothing is registered and an error is
-// logged.
+// mode (Options.Dev), and answer only loopback clients; otherwise nothing
+// is registered and an error is logged.
 func (u *UI) RegisterDevMail(r gin.IRouter, mailbox DevMailbox, issuer string) {
 	if !u.dev {
 		u.log.Error("ui: the development mailbox is only served in development mode; /dev/mail not registered")
 		return
 	}
 	d := &devMailbox{u: u, mailbox: mailbox, issuer: strings.TrimRight(issuer, "/")}
-	r.GET(devMailPath, d.list)
-	r.GET(devMailPath+"/:id", d.show)
+	r.GET(devMailPath, d.loopbackOnly, d.list)
+	r.GET(devMailPath+"/:id", d.loopbackOnly, d.show)
+}
+
+// loopbackOnly refuses (403) a request that does not come from this
+// machine: the letters carry live reset links and temporary passwords.
+// Both the peer and the client address (after trusted proxies) must be
+// loopback, so a proxy on this machine does not open it to the network.
+func (d *devMailbox) loopbackOnly(c *gin.Context) {
+	if !isLoopback(c.RemoteIP()) || !isLoopback(c.ClientIP()) {
+		d.u.RenderError(c, http.StatusForbidden)
+	}
+}
+
+func isLoopback(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	return err == nil && addr.Unmap().IsLoopback()
 }
 
 // devMailRow is one letter in the list.

@@ -69,7 +69,32 @@ func newDevMailEngine(t *testing.T, dev bool, mailbox DevMailbox) http.Handler {
 	u := newTestUI(t, Options{Dev: dev})
 	r := newTestEngine(t, u)
 	u.RegisterDevMail(r, mailbox, devIssuer+"/")
-	return r
+	// Requests come from this machine unless X-Test-Peer names another.
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		req.RemoteAddr = "127.0.0.1:50000"
+		if peer := req.Header.Get("X-Test-Peer"); peer != "" {
+			req.RemoteAddr = peer
+		}
+		r.ServeHTTP(w, req)
+	})
+}
+
+// The mailbox answers only this machine: another address gets 403.
+func TestDevMailOnlyForLoopback(t *testing.T) {
+	h := newDevMailEngine(t, true, &fakeMailbox{msgs: devLetters()})
+	for _, peer := range []string{"192.0.2.1:1234", "[2001:db8::1]:443", "10.0.0.5:8080"} {
+		for _, target := range []string{"/dev/mail", "/dev/mail/newest"} {
+			res := do(t, h, request{target: target, header: map[string]string{"X-Test-Peer": peer}})
+			if res.Code != http.StatusForbidden || strings.Contains(res.Body.String(), "verify?token=abc") {
+				t.Errorf("%s from %s: status %d, want 403 without letters", target, peer, res.Code)
+			}
+		}
+	}
+	for _, peer := range []string{"127.0.0.1:1", "[::1]:2"} {
+		if res := do(t, h, request{target: "/dev/mail/newest", header: map[string]string{"X-Test-Peer": peer}}); res.Code != http.StatusOK {
+			t.Errorf("from %s: status %d, want 200", peer, res.Code)
+		}
+	}
 }
 
 func TestDevMailList(t *testing.T) {

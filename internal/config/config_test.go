@@ -24,7 +24,7 @@ func TestDefaultsAreValid(t *testing.T) {
 	if !cfg.Dev {
 		t.Error("dev mode should be on by default for http://localhost")
 	}
-	if cfg.Listen != ":8080" || cfg.DatabaseURL != "sqlite:gatehouse.db" || cfg.Issuer != "http://localhost:8080" {
+	if cfg.Listen != DevListen || cfg.DatabaseURL != "sqlite:gatehouse.db" || cfg.Issuer != "http://localhost:8080" {
 		t.Errorf("unexpected defaults: %+v", cfg)
 	}
 	if len(cfg.TrustedProxies) != 0 {
@@ -171,6 +171,41 @@ func TestDevMode(t *testing.T) {
 				t.Errorf("dev = %v, want %v", cfg.Dev, tc.want)
 			}
 		})
+	}
+}
+
+// TestDevModeListensOnLoopback: dev mode (whose /dev/mail shows live
+// links) listens on 127.0.0.1 unless an address is given; otherwise the
+// default is every interface.
+func TestDevModeListensOnLoopback(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"quickstart", nil, "127.0.0.1:8080"},
+		{"dev, address given", map[string]string{"GATEHOUSE_LISTEN": ":9000"}, ":9000"},
+		{"dev off", map[string]string{"GATEHOUSE_DEV": "false"}, ":8080"},
+		{"production issuer", map[string]string{"GATEHOUSE_ISSUER": "https://id.example.com"}, ":8080"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load("", envOf(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Listen != tc.want {
+				t.Errorf("listen = %q, want %q", cfg.Listen, tc.want)
+			}
+		})
+	}
+	dir := t.TempDir()
+	file := dir + "/gatehouse.yaml"
+	if err := os.WriteFile(file, []byte("listen: \":7000\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := Load(file, envOf(nil)); err != nil || cfg.Listen != ":7000" {
+		t.Errorf("listen from the file = %q, %v", cfg.Listen, err)
 	}
 }
 

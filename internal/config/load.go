@@ -12,6 +12,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// DevListen is where dev mode listens when no address is given.
+const DevListen = "127.0.0.1:8080"
+
 // Load builds the configuration: defaults, then the YAML file (file, or
 // GATEHOUSE_CONFIG when file is empty), then the environment read through
 // getenv. It does not validate: call Validate.
@@ -32,6 +35,11 @@ func Load(file string, getenv func(string) string) (Config, error) {
 	cfg.databaseURLWasDefaulted = cfg.DatabaseURL == Defaults().DatabaseURL && !cfg.wasSet("DATABASE_URL", getenv)
 	if !cfg.devSet {
 		cfg.Dev = IsLoopbackIssuer(cfg.Issuer)
+	}
+	if cfg.Dev && !cfg.wasSet("LISTEN", getenv) {
+		// Dev mode shows letters with live links at /dev/mail: keep it
+		// on this machine unless an address is given.
+		cfg.Listen = DevListen
 	}
 	return cfg, nil
 }
