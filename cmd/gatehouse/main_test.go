@@ -364,3 +364,25 @@ func TestBannerNamesWhereMailGoes(t *testing.T) {
 		})
 	}
 }
+
+// TestServeWarnsOfIgnoredSettings: after the first start the database
+// holds the instance settings; an environment value that differs is
+// named in a warning with the command that changes it (issue 12). One
+// that agrees is not.
+func TestServeWarnsOfIgnoredSettings(t *testing.T) {
+	t.Chdir(t.TempDir())
+	startServe(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0"})
+	_, _, logs := startServeOutput(t, map[string]string{"GATEHOUSE_LISTEN": "127.0.0.1:0",
+		"GATEHOUSE_REGISTRATION_MODE": "closed", "GATEHOUSE_SIGNIN_CAPTCHA_AFTER": "3"})
+	got := logs.String()
+	if !strings.Contains(got, "GATEHOUSE_REGISTRATION_MODE") || !strings.Contains(got, "gatehouse settings set registration.mode closed") {
+		t.Fatalf("no warning names the ignored GATEHOUSE_REGISTRATION_MODE:\n%s", got)
+	}
+	if strings.Contains(got, "GATEHOUSE_SIGNIN_CAPTCHA_AFTER") {
+		t.Errorf("a value equal to the stored setting was reported:\n%s", got)
+	}
+	code, stdout, _ := runCLI(t, nil, "settings", "get", "registration.mode")
+	if code != 0 || !strings.Contains(stdout, "open") {
+		t.Errorf("settings get registration.mode = %d %q; the stored value must stay", code, stdout)
+	}
+}

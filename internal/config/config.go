@@ -84,6 +84,7 @@ type Config struct {
 	Federation FederationConfig `yaml:"federation"`
 
 	devSet                  bool
+	given                   map[string]string // key tag -> "environment" or "file"
 	databaseURLWasDefaulted bool
 	fileKeys                map[string]bool
 }

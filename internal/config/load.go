@@ -33,6 +33,15 @@ func Load(file string, getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	cfg.databaseURLWasDefaulted = cfg.DatabaseURL == Defaults().DatabaseURL && !cfg.wasSet("DATABASE_URL", getenv)
+	cfg.given = map[string]string{}
+	for _, key := range Keys() {
+		switch {
+		case getenv(EnvPrefix+key) != "":
+			cfg.given[key] = "environment"
+		case cfg.fileKeys[key]:
+			cfg.given[key] = "file"
+		}
+	}
 	if !cfg.devSet {
 		cfg.Dev = IsLoopbackIssuer(cfg.Issuer)
 	}
@@ -42,6 +51,23 @@ func Load(file string, getenv func(string) string) (Config, error) {
 		cfg.Listen = DevListen
 	}
 	return cfg, nil
+}
+
+// GivenBy says where the value of key (a key tag such as
+// "REGISTRATION_MODE") came from: "environment", "file", or "" when it is
+// the default.
+func (c Config) GivenBy(key string) string { return c.given[key] }
+
+// Keys lists the key tags of every setting.
+func Keys() []string {
+	t := reflect.TypeOf(Config{})
+	var keys []string
+	for i := range t.NumField() {
+		if key := t.Field(i).Tag.Get("key"); key != "" {
+			keys = append(keys, key)
+		}
+	}
+	return keys
 }
 
 func (c *Config) wasSet(key string, getenv func(string) string) bool {

@@ -152,7 +152,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.routeAdminAPI(ctx, s.engine); err != nil {
 		return err // admin_api.go
 	}
-	return nil
+	return s.checkSettingsDrift(ctx) // settings_drift.go
 }
 
 func init() {
