@@ -65,6 +65,10 @@ func setNoStore(w http.ResponseWriter) {
 }
 
 func setPublicCache(w http.ResponseWriter, maxAge time.Duration) {
+	if maxAge < 0 {
+		w.Header().Set("Cache-Control", "no-cache")
+		return
+	}
 	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds())))
 }
 

@@ -20,6 +20,9 @@ const (
 	DefaultAuthRequestLifetime   = 30 * time.Minute
 	DefaultKeyRotationPeriod     = 30 * 24 * time.Hour
 	DefaultKeysMaxAge            = 5 * time.Minute
+	// NoKeysCache as Options.KeysMaxAge makes JWKS and discovery
+	// responses Cache-Control: no-cache.
+	NoKeysCache time.Duration = -1
 	DefaultCacheTTL              = 15 * time.Second
 	DefaultLoginPath             = "/login"
 	DefaultLogoutPath            = "/logout"
@@ -61,7 +64,8 @@ type Options struct {
 	CodeLifetime          time.Duration // at most MaxCodeLifetime
 	AuthRequestLifetime   time.Duration
 
-	// KeysMaxAge is the public max-age of the JWKS and discovery responses.
+	// KeysMaxAge is the public max-age of the JWKS and discovery responses
+	// (DefaultKeysMaxAge when zero; NoKeysCache sends no-cache).
 	KeysMaxAge time.Duration
 	// CacheTTL bounds how stale the in-memory client and key caches get.
 	CacheTTL time.Duration
@@ -140,7 +144,9 @@ func (o *Options) setDurations() {
 	def(&o.RefreshFamilyLifetime, DefaultRefreshFamilyLifetime)
 	def(&o.CodeLifetime, DefaultCodeLifetime)
 	def(&o.AuthRequestLifetime, DefaultAuthRequestLifetime)
-	def(&o.KeysMaxAge, DefaultKeysMaxAge)
+	if o.KeysMaxAge == 0 {
+		o.KeysMaxAge = DefaultKeysMaxAge
+	}
 	def(&o.CacheTTL, DefaultCacheTTL)
 }
 
@@ -154,7 +160,7 @@ func (o *Options) longestJWTLifetime() time.Duration {
 // replica's key cache and every relying party's cached JWKS (KeysMaxAge)
 // has seen it by then.
 func (o *Options) publishMargin() time.Duration {
-	return o.KeysMaxAge + o.CacheTTL
+	return max(o.KeysMaxAge, 0) + o.CacheTTL
 }
 
 func validAlgorithm(alg string) bool {

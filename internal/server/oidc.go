@@ -211,11 +211,19 @@ func NewProvider(ctx context.Context, cfg config.Config, key instancekey.Key, st
 		RefreshTokenLifetime:  cfg.RefreshTokenLifetime,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		CodeLifetime:          cfg.CodeLifetime,
-		KeysMaxAge:            cfg.JWKSMaxAge,
+		KeysMaxAge:            keysMaxAge(cfg.JWKSMaxAge),
 		Logger:                logger,
 	}, store)
 	if err != nil {
 		return nil, fmt.Errorf("openid provider: %w", err)
 	}
 	return p, nil
+}
+
+// keysMaxAge is GATEHOUSE_JWKS_MAX_AGE for the provider: 0 means no-cache.
+func keysMaxAge(d time.Duration) time.Duration {
+	if d == 0 {
+		return op.NoKeysCache
+	}
+	return d
 }

@@ -122,3 +122,23 @@ func TestAuthRequestBoundToItsBrowser(t *testing.T) {
 		t.Fatalf("a code was issued for an unfinished request: %s", loc)
 	}
 }
+
+// TestJWKSMaxAgeZeroMeansNoCache: GATEHOUSE_JWKS_MAX_AGE=0 is honoured as
+// no-cache on /keys and discovery, not silently turned into 5 minutes.
+func TestJWKSMaxAgeZeroMeansNoCache(t *testing.T) {
+	for _, tc := range []struct{ value, want string }{{"0", "no-cache"}, {"90s", "public, max-age=90"}} {
+		t.Run(tc.value, func(t *testing.T) {
+			srv := testserver.Start(t, testserver.ServerOptions{Env: map[string]string{"GATEHOUSE_JWKS_MAX_AGE": tc.value}})
+			for _, path := range []string{"/keys", "/.well-known/openid-configuration"} {
+				resp, err := http.Get(srv.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if cc := resp.Header.Get("Cache-Control"); resp.StatusCode != http.StatusOK || cc != tc.want {
+					t.Errorf("%s: %d, Cache-Control %q, want %q", path, resp.StatusCode, cc, tc.want)
+				}
+			}
+		})
+	}
+}
