@@ -22,10 +22,10 @@ const (
 	DefaultKeysMaxAge            = 5 * time.Minute
 	// NoKeysCache as Options.KeysMaxAge makes JWKS and discovery
 	// responses Cache-Control: no-cache.
-	NoKeysCache time.Duration = -1
-	DefaultCacheTTL              = 15 * time.Second
-	DefaultLoginPath             = "/login"
-	DefaultLogoutPath            = "/logout"
+	NoKeysCache       time.Duration = -1
+	DefaultCacheTTL                 = 15 * time.Second
+	DefaultLoginPath                = "/login"
+	DefaultLogoutPath               = "/logout"
 )
 
 // Signing algorithms a Provider can sign with.
