@@ -103,6 +103,9 @@ func checkGrants(c storage.Client, add addFunc) {
 	if has(GrantRefreshToken) && !has(GrantAuthorizationCode) {
 		add("refresh_token needs authorization_code")
 	}
+	if slices.Contains(c.Scopes, ScopeOfflineAccess) && !has(GrantRefreshToken) {
+		add("scope offline_access needs the refresh_token grant type (without it the consent page would promise offline access that never comes)")
+	}
 	if has(GrantClientCredentials) && c.Public {
 		add("client_credentials needs a confidential client with a secret")
 	}
@@ -212,4 +215,22 @@ func validScopeToken(s string) bool {
 		}
 	}
 	return true
+}
+
+// ScopeOfflineAccess asks for a refresh token (OIDC Core §11).
+const ScopeOfflineAccess = "offline_access"
+
+// DefaultGrantTypes are the grant types of a client registered without
+// any: the code flow with refresh tokens. The CLI, the API, the console
+// and YAML clients share them.
+func DefaultGrantTypes() []string { return []string{GrantAuthorizationCode, GrantRefreshToken} }
+
+// DefaultScopes are the scopes of a client registered without any, for
+// its grant types: offline_access only with refresh_token.
+func DefaultScopes(grantTypes []string) []string {
+	scopes := []string{"openid", "profile", "email"}
+	if slices.Contains(grantTypes, GrantRefreshToken) {
+		scopes = append(scopes, ScopeOfflineAccess)
+	}
+	return scopes
 }

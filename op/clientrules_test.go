@@ -2,6 +2,7 @@ package op
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,7 +41,9 @@ func TestValidateClient(t *testing.T) {
 		{"query in redirect", func(c *storage.Client) { c.RedirectURIs = []string{"https://app.example.com/cb?x=1"} }, ""},
 		{"client credentials only", func(c *storage.Client) {
 			c.GrantTypes, c.RedirectURIs, c.PostLogoutRedirectURIs = []string{GrantClientCredentials}, nil, nil
+			c.Scopes = DefaultScopes(c.GrantTypes)
 		}, ""},
+		{"offline_access without refresh_token", func(c *storage.Client) { c.GrantTypes = []string{GrantAuthorizationCode} }, "offline_access needs the refresh_token"},
 
 		{"non-loopback http", func(c *storage.Client) { c.RedirectURIs = []string{"http://app.example.com/cb"} }, "loopback"},
 		{"http post logout", func(c *storage.Client) { c.PostLogoutRedirectURIs = []string{"http://app.example.com/bye"} }, "post_logout_redirect_uris[0]"},
@@ -113,5 +116,16 @@ func TestValidateClientReportsEveryProblem(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to mention %s", err, want)
 		}
+	}
+}
+
+// TestDefaultScopesFollowGrants: offline_access comes with refresh_token
+// only, so the defaults always pass ValidateClient.
+func TestDefaultScopesFollowGrants(t *testing.T) {
+	if got := DefaultScopes(DefaultGrantTypes()); !slices.Contains(got, ScopeOfflineAccess) {
+		t.Errorf("default scopes %v lack offline_access", got)
+	}
+	if got := DefaultScopes([]string{GrantAuthorizationCode}); slices.Contains(got, ScopeOfflineAccess) {
+		t.Errorf("scopes %v offer offline_access without refresh_token", got)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,12 +51,14 @@ func TestUsersCreateAndList(t *testing.T) {
 		t.Errorf("short password: code %d stderr %q", code, stderr)
 	}
 	for _, tc := range []struct{ password, want string }{
-		{"qwerty123", "too common"},
-		{"sam's own secret", "contains the login, email or instance name"},
+		{"qwerty123", "the password is refused: it is one of the most common passwords"},
+		{"sam's own secret", "the password is refused: contains the login, email or instance name\n"},
 	} {
 		withStdin(t, tc.password+"\n")
 		code, _, stderr := runCLI(t, env, "users", "create", "--email", "sam@example.com", "--password-stdin")
-		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, tc.password) {
+		// One line, no "usage:", the reason said once (issue 12).
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, tc.password) ||
+			strings.Contains(stderr, "usage") || strings.Count(stderr, "\n") != 1 || strings.Count(stderr, "contains") > 1 {
 			t.Errorf("password %q: code %d stderr %q, want 2 and %q", tc.password, code, stderr, tc.want)
 		}
 	}
@@ -108,6 +111,8 @@ func TestClientsCommands(t *testing.T) {
 		{"public with secret", []string{"--id", "g", "--public", "--secret", strings.Repeat("s", 40)}, "exclude"},
 		{"unknown grant", []string{"--id", "h", "--grant-types", "password", "--redirect-uri", "https://a.example/cb"}, "grant"},
 		{"no id", []string{"--redirect-uri", "https://a.example/cb"}, "--id is required"},
+		{"offline_access without refresh_token", []string{"--id", "i", "--grant-types", "authorization_code",
+			"--scopes", "openid,offline_access", "--redirect-uri", "https://a.example/cb"}, "offline_access needs the refresh_token"},
 	}
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,8 +123,35 @@ func TestClientsCommands(t *testing.T) {
 		})
 	}
 	code, stdout, _ = runCLI(t, env, "clients", "list")
-	if code != 0 || !strings.Contains(stdout, "web") || !strings.Contains(stdout, "public") {
-		t.Errorf("list: %d\n%s", code, stdout)
+	if code != 0 || !strings.Contains(stdout, "web") || !strings.Contains(stdout, "public") || !strings.HasSuffix(stdout, "\n") {
+		t.Errorf("list: %d\n%q", code, stdout)
+	}
+	// Defaults as the console's: the code flow with refresh tokens and
+	// offline_access; without refresh_token, no offline_access (issue 12).
+	if code, _, stderr := runCLI(t, env, "clients", "create", "--id", "plain", "--redirect-uri", "https://p.example/cb"); code != 0 {
+		t.Fatalf("create with defaults: %d %q", code, stderr)
+	}
+	code, stdout, _ = runCLI(t, env, "clients", "show", "plain")
+	var shown struct{ GrantTypes, Scopes []string }
+	if err := json.Unmarshal([]byte(stdout), &struct {
+		GrantTypes *[]string `json:"grant_types"`
+		Scopes     *[]string `json:"scopes"`
+	}{&shown.GrantTypes, &shown.Scopes}); code != 0 || err != nil ||
+		strings.Join(shown.GrantTypes, ",") != "authorization_code,refresh_token" || !slices.Contains(shown.Scopes, "offline_access") {
+		t.Errorf("defaults: %d %+v %v", code, shown, err)
+	}
+	if code, _, stderr := runCLI(t, env, "clients", "create", "--id", "nore", "--grant-types", "authorization_code", "--redirect-uri", "https://p.example/cb"); code != 0 {
+		t.Fatalf("create without refresh_token: %d %q", code, stderr)
+	}
+	if _, stdout, _ = runCLI(t, env, "clients", "show", "nore"); strings.Contains(stdout, "offline_access") {
+		t.Errorf("a client without refresh_token got offline_access:\n%s", stdout)
+	}
+	// Commands print no log lines without --verbose.
+	if _, _, stderr := runCLI(t, env, "clients", "list"); stderr != "" {
+		t.Errorf("clients list logged %q", stderr)
+	}
+	if _, _, stderr := runCLI(t, env, "clients", "list", "--verbose"); !strings.Contains(stderr, "level=") {
+		t.Errorf("clients list --verbose logged nothing: %q", stderr)
 	}
 	code, stdout, _ = runCLI(t, env, "clients", "show", "web")
 	if code != 0 || !strings.Contains(stdout, `"name": "Web App"`) || strings.Contains(stdout, "sha256") {

@@ -40,6 +40,7 @@ type command struct {
 // commonFlags are taken by every command.
 type commonFlags struct {
 	configFile string
+	verbose    bool
 }
 
 func root() *command {
@@ -91,6 +92,7 @@ func (c *command) execute(ctx context.Context, e *env, path string, args []strin
 	fs.SetOutput(e.stderr)
 	common := &commonFlags{}
 	fs.StringVar(&common.configFile, "config", "", "YAML configuration `file` (default: $GATEHOUSE_CONFIG)")
+	fs.BoolVar(&common.verbose, "verbose", false, "print log lines (commands other than serve are quiet without it)")
 	var opts any
 	if c.flags != nil {
 		opts = c.flags(fs)
@@ -138,6 +140,16 @@ func loadConfig(e *env, common *commonFlags) (config.Config, error) {
 		return cfg, fmt.Errorf("configuration: %w", err)
 	}
 	return cfg, nil
+}
+
+// commandLogger is the logger of a command other than serve: it prints
+// nothing unless --verbose, so a command's output is its result and, on
+// failure, the one line that says what is wrong.
+func commandLogger(cfg config.Config, e *env, common *commonFlags) *slog.Logger {
+	if !common.verbose {
+		return slog.New(slog.DiscardHandler)
+	}
+	return newLogger(cfg, e.stderr)
 }
 
 // newLogger builds the process logger from the configuration and makes it

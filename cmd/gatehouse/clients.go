@@ -46,8 +46,8 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Public, "public", false, "a public client (native or single-page app) without a secret")
 	fs.Var(&o.redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
 	fs.Var(&o.postLogout, "post-logout-redirect-uri", "exact post-logout redirect `URI` (repeatable)")
-	fs.StringVar(&o.grantTypes, "grant-types", "authorization_code", "comma `list` of authorization_code, refresh_token, client_credentials")
-	fs.StringVar(&o.scopes, "scopes", "openid,profile,email,offline_access", "comma `list` of scopes the client may request")
+	fs.StringVar(&o.grantTypes, "grant-types", strings.Join(op.DefaultGrantTypes(), ","), "comma `list` of authorization_code, refresh_token, client_credentials")
+	fs.StringVar(&o.scopes, "scopes", "", "comma `list` of scopes the client may request (default: openid,profile,email, plus offline_access with refresh_token)")
 	fs.StringVar(&o.cc.Name, "name", "", "`name` shown on the consent page (default: the id)")
 	fs.BoolVar(&o.cc.FirstParty, "first-party", false, "trusted first-party client: no consent page")
 	fs.StringVar(&o.cc.AccessTokenFormat, "access-token-format", "jwt", "`jwt` or opaque")
@@ -61,7 +61,7 @@ func withStore(ctx context.Context, e *env, common *commonFlags, fn func(*sqlsto
 	if err != nil {
 		return err
 	}
-	store, err := server.OpenStore(ctx, cfg, newLogger(cfg, e.stderr))
+	store, err := server.OpenStore(ctx, cfg, commandLogger(cfg, e, common))
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func withProvider(ctx context.Context, e *env, common *commonFlags, fn func(*op.
 	if err != nil {
 		return fmt.Errorf("instance key: %w", err)
 	}
-	logger := newLogger(cfg, e.stderr)
+	logger := commandLogger(cfg, e, common)
 	return withStore(ctx, e, common, func(store *sqlstore.Store) error {
 		p, err := server.NewProvider(ctx, cfg, key, store, logger)
 		if err != nil {

@@ -15,7 +15,7 @@ func runMigrate(ctx context.Context, e *env, common *commonFlags, _ any, _ []str
 		return err
 	}
 	cfg.AutoMigrate = true
-	store, err := server.OpenStore(ctx, cfg, newLogger(cfg, e.stderr))
+	store, err := server.OpenStore(ctx, cfg, commandLogger(cfg, e, common))
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func runMigrateStatus(ctx context.Context, e *env, common *commonFlags, _ any, _
 		return err
 	}
 	cfg.AutoMigrate = false
-	store, err := server.OpenStore(ctx, cfg, newLogger(cfg, e.stderr))
+	store, err := server.OpenStore(ctx, cfg, commandLogger(cfg, e, common))
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func withAccounts(ctx context.Context, e *env, common *commonFlags, fn func(*acc
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, e.stderr)
+	logger := commandLogger(cfg, e, common)
 	store, err := server.OpenStore(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -95,10 +95,10 @@ func runUsersCreate(ctx context.Context, e *env, common *commonFlags, opts any, 
 // that says which input is wrong.
 func describeUserError(err error) error {
 	if dup, ok := errors.AsType[*account.DuplicateError](err); ok {
-		return fmt.Errorf("%w: users create: that %s is already taken", errUsage, dup.Field)
+		return badInput("users create: that %s is already taken", dup.Field)
 	}
 	if fe, ok := errors.AsType[*account.FieldError](err); ok {
-		return fmt.Errorf("%w: users create: %v", errUsage, fe)
+		return badInput("users create: the %s is refused: %s", fe.Field, fieldReason(fe))
 	}
 	return err
 }
@@ -159,4 +159,17 @@ func printUser(out io.Writer, tw *tabwriter.Writer, u storage.User, asJSON bool)
 	_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Username, u.State, u.Role,
 		u.CreatedAt.Format("2006-01-02 15:04"))
 	return err
+}
+
+// fieldReason says once why a field was refused.
+func fieldReason(fe *account.FieldError) string {
+	switch {
+	case errors.Is(fe.Reason, account.ErrTooCommon):
+		return "it is one of the most common passwords"
+	case errors.Is(fe.Reason, account.ErrMissingClass):
+		return "it needs at least one character of this kind: " + fe.Detail
+	case fe.Detail == "" || fe.Detail == fe.Reason.Error():
+		return fe.Reason.Error()
+	}
+	return fmt.Sprintf("%v (%s)", fe.Reason, fe.Detail)
 }

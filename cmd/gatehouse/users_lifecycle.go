@@ -116,7 +116,7 @@ func withRegistrar(ctx context.Context, e *env, common *commonFlags, fn func(*ac
 		if err != nil {
 			return fmt.Errorf("load message catalogs: %w", err)
 		}
-		logger := newLogger(cfg, e.stderr)
+		logger := commandLogger(cfg, e, common)
 		mailer, err := server.NewMailer(cfg, logger, bundle, nil, server.TestHooks{})
 		if err != nil {
 			return err

@@ -103,6 +103,10 @@ type Clients interface {
 	Delete(ctx context.Context, actorID, id string) error
 	// NewSecret returns a fresh random secret.
 	NewSecret() string
+	// DefaultGrantTypes and DefaultScopes are what a client registered
+	// without them gets (the same as `gatehouse clients create`).
+	DefaultGrantTypes() []string
+	DefaultScopes(grantTypes []string) []string
 }
 
 // Deps are what the API needs.

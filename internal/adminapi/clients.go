@@ -126,9 +126,11 @@ func (a *API) createClient(c *gin.Context) {
 		invalid(c, "a field is invalid", FieldProblem{Field: "id", Detail: "required"})
 		return
 	}
-	cl := storage.Client{ID: *in.ID, GrantTypes: []string{"authorization_code"},
-		Scopes: []string{"openid", "profile", "email", "offline_access"}, AccessTokenFormat: storage.AccessTokenJWT}
+	cl := storage.Client{ID: *in.ID, GrantTypes: a.clients.DefaultGrantTypes(), AccessTokenFormat: storage.AccessTokenJWT}
 	in.apply(&cl)
+	if in.Scopes == nil {
+		cl.Scopes = a.clients.DefaultScopes(cl.GrantTypes)
+	}
 	if cl.Name == "" {
 		cl.Name = cl.ID
 	}

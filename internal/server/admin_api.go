@@ -133,6 +133,10 @@ func (a adminClients) Delete(ctx context.Context, actorID, id string) error {
 
 func (a adminClients) NewSecret() string { return op.GenerateClientSecret() }
 
+func (a adminClients) DefaultGrantTypes() []string { return op.DefaultGrantTypes() }
+
+func (a adminClients) DefaultScopes(grantTypes []string) []string { return op.DefaultScopes(grantTypes) }
+
 // changed drops the client from the provider's cache and audits the
 // change; an audit failure is logged (the change is made).
 func (a adminClients) changed(ctx context.Context, typ, actorID, clientID string) {

@@ -43,10 +43,10 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		c.Name = c.ID
 	}
 	if len(c.GrantTypes) == 0 {
-		c.GrantTypes = []string{op.GrantAuthorizationCode}
+		c.GrantTypes = op.DefaultGrantTypes()
 	}
 	if len(c.Scopes) == 0 {
-		c.Scopes = []string{"openid", "profile", "email", "offline_access"}
+		c.Scopes = op.DefaultScopes(c.GrantTypes)
 	}
 	if c.AccessTokenFormat == "" {
 		c.AccessTokenFormat = storage.AccessTokenJWT
