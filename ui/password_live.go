@@ -13,6 +13,7 @@ import (
 // is typed. Without JavaScript nothing shows; the server checks anyway.
 type passwordLive struct {
 	For, Confirm string // ids of the password input and its confirmation
+	Check        string // the server's check (passwordCheckPath)
 	Min, Max     string
 	Require      string // comma-separated classes
 	// Messages, translated: too short, too long, missing class (one per
@@ -34,7 +35,7 @@ func (u *UI) newPasswordLive(lang string, p account.PasswordPolicy) *passwordLiv
 	p = p.Normalized()
 	key := func(r error) string { return fieldErrorKey(account.FieldPassword, r) }
 	l := &passwordLive{
-		For: account.FieldPassword, Confirm: account.FieldPasswordConfirm,
+		For: account.FieldPassword, Confirm: account.FieldPasswordConfirm, Check: passwordCheckPath,
 		Min: strconv.Itoa(p.MinLength), Max: strconv.Itoa(p.MaxLength),
 		Require:  strings.Join(p.Require, ","),
 		Short:    u.bundle.T(lang, key(account.ErrTooShort), "min", p.MinLength),

@@ -240,6 +240,7 @@ func (u *UI) Register(r gin.IRouter) {
 	}
 	if u.registration != nil {
 		u.registerRoutes(r, bound)
+		r.POST(passwordCheckPath, u.passwordCheck) // password_check.go
 	}
 	if u.passwords != nil {
 		u.passwordRoutes(r, bound)

@@ -135,7 +135,9 @@ func (a adminClients) NewSecret() string { return op.GenerateClientSecret() }
 
 func (a adminClients) DefaultGrantTypes() []string { return op.DefaultGrantTypes() }
 
-func (a adminClients) DefaultScopes(grantTypes []string) []string { return op.DefaultScopes(grantTypes) }
+func (a adminClients) DefaultScopes(grantTypes []string) []string {
+	return op.DefaultScopes(grantTypes)
+}
 
 // changed drops the client from the provider's cache and audits the
 // change; an audit failure is logged (the change is made).

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -244,4 +245,28 @@ func TestRegisterBadInputInBrowser(t *testing.T) {
 	if _, err := srv.userByEmail(t, "not-an-address"); err == nil {
 		t.Fatal("bad input created a user")
 	}
+}
+
+// TestLivePasswordCheckInBrowser: while a password is typed, the live
+// check says what the server will refuse (a common password, one with
+// the login) and "meets the rules" only for one it accepts (issue 12).
+func TestLivePasswordCheckInBrowser(t *testing.T) {
+	page := testharness.NewPage(t)
+	srv := startRegServer(t, nil)
+	page.Navigate(srv.URL + "/register")
+	page.Fill("#login", "grace")
+	waitLive := func(password, want string) {
+		t.Helper()
+		page.Fill("#password", password)
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(page.Text("#password-live"), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("live check for %q says %q, want %q", password, page.Text("#password-live"), want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitLive("qwerty123", "common")
+	waitLive("grace-harbor-lamp", "login")
+	waitLive("quiet meadow lantern", "meets")
 }

@@ -23,16 +23,44 @@
     if (confirm && confirm.value !== "" && confirm.value !== pw) { return el.dataset.mismatch; }
     return "";
   }
+  function show(el, msg, ok) {
+    el.textContent = msg;
+    el.classList.toggle("password-live-ok", ok);
+    el.hidden = false;
+  }
+  // The server applies the rules the page cannot (the common-password
+  // list, the login, the address): once the local rules pass, ask it.
+  function askServer(el, input, confirm, seq) {
+    var body = new URLSearchParams();
+    body.set("password", input.value);
+    ["login", "email"].forEach(function (name) {
+      var f = input.form && input.form.elements[name];
+      if (f && f.value) { body.set(name, f.value); }
+    });
+    fetch(el.dataset.check, { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (res) {
+        if (!res || seq !== el.seq || input.value === "") { return; }
+        var mismatch = confirm && confirm.value !== "" && confirm.value !== input.value;
+        if (res.ok && mismatch) { show(el, el.dataset.mismatch, false); return; }
+        show(el, res.message, res.ok);
+      })
+      .catch(function () {});
+  }
   function attach(el) {
     var input = document.getElementById(el.dataset.for);
     var confirm = el.dataset.confirm ? document.getElementById(el.dataset.confirm) : null;
     if (!input) { return; }
+    var timer = null;
+    el.seq = 0;
     var update = function () {
+      el.seq++;
+      clearTimeout(timer);
       if (input.value === "") { el.hidden = true; return; }
       var msg = problem(el, input.value, confirm);
-      el.textContent = msg || el.dataset.ok;
-      el.classList.toggle("password-live-ok", !msg);
-      el.hidden = false;
+      if (msg || !el.dataset.check) { show(el, msg || el.dataset.ok, !msg); return; }
+      var seq = el.seq;
+      timer = setTimeout(function () { askServer(el, input, confirm, seq); }, 250);
     };
     input.addEventListener("input", update);
     if (confirm) { confirm.addEventListener("input", update); }
