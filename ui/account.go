@@ -109,7 +109,7 @@ func (u *UI) accountPage(c *gin.Context) {
 		v.Notice = n
 	}
 	for _, id := range ids {
-		iv := identityView{ID: id.ID, Provider: id.Provider, Email: id.Email, Linked: id.CreatedAt.UTC().Format("2006-01-02")}
+		iv := identityView{ID: id.ID, Provider: u.providerName(id.Provider), Email: id.Email, Linked: id.CreatedAt.UTC().Format("2006-01-02")}
 		if !id.LastUsedAt.IsZero() {
 			iv.LastUsed = id.LastUsedAt.UTC().Format("2006-01-02 15:04 UTC")
 		}

@@ -100,10 +100,7 @@ func (u *UI) renderIdentities(c *gin.Context, status int, si *signedIn, d identi
 	linked := map[string]bool{}
 	for _, id := range list {
 		linked[id.Provider] = true
-		row := linkedRow{ID: id.ID, Provider: id.Provider, Email: id.Email, Linked: formatDate(id.CreatedAt), LastUsed: formatDate(id.LastUsedAt)}
-		if p := u.provider(id.Provider); p != nil {
-			row.Provider = p.Name()
-		}
+		row := linkedRow{ID: id.ID, Provider: u.providerName(id.Provider), Email: id.Email, Linked: formatDate(id.CreatedAt), LastUsed: formatDate(id.LastUsedAt)}
 		d.Linked = append(d.Linked, row)
 	}
 	for _, p := range u.providers() {

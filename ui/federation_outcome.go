@@ -42,7 +42,7 @@ var federationProblems = []struct {
 
 // federationMessageKeys lists the catalog keys the federation code asks for.
 func federationMessageKeys() []string {
-	keys := []string{"federation.error.title", "federation.awaiting.title", "federation.awaiting.message"}
+	keys := []string{"federation.error.title", "federation.awaiting.title", "federation.awaiting.message", providerNamesOrKey}
 	for _, p := range federationProblems {
 		keys = append(keys, p.key)
 	}

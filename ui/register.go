@@ -194,6 +194,7 @@ func (u *UI) renderRegister(c *gin.Context, status int, rs account.RegistrationS
 	}
 	f.Captcha, f.CaptchaFailed = view, capErr != nil
 	f.FederationURL = u.federationSignupURLFor(f.AuthRequestID)
+	f.FederationNames = u.providerNames(u.lang(c))
 	f.fields = u.formFields(u.lang(c), rs, f)
 	u.Render(c, status, registerTemplate, f)
 }

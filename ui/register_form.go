@@ -21,6 +21,8 @@ type registerForm struct {
 	// FederationURL is the provider sign-up page (federation_signup.go);
 	// empty without providers.
 	FederationURL string
+	// FederationNames names the providers ("GitHub or Google").
+	FederationNames string
 
 	values map[string]string // typed values by field name (checkbox: "1")
 	errs   map[string]string // translated error by field name

@@ -49,6 +49,11 @@ func TestFederationSignUpAndSignInAgain(t *testing.T) {
 		if len(amr) != 1 || amr[0] != "fed" {
 			t.Errorf("amr = %v, want [fed]", claims["amr"])
 		}
+		// The account page names the provider, not its id (issue 12).
+		if status, _, body := b.do(http.MethodGet, "/account", nil); status != http.StatusOK ||
+			!strings.Contains(mainText(body), "Upstream") || strings.Contains(body, "<td>up</td>") {
+			t.Errorf("account page: %d\n%s", status, mainText(body))
+		}
 	}
 	if subjects[0] != subjects[1] {
 		t.Fatalf("second sign-in reached another user: %s vs %s", subjects[0], subjects[1])
@@ -111,5 +116,18 @@ func TestFederationCallbackReplayForeignStateOtherBrowser(t *testing.T) {
 	}
 	if status, _, _ := b.do(http.MethodGet, callback, nil); status != http.StatusBadRequest {
 		t.Fatalf("replayed callback: status %d, want 400", status)
+	}
+}
+
+// TestRegisterNamesTheConfiguredProviders: the sign-up link names the
+// providers there are, not "Google, GitHub or another account" (issue 12).
+func TestRegisterNamesTheConfiguredProviders(t *testing.T) {
+	env := startFederation(t, fedOptions{})
+	rp := newRelyingParty(t, env.down, "none", "")
+	for lang, want := range map[string]string{"en": "Sign up with Upstream", "ru": "Зарегистрироваться через Upstream"} {
+		status, _, body := rp.get("/register?lang=" + lang)
+		if status != http.StatusOK || !strings.Contains(body, want) || strings.Contains(body, "Google") {
+			t.Errorf("%s: %d, want %q:\n%s", lang, status, want, mainText(body))
+		}
 	}
 }
