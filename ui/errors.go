@@ -52,6 +52,19 @@ func (u *UI) RenderError(c *gin.Context, status int) {
 	})
 }
 
+// unavailableRetryAfter is the Retry-After (seconds) of the 503 page: a
+// database outage is usually over within that, or a retry costs little.
+const unavailableRetryAfter = "10"
+
+// RenderUnavailable renders the 503 "temporarily unavailable, try again"
+// page with a Retry-After header, for a request that met a database
+// outage. Nothing was decided, so the same request may simply be sent
+// again.
+func (u *UI) RenderUnavailable(c *gin.Context) {
+	c.Header("Retry-After", unavailableRetryAfter)
+	u.RenderError(c, http.StatusServiceUnavailable)
+}
+
 // NotFound renders the 404 page; use it as gin's NoRoute handler.
 func (u *UI) NotFound() gin.HandlerFunc {
 	return func(c *gin.Context) { u.RenderError(c, http.StatusNotFound) }
