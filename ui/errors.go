@@ -87,9 +87,9 @@ func errorMessageKeys() []string {
 	for _, s := range explainedStatuses {
 		prefixes = append(prefixes, errorKeyPrefix(s))
 	}
-	keys := make([]string, 0, 2*len(prefixes))
+	keys := make([]string, 0, 2*len(prefixes)+2)
 	for _, p := range prefixes {
 		keys = append(keys, p+".title", p+".message")
 	}
-	return keys
+	return append(keys, providerErrorTitle, providerErrorMessage)
 }

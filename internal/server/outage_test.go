@@ -75,6 +75,18 @@ func TestDatabaseOutageAnswers(t *testing.T) {
 		}
 	})
 
+	t.Run("authorization endpoint", func(t *testing.T) {
+		// A client not in the cache: its lookup meets the outage.
+		resp, body := browserGet(t, srv.URL+"/authorize?"+authorizeQuery("not-cached", rpRedirect).Encode(), "en")
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("/authorize during the outage: %d (Retry-After %q), want the 503 page\n%s",
+				resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+		if !strings.Contains(body, "temporarily unavailable") || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("/authorize during the outage is not the 503 page:\n%s", body)
+		}
+	})
+
 	tokenForm := url.Values{
 		"grant_type": {"authorization_code"}, "code": {code},
 		"redirect_uri": {rpRedirect}, "code_verifier": {f.verifier},
