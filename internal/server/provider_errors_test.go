@@ -13,7 +13,7 @@ import (
 // TestProviderErrorPages: what the OpenID Provider shows the browser
 // itself, rather than redirecting it to the client (an unknown client_id,
 // an unregistered redirect_uri, a callback for a request that does not
-// exist), is the styled error page in the browser's language, with a
+// exist, a logout with a forged id_token_hint), is the styled error page in the browser's language, with a
 // title, the lang attribute, the phone viewport and the request id, as
 // 400 with no redirect; never the library's English text/plain line.
 func TestProviderErrorPages(t *testing.T) {
@@ -25,6 +25,7 @@ func TestProviderErrorPages(t *testing.T) {
 		{"unknown client_id", "/authorize?" + authorizeQuery("nobody", "https://app.example.com/cb").Encode()},
 		{"unregistered redirect_uri", "/authorize?" + authorizeQuery("known", "https://evil.example/cb").Encode()},
 		{"callback of an unknown request", "/authorize/callback?id=no-such-request"},
+		{"logout with a forged id_token_hint", "/end_session?id_token_hint=not.a.token&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"},
 	}
 	langs := []struct {
 		lang, acceptLanguage, title string
