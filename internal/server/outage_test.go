@@ -75,6 +75,15 @@ func TestDatabaseOutageAnswers(t *testing.T) {
 		}
 	})
 
+	t.Run("sign-in page", func(t *testing.T) {
+		other := newRelyingParty(t, srv, "outage-app", secret) // no session: the password is checked
+		resp, body := postPage(t, other, "/login?lang=en", url.Values{"login": {"alice@example.test"}, "password": {testPass}})
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("POST /login during the outage: %d (Retry-After %q), want the 503 page\n%s",
+				resp.StatusCode, resp.Header.Get("Retry-After"), mainText(body))
+		}
+	})
+
 	t.Run("authorization endpoint", func(t *testing.T) {
 		// A client not in the cache: its lookup meets the outage.
 		resp, body := browserGet(t, srv.URL+"/authorize?"+authorizeQuery("not-cached", rpRedirect).Encode(), "en")
