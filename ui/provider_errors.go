@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -37,7 +38,11 @@ func (u *UI) ProviderErrorPages() gin.HandlerFunc {
 		ctx, watch := storage.WatchUnavailable(c.Request.Context())
 		c.Request = c.Request.WithContext(ctx)
 		orig := c.Writer
-		hold := &errorHoldingWriter{ResponseWriter: orig}
+		hold := &errorHoldingWriter{ResponseWriter: orig, beforeRedirect: func(h http.Header) {
+			if watch.Seen() {
+				outageRedirect(h)
+			}
+		}}
 		c.Writer = hold
 		c.Next()
 		c.Writer = orig
@@ -62,6 +67,25 @@ func (u *UI) ProviderErrorPages() gin.HandlerFunc {
 			u.renderProviderError(c, hold.status)
 		}
 	}
+}
+
+// outageRedirect turns the server_error that the provider redirects to
+// the client, when the request met a database outage, into
+// temporarily_unavailable (RFC 6749 §4.1.2.1): the client may simply try
+// again.
+func outageRedirect(h http.Header) {
+	loc, err := url.Parse(h.Get("Location"))
+	if err != nil {
+		return
+	}
+	q := loc.Query()
+	if q.Get("error") != "server_error" {
+		return
+	}
+	q.Set("error", "temporarily_unavailable")
+	q.Del("error_description")
+	loc.RawQuery = q.Encode()
+	h.Set("Location", loc.String())
 }
 
 // renderProviderError renders the error page for a request the provider
@@ -98,9 +122,10 @@ func providerText(b []byte) string {
 // status, body) for ProviderErrorPages to replace.
 type errorHoldingWriter struct {
 	gin.ResponseWriter
-	held   bool
-	status int
-	body   bytes.Buffer
+	beforeRedirect func(http.Header) // may change a redirect's headers
+	held           bool
+	status         int
+	body           bytes.Buffer
 }
 
 func (w *errorHoldingWriter) WriteHeader(code int) {
@@ -110,6 +135,9 @@ func (w *errorHoldingWriter) WriteHeader(code int) {
 	if code >= http.StatusBadRequest {
 		w.held, w.status = true, code
 		return
+	}
+	if code >= http.StatusMultipleChoices && w.beforeRedirect != nil {
+		w.beforeRedirect(w.Header())
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

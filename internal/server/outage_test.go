@@ -96,6 +96,20 @@ func TestDatabaseOutageAnswers(t *testing.T) {
 		}
 	})
 
+	t.Run("authorization endpoint, known client", func(t *testing.T) {
+		// The client is cached: the request reaches the database only to be
+		// stored, and the client is told to try again.
+		f := rp.newFlow()
+		status, loc, body := rp.get(f.url)
+		if status != http.StatusFound && status != http.StatusSeeOther {
+			t.Fatalf("/authorize during the outage: %d\n%s", status, body)
+		}
+		u, err := url.Parse(loc)
+		if err != nil || !strings.HasPrefix(loc, rpRedirect) || u.Query().Get("error") != "temporarily_unavailable" || u.Query().Get("state") != f.state {
+			t.Errorf("/authorize during the outage redirected to %s, want the client with error=temporarily_unavailable and the state", loc)
+		}
+	})
+
 	tokenForm := url.Values{
 		"grant_type": {"authorization_code"}, "code": {code},
 		"redirect_uri": {rpRedirect}, "code_verifier": {f.verifier},
