@@ -12,7 +12,10 @@
 // code-only authorization, binding an authorization request to the browser
 // that started it, single-use codes with reuse detection, refresh token
 // rotation with family revocation, signing keys encrypted at rest and
-// rotated next -> active -> retired, cache headers and per-path CORS.
+// rotated next -> active -> retired, cache headers and per-path CORS, and
+// 503 temporarily_unavailable (with Retry-After) instead of zop's client
+// errors when the token, introspection, userinfo or revocation endpoint
+// meets a database outage (storage.WatchUnavailable).
 //
 // # Routes
 //

@@ -36,14 +36,16 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	case PathAuthorize:
 		p.serveAuthorize(w, r)
 	case PathToken:
-		p.serveToken(w, r)
+		p.answerOutages(w, r, outageReplacesErrors, p.serveToken)
 	case PathIntrospect, PathRevoke:
 		if allowMethods(w, r, http.MethodPost) {
-			p.zop.ServeHTTP(w, r)
+			p.answerOutages(w, r, outageReplacesAll, p.zop.ServeHTTP)
 		}
+	case PathUserinfo:
+		p.answerOutages(w, r, outageReplacesErrors, p.zop.ServeHTTP)
 	case PathEndSession:
 		p.serveEndSession(w, r)
-	case PathCallback, PathUserinfo:
+	case PathCallback:
 		p.zop.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)

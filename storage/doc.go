@@ -6,8 +6,10 @@
 // package reads and writes them. It knows nothing about SQL: storage/sqlstore
 // is the implementation, storage/storagetest the contract suite it must pass.
 //
-// Errors are the sentinels ErrNotFound, ErrAlreadyExists, ErrConflict and
-// ErrInvalid, wrapped with context; test them with errors.Is. Times are
+// Errors are the sentinels ErrNotFound, ErrAlreadyExists, ErrConflict,
+// ErrInvalid and ErrUnavailable (the database is unreachable: try again
+// later), wrapped with context; test them with errors.Is. WatchUnavailable
+// lets an HTTP layer learn afterwards that a request met an outage. Times are
 // returned in UTC, truncated to the millisecond (the precision every backend
 // keeps). Several operations commit together through Store.InTx; named locks
 // held until commit come from Tx.Lock or Store.WithLock. Single-use things

@@ -14,6 +14,11 @@ const (
 	// that solved the registration page's captcha, so it may start a
 	// FlowSignUp. Provider is empty.
 	FlowSignUpGrant = "signup_grant"
+	// FlowSignUpPending is not a flow to an upstream either: an upstream
+	// sign-in that would create a user, held (Identity) until the browser
+	// that made it has solved the captcha and given the registration
+	// fields the instance requires.
+	FlowSignUpPending = "signup_pending"
 )
 
 // FederationFlow is one sign-in at an upstream identity provider in
@@ -24,15 +29,18 @@ const (
 type FederationFlow struct {
 	ID            string
 	Provider      string
-	Purpose       string // FlowSignIn, FlowSignUp, FlowLink or FlowSignUpGrant
+	Purpose       string // FlowSignIn, FlowSignUp, FlowLink, FlowSignUpGrant or FlowSignUpPending
 	BrowserHash   []byte
 	Nonce         string
 	PKCEVerifier  string
 	SessionID     string // FlowLink: the session that started it
 	UserID        string // FlowLink: the user to link to
 	AuthRequestID string // the application sign-in to finish, if any
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
+	// Identity is FlowSignUpPending's verified upstream identity, encoded
+	// by its owner (internal/federation); empty otherwise.
+	Identity  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // FederationFlowStore keeps federation flows.
@@ -45,6 +53,9 @@ type FederationFlowStore interface {
 	// any replica exactly one gets it. ErrNotFound when unknown, already
 	// taken or expired at now (an expired flow is removed all the same).
 	Take(ctx context.Context, id string, now time.Time) (FederationFlow, error)
+	// Get returns the flow without using it up. ErrNotFound when unknown,
+	// taken or expired at now.
+	Get(ctx context.Context, id string, now time.Time) (FederationFlow, error)
 	// DeleteExpired removes flows expired at now (ExpiresAt <= now).
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 }

@@ -93,6 +93,13 @@
 //	NotFound()   the localized 404 page, for gin's NoRoute
 //	RenderError  the generic localized error page for any status, for
 //	             panic recovery, NoMethod and refused requests
+//	RenderUnavailable  the 503 "temporarily unavailable, try again" page
+//	             with Retry-After (every page whose request met a database
+//	             outage, storage.ErrUnavailable)
+//	ProviderErrorPages  middleware for the provider's browser endpoints
+//	             (/authorize, its callback, /end_session): an error the
+//	             provider answers itself becomes the localized error page
+//	             (503 page on a database outage)
 //
 // Pages. Every templates/pages/<name>.html not starting with "_" is the page
 // <name>; the "_" files (the layout, later partials) are shared. The set is

@@ -52,6 +52,19 @@ func (u *UI) RenderError(c *gin.Context, status int) {
 	})
 }
 
+// unavailableRetryAfter is the Retry-After (seconds) of the 503 page: a
+// database outage is usually over within that, or a retry costs little.
+const unavailableRetryAfter = "10"
+
+// RenderUnavailable renders the 503 "temporarily unavailable, try again"
+// page with a Retry-After header, for a request that met a database
+// outage. Nothing was decided, so the same request may simply be sent
+// again.
+func (u *UI) RenderUnavailable(c *gin.Context) {
+	c.Header("Retry-After", unavailableRetryAfter)
+	u.RenderError(c, http.StatusServiceUnavailable)
+}
+
 // NotFound renders the 404 page; use it as gin's NoRoute handler.
 func (u *UI) NotFound() gin.HandlerFunc {
 	return func(c *gin.Context) { u.RenderError(c, http.StatusNotFound) }
@@ -74,9 +87,9 @@ func errorMessageKeys() []string {
 	for _, s := range explainedStatuses {
 		prefixes = append(prefixes, errorKeyPrefix(s))
 	}
-	keys := make([]string, 0, 2*len(prefixes))
+	keys := make([]string, 0, 2*len(prefixes)+2)
 	for _, p := range prefixes {
 		keys = append(keys, p+".title", p+".message")
 	}
-	return keys
+	return append(keys, providerErrorTitle, providerErrorMessage)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/federation"
 	"github.com/gatehouse/gatehouse/storage"
 )
@@ -20,6 +21,8 @@ type Federation interface {
 	Begin(ctx context.Context, st federation.Start) (string, error)
 	Grant(ctx context.Context, browserHash []byte) (string, error)
 	Finish(ctx context.Context, cb federation.Callback) (federation.Result, error)
+	Pending(ctx context.Context, token string, browserHash []byte) (federation.PendingSignup, error)
+	CompleteSignup(ctx context.Context, token string, browserHash []byte, signup account.FederatedSignup, ip string) (federation.Result, error)
 }
 
 // LinkedIdentities lists and removes a user's linked identities;
@@ -57,6 +60,8 @@ func (u *UI) federationRoutes(r gin.IRouter, bound gin.HandlerFunc) {
 	r.GET(federationSignupPath, bound, u.federationSignupPage)
 	r.POST(federationSignupPath, bound, u.federationSignupSubmit)
 	r.GET(federationContinuePath, bound, u.federationContinue)
+	r.GET(federationCompletePath, bound, u.federationCompletePage)
+	r.POST(federationCompletePath, bound, u.federationCompleteSubmit)
 	r.GET("/federation/:id/start", bound, u.federationStart)
 	r.POST("/federation/:id/start", bound, u.federationStart)
 	r.GET("/federation/:id/callback", bound, u.federationCallback)

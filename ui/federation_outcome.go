@@ -79,6 +79,10 @@ func (u *UI) finishSignIn(c *gin.Context, p *federation.Provider, res federation
 		u.federationFailure(c, p, err)
 		return
 	}
+	if res.Pending != nil {
+		federationSignupPending(c, res.Pending)
+		return
+	}
 	if res.Outcome.Kind == account.FederatedAwaitingApproval {
 		lang := u.lang(c)
 		u.Render(c, http.StatusOK, federationTemplate, noticeData{

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -128,8 +129,14 @@ func (u *UI) endPresentedSession(c *gin.Context) {
 	}
 }
 
-// fail logs err and renders the 500 page.
+// fail logs err and renders the 500 page, or the 503 "temporarily
+// unavailable, try again" page when the database could not be reached.
 func (u *UI) fail(c *gin.Context, msg string, err error) {
+	if errors.Is(err, storage.ErrUnavailable) {
+		u.log.WarnContext(c.Request.Context(), msg+": database unavailable", u.logAttrs(c, err)...)
+		u.RenderUnavailable(c)
+		return
+	}
 	u.log.ErrorContext(c.Request.Context(), msg, u.logAttrs(c, err)...)
 	u.RenderError(c, http.StatusInternalServerError)
 }

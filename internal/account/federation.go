@@ -52,6 +52,14 @@ type FederatedIdentity struct {
 	AllowSignup bool
 	// Locale is the page's language, for a new user.
 	Locale string
+	// CaptchaSolved: the browser solved the registration captcha before it
+	// went to the upstream (the sign-up page's flow).
+	CaptchaSolved bool
+	// Signup is what the person gave after the captcha on the page that
+	// completes a sign-up; nil before. Without it an identity that would
+	// create a user gets ErrFederatedSignupIncomplete unless
+	// FederatedSignupReady.
+	Signup *FederatedSignup
 }
 
 // FederatedKind says what a federated sign-in led to.
@@ -86,8 +94,11 @@ type FederatedOutcome struct {
 //     password, links and sessions end (SECURITY 12). Otherwise
 //     ErrFederatedEmailTaken;
 //   - any other unknown identity registers a new user when the mode and
-//     the provider allow it (ErrFederatedSignupRefused otherwise): active,
-//     or pending_approval in audit mode with the awaiting-approval letter.
+//     the provider allow it (ErrFederatedSignupRefused otherwise) and the
+//     browser has passed the registration captcha and given the required
+//     fields the upstream did not supply (ErrFederatedSignupIncomplete
+//     before that; a *RegistrationError for wrong answers): active, or
+//     pending_approval in audit mode with the awaiting-approval letter.
 func (r *Registrar) SignInFederated(ctx context.Context, id FederatedIdentity, ip string) (FederatedOutcome, error) {
 	if id.Provider == "" || id.Subject == "" {
 		return FederatedOutcome{}, fmt.Errorf("account: federated sign-in without provider or subject: %w", ErrInvalid)
@@ -140,10 +151,18 @@ func (r *Registrar) federate(ctx context.Context, tx storage.Tx, rs Registration
 	if rs.Mode == ModeClosed || !id.AllowSignup {
 		return FederatedOutcome{}, ErrFederatedSignupRefused
 	}
+	p, err := r.federatedProfile(rs, id)
+	if err != nil {
+		return FederatedOutcome{}, err
+	}
+	now := storage.Time(r.svc.now())
 	u := storage.User{
 		Email: strings.TrimSpace(id.Email), EmailVerified: id.EmailVerified,
-		GivenName: id.GivenName, FamilyName: id.FamilyName, Locale: r.federatedLocale(id.Locale),
-		Role: storage.RoleUser, State: newFederatedState(rs), CreatedAt: storage.Time(r.svc.now()),
+		GivenName: p.GivenName, FamilyName: p.FamilyName, Company: p.Company, Country: p.Country,
+		Locale: r.federatedLocale(id.Locale), Role: storage.RoleUser, State: newFederatedState(rs), CreatedAt: now,
+	}
+	if p.AcceptTerms {
+		u.TermsAcceptedAt = now
 	}
 	if err := tx.Users().Create(ctx, &u); err != nil {
 		return FederatedOutcome{}, fmt.Errorf("account: create federated user: %w", err)

@@ -7,9 +7,11 @@ import (
 	"github.com/gatehouse/gatehouse/storage"
 )
 
+// fedID is an upstream identity whose browser has solved the sign-up
+// captcha (shape A asks nothing more of it).
 func fedID(subject, email string, verified bool) FederatedIdentity {
 	return FederatedIdentity{Provider: "up", Subject: subject, Email: email, EmailVerified: verified,
-		GivenName: "Ada", FamilyName: "Lovelace", AllowSignup: true, Locale: "ru"}
+		GivenName: "Ada", FamilyName: "Lovelace", AllowSignup: true, Locale: "ru", CaptchaSolved: true}
 }
 
 func TestSignInFederatedOutcomes(t *testing.T) {

@@ -15,5 +15,8 @@
 // the state is random, stored hashed, bound to the browser that started
 // the flow and used once (SECURITY 45); identities are keyed by (provider,
 // subject) (SECURITY 46). What a verified identity leads to (sign-in,
-// sign-up, linking) is decided by internal/account.
+// sign-up, linking) is decided by internal/account. An identity that would
+// create a user before the browser has solved the registration captcha and
+// given the required fields is held as a PendingSignup (server-side, bound
+// to the browser, expiring, used once) until CompleteSignup.
 package federation

@@ -167,6 +167,10 @@ type Result struct {
 	Flow     storage.FederationFlow
 	// Outcome of a sign-in or sign-up flow; zero for a link.
 	Outcome account.FederatedOutcome
+	// Pending is set, with a zero Outcome, when the identity would create
+	// a user and the browser must first solve the captcha and give the
+	// required registration fields (CompleteSignup).
+	Pending *PendingSignup
 }
 
 // Finish takes the flow the callback's state names (once: a replay finds
@@ -190,7 +194,7 @@ func (s *Service) Finish(ctx context.Context, cb Callback) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("federation: take flow: %w", err)
 	}
-	if f.Provider != p.ID() || f.Purpose == storage.FlowSignUpGrant ||
+	if f.Provider != p.ID() || f.Purpose == storage.FlowSignUpGrant || f.Purpose == storage.FlowSignUpPending ||
 		subtle.ConstantTimeCompare(f.BrowserHash, cb.BrowserHash) != 1 {
 		s.log.WarnContext(ctx, "federation callback from another browser or provider refused", slog.String("provider", p.ID()))
 		return res, ErrInvalidFlow
@@ -210,11 +214,15 @@ func (s *Service) Finish(ctx context.Context, cb Callback) (Result, error) {
 		Provider: p.ID(), Subject: claims.Subject, Email: claims.Email,
 		EmailVerified: claims.EmailVerified && p.TrustEmail(), GivenName: claims.GivenName,
 		FamilyName: claims.FamilyName, AllowSignup: p.AllowSignup(), Locale: cb.Locale,
+		CaptchaSolved: f.Purpose == storage.FlowSignUp,
 	}
 	if f.Purpose == storage.FlowLink {
 		return res, s.accounts.LinkIdentity(ctx, f.UserID, id, cb.IP)
 	}
 	res.Outcome, err = s.accounts.SignInFederated(ctx, id, cb.IP)
+	if errors.Is(err, account.ErrFederatedSignupIncomplete) {
+		res.Pending, err = s.hold(ctx, p, f, id)
+	}
 	return res, err
 }
 

@@ -38,16 +38,19 @@ var crossOriginBypass = []string{
 
 // routeProvider registers every path of the provider on the engine. The
 // auth request is bound to the browser at /authorize and checked at the
-// callback.
+// callback. Errors the provider shows the browser itself (at /authorize,
+// the callback and /end_session) become the styled error page.
 func (s *Server) routeProvider(r gin.IRouter) {
 	h := gin.WrapH(s.provider.Handler())
 	for _, path := range s.provider.Paths() {
 		chain := []gin.HandlerFunc{h}
 		switch path {
 		case op.PathAuthorize:
-			chain = []gin.HandlerFunc{s.pages.BrowserBindingMiddleware(), h}
+			chain = []gin.HandlerFunc{s.pages.ProviderErrorPages(), s.pages.BrowserBindingMiddleware(), h}
 		case op.PathCallback:
-			chain = []gin.HandlerFunc{s.pages.BrowserBindingReader(), h}
+			chain = []gin.HandlerFunc{s.pages.ProviderErrorPages(), s.pages.BrowserBindingReader(), h}
+		case op.PathEndSession:
+			chain = []gin.HandlerFunc{s.pages.ProviderErrorPages(), h}
 		}
 		// OPTIONS reaches the provider for CORS preflights.
 		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodOptions} {

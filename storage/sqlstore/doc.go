@@ -66,4 +66,12 @@
 // One pool sized by Options. Transactions are READ COMMITTED; Tx.Lock is
 // pg_advisory_xact_lock, shared by every replica. Migrate holds a session
 // advisory lock, so replicas that start together migrate once.
+//
+// # Outages
+//
+// Every query, transaction and ping classifies its error: a connection
+// that cannot be made or broke, a dead pooled connection, a deadline, a
+// server shutting down or out of connections (SQLite: busy, locked, I/O)
+// is wrapped with storage.ErrUnavailable and noted in the context's
+// storage.UnavailableWatch.
 package sqlstore

@@ -14,7 +14,7 @@ import (
 type federationFlows struct{ h handle }
 
 const federationFlowColumns = `id, provider, purpose, browser_hash, nonce, pkce_verifier, session_id, user_id,
-	auth_request_id, created_at, expires_at`
+	auth_request_id, identity, created_at, expires_at`
 
 type federationFlowRow struct {
 	ID            string `db:"id"`
@@ -26,6 +26,7 @@ type federationFlowRow struct {
 	SessionID     string `db:"session_id"`
 	UserID        string `db:"user_id"`
 	AuthRequestID string `db:"auth_request_id"`
+	Identity      string `db:"identity"`
 	CreatedAt     dbTime `db:"created_at"`
 	ExpiresAt     dbTime `db:"expires_at"`
 }
@@ -34,7 +35,7 @@ func (r federationFlowRow) flow() storage.FederationFlow {
 	return storage.FederationFlow{
 		ID: r.ID, Provider: r.Provider, Purpose: r.Purpose, BrowserHash: bytesOrNil(r.BrowserHash),
 		Nonce: r.Nonce, PKCEVerifier: r.PKCEVerifier, SessionID: r.SessionID, UserID: r.UserID,
-		AuthRequestID: r.AuthRequestID, CreatedAt: r.CreatedAt.time(), ExpiresAt: r.ExpiresAt.time(),
+		AuthRequestID: r.AuthRequestID, Identity: r.Identity, CreatedAt: r.CreatedAt.time(), ExpiresAt: r.ExpiresAt.time(),
 	}
 }
 
@@ -47,9 +48,9 @@ func (s federationFlows) Create(ctx context.Context, f *storage.FederationFlow) 
 	}
 	f.CreatedAt, f.ExpiresAt = storage.Time(f.CreatedAt), storage.Time(f.ExpiresAt)
 	_, err := s.h.exec(ctx, `INSERT INTO federation_flows (`+federationFlowColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ID, f.Provider, f.Purpose, f.BrowserHash, f.Nonce, f.PKCEVerifier, f.SessionID, f.UserID,
-		f.AuthRequestID, s.h.d.ts(f.CreatedAt), s.h.d.ts(f.ExpiresAt))
+		f.AuthRequestID, f.Identity, s.h.d.ts(f.CreatedAt), s.h.d.ts(f.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create federation flow: %w", mapErr(err))
 	}
@@ -66,6 +67,16 @@ func (s federationFlows) Take(ctx context.Context, id string, now time.Time) (st
 		return storage.FederationFlow{}, fmt.Errorf("take federation flow: %w: it has expired", storage.ErrNotFound)
 	}
 	return f, nil
+}
+
+func (s federationFlows) Get(ctx context.Context, id string, now time.Time) (storage.FederationFlow, error) {
+	var row federationFlowRow
+	err := s.h.get(ctx, &row, `SELECT `+federationFlowColumns+` FROM federation_flows WHERE id = ? AND expires_at > ?`,
+		id, s.h.d.ts(now))
+	if err != nil {
+		return storage.FederationFlow{}, fmt.Errorf("get federation flow: %w", mapErr(err))
+	}
+	return row.flow(), nil
 }
 
 func (s federationFlows) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {

@@ -38,7 +38,7 @@ func (h handle) atomic(ctx context.Context, fn func(h handle) error) (err error)
 	}
 	tx, err := h.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w", classify(ctx, err))
 	}
 	committed := false
 	defer func() {
@@ -51,20 +51,20 @@ func (h handle) atomic(ctx context.Context, fn func(h handle) error) (err error)
 	}
 	committed = true
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", mapErr(err))
+		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
 	return nil
 }
 
 // get reads one row into dest; sql.ErrNoRows when there is none.
 func (h handle) get(ctx context.Context, dest any, query string, args ...any) error {
-	return h.r.GetContext(ctx, dest, h.d.rebind(query), args...)
+	return classify(ctx, h.r.GetContext(ctx, dest, h.d.rebind(query), args...))
 }
 
 // getWrite runs a write that returns one row (UPDATE ... RETURNING) on the
 // writer and reads the row into dest; sql.ErrNoRows when it changed none.
 func (h handle) getWrite(ctx context.Context, dest any, query string, args ...any) error {
-	return h.w.GetContext(ctx, dest, h.d.rebind(query), args...)
+	return classify(ctx, h.w.GetContext(ctx, dest, h.d.rebind(query), args...))
 }
 
 // takeRow deletes the row of table with id and reads it into a R, in one
@@ -85,19 +85,19 @@ func takeRow[R any](ctx context.Context, h handle, what, table, columns, id stri
 // selectWrite runs a write that returns rows (UPDATE ... RETURNING) on the
 // writer and reads every row into the slice dest points to.
 func (h handle) selectWrite(ctx context.Context, dest any, query string, args ...any) error {
-	return h.w.SelectContext(ctx, dest, h.d.rebind(query), args...)
+	return classify(ctx, h.w.SelectContext(ctx, dest, h.d.rebind(query), args...))
 }
 
 // selectRows reads every row into the slice dest points to.
 func (h handle) selectRows(ctx context.Context, dest any, query string, args ...any) error {
-	return h.r.SelectContext(ctx, dest, h.d.rebind(query), args...)
+	return classify(ctx, h.r.SelectContext(ctx, dest, h.d.rebind(query), args...))
 }
 
 // exec runs a write and returns how many rows it changed.
 func (h handle) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := h.w.ExecContext(ctx, h.d.rebind(query), args...)
 	if err != nil {
-		return 0, err
+		return 0, classify(ctx, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

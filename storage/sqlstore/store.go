@@ -46,11 +46,11 @@ func (s *Store) DB() *sql.DB { return s.write.DB }
 // Ping reports whether the database answers on every pool.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.write.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping %s: %w", s.d.name, err)
+		return fmt.Errorf("ping %s: %w", s.d.name, classify(ctx, err))
 	}
 	if s.read != s.write {
 		if err := s.read.PingContext(ctx); err != nil {
-			return fmt.Errorf("ping %s (readers): %w", s.d.name, err)
+			return fmt.Errorf("ping %s (readers): %w", s.d.name, classify(ctx, err))
 		}
 	}
 	return nil
@@ -75,7 +75,7 @@ func (s *Store) Close() error {
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 	sqlTx, err := s.write.BeginTxx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w", classify(ctx, err))
 	}
 	done := false
 	defer func() {
@@ -90,7 +90,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 	}
 	done = true
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", mapErr(err))
+		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ var _ storage.Tx = txStore{}
 // Lock implements storage.Tx.
 func (t txStore) Lock(ctx context.Context, name string) error {
 	if err := t.h.d.lock(ctx, t.h.w, name); err != nil {
-		return fmt.Errorf("lock %q: %w", name, err)
+		return fmt.Errorf("lock %q: %w", name, classify(ctx, err))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 func (s suite) federationFlows(t *testing.T) {
 	s.group(t, "FederationFlows",
 		sub("CreateAndTake", testFlowRoundTrip),
+		sub("GetDoesNotUseUp", testFlowGet),
 		sub("CreateRejectsInvalid", testFlowInvalid),
 		sub("Expired", testFlowExpired),
 		sub("DeleteExpired", testFlowDeleteExpired),
@@ -41,6 +42,26 @@ func testFlowRoundTrip(t *testing.T, st storage.Store) {
 	noErr(t, st.FederationFlows().Create(t.Context(), &dup))
 	again := dup
 	wantErr(t, st.FederationFlows().Create(t.Context(), &again), storage.ErrAlreadyExists)
+}
+
+func testFlowGet(t *testing.T, st storage.Store) {
+	now := clock()
+	f := newFlow(now)
+	f.Purpose, f.Identity = storage.FlowSignUpPending, `{"subject":"s"}`
+	noErr(t, st.FederationFlows().Create(t.Context(), &f))
+	for range 2 {
+		got, err := st.FederationFlows().Get(t.Context(), f.ID, now)
+		noErr(t, err)
+		if !reflect.DeepEqual(got, f) {
+			t.Fatalf("Get = %+v, want %+v", got, f)
+		}
+	}
+	_, err := st.FederationFlows().Get(t.Context(), f.ID, f.ExpiresAt)
+	wantErr(t, err, storage.ErrNotFound) // expired
+	_, err = st.FederationFlows().Take(t.Context(), f.ID, now)
+	noErr(t, err)
+	_, err = st.FederationFlows().Get(t.Context(), f.ID, now)
+	wantErr(t, err, storage.ErrNotFound) // taken
 }
 
 func testFlowInvalid(t *testing.T, st storage.Store) {
