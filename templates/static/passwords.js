@@ -59,6 +59,8 @@
       if (input.value === "") { el.hidden = true; return; }
       var msg = problem(el, input.value, confirm);
       if (msg || !el.dataset.check) { show(el, msg || el.dataset.ok, !msg); return; }
+      // Until the server answers, say nothing rather than an old verdict.
+      el.hidden = true;
       var seq = el.seq;
       timer = setTimeout(function () { askServer(el, input, confirm, seq); }, 250);
     };
