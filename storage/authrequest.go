@@ -22,8 +22,11 @@ type AuthRequest struct {
 	CodeChallengeMethod string
 	Prompt              []string
 	// MaxAge in seconds; nil when the request had no max_age.
-	MaxAge      *int64
-	LoginHint   string
+	MaxAge    *int64
+	LoginHint string
+	// ACRValues are the requested authentication context classes
+	// (acr_values), e.g. ["mfa"].
+	ACRValues   []string
 	UILocales   []string
 	BrowserHash []byte
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 )
 
 // The instance settings form.
@@ -48,6 +49,7 @@ func (u *UI) adminSettingsRoutes(g gin.IRouter) {
 // settingsInput is the settings form as typed.
 type settingsInput struct {
 	Mode, Fields, TermsURL, Captcha, ResetStyle, ResetIdentify, MinLength string
+	MFAPolicy                                                             string
 	VerifyEmail                                                           bool
 	Require                                                               []string
 	// Durations by field name (settingsDurations).
@@ -60,14 +62,15 @@ func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes
 		Captcha: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style), ResetIdentify: string(rs.Reset.Identify),
 		MinLength: strconv.Itoa(p.MinLength), VerifyEmail: rs.VerifyEmail, Require: slices.Clone(p.Require),
 		Durations: map[string]string{"session_lifetime": l.Persistent.String(), "session_max_lifetime": l.Browser.String(),
-			"session_idle_timeout": l.Idle.String()}}
+			"session_idle_timeout": l.Idle.String()}, MFAPolicy: mfaPolicyOf(rs)}
 }
 
 func settingsInputFrom(form url.Values) settingsInput {
 	keep := func(name string) string { return strings.TrimSpace(truncateUTF8(form.Get(name), maxKeptValue)) }
 	in := settingsInput{Mode: keep("registration_mode"), Fields: keep("registration_fields"), TermsURL: keep("terms_url"),
 		Captcha: keep("captcha_provider"), ResetStyle: keep("reset_style"), ResetIdentify: keep("reset_identify"),
-		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{}}
+		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{},
+		MFAPolicy: keep("mfa_policy")}
 	for _, c := range form["password_require"] {
 		if slices.Contains(account.PasswordClasses(), c) && !slices.Contains(in.Require, c) {
 			in.Require = append(in.Require, c)
@@ -192,6 +195,7 @@ func applySettings(rs account.RegistrationSettings, l account.SessionLifetimes, 
 		return err == nil && n > 0
 	})
 	try("password_require", func(s *account.RegistrationSettings) bool { s.Password.Require = slices.Clone(in.Require); return true })
+	try("mfa_policy", func(s *account.RegistrationSettings) bool { s.MFAPolicy = mfa.Policy(in.MFAPolicy); return true })
 	next.VerifyEmail = in.VerifyEmail
 	newL, badL := applyLifetimes(l, in)
 	bad = append(bad, badL...)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -32,6 +33,9 @@ const (
 	// the style's default) say how password reset works.
 	SettingResetStyle    = "reset.style"
 	SettingResetIdentify = "reset.identify"
+	// SettingMFAPolicy (a string: optional, required_for_admins or
+	// required) says who must use a second factor (mfa_settings.go).
+	SettingMFAPolicy = "mfa.policy"
 )
 
 // MaxSettingsTTL bounds how long a replica keeps the registration settings
@@ -97,6 +101,8 @@ type RegistrationSettings struct {
 	Password PasswordPolicy
 	// Reset says how users who forgot their password get a new one.
 	Reset ResetSettings
+	// MFAPolicy says who must use a second factor; empty means optional.
+	MFAPolicy mfa.Policy
 	// InstanceName is not a stored setting: the Registrar fills it from
 	// its options, so that passwords containing it are refused.
 	InstanceName string
@@ -107,7 +113,7 @@ type RegistrationSettings struct {
 func DefaultRegistrationSettings() RegistrationSettings {
 	fields, _ := ParseRegistrationFields([]string{FieldLogin, FieldEmail, FieldPassword, FieldPasswordConfirm})
 	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin", Password: DefaultPasswordPolicy(),
-		Reset: ResetSettings{Style: ResetLink}}
+		Reset: ResetSettings{Style: ResetLink}, MFAPolicy: mfa.PolicyOptional}
 }
 
 // ParseRegistrationFields reads field names as the configuration writes
@@ -187,6 +193,9 @@ func (rs RegistrationSettings) Validate() error {
 	if err := rs.Reset.Validate(); err != nil {
 		return err
 	}
+	if err := rs.mfaPolicy().Validate(); err != nil {
+		return err
+	}
 	if rs.TermsURL != "" {
 		if u, err := url.Parse(rs.TermsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("account: terms URL %q is not an absolute http(s) URL", rs.TermsURL)
@@ -207,6 +216,7 @@ func (rs RegistrationSettings) settingValues() (map[string]json.RawMessage, erro
 		SettingPasswordRequire:         append([]string{}, rs.Password.Normalized().Require...),
 		SettingResetStyle:              string(rs.Reset.Normalized().Style),
 		SettingResetIdentify:           string(rs.Reset.Identify),
+		SettingMFAPolicy:               string(rs.mfaPolicy()),
 	}
 	out := make(map[string]json.RawMessage, len(values))
 	for k, v := range values {
@@ -295,6 +305,8 @@ func (rs *RegistrationSettings) apply(key string, value json.RawMessage) error {
 		return json.Unmarshal(value, &rs.Reset.Style)
 	case SettingResetIdentify:
 		return json.Unmarshal(value, &rs.Reset.Identify)
+	case SettingMFAPolicy:
+		return json.Unmarshal(value, &rs.MFAPolicy)
 	case SettingPasswordRequire:
 		var req []string
 		if err := json.Unmarshal(value, &req); err != nil {
