@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 )
 
 // settingsJSON is the instance settings as the API shows them. Every
@@ -25,6 +26,7 @@ type settingsJSON struct {
 	SessionLifetime    string   `json:"session_lifetime"`
 	SessionMaxLifetime string   `json:"session_max_lifetime"`
 	SessionIdleTimeout string   `json:"session_idle_timeout"`
+	MFAPolicy          string   `json:"mfa_policy"`
 }
 
 // settingsPatchJSON is the body of PATCH /settings: absent fields stay.
@@ -41,11 +43,12 @@ type settingsPatchJSON struct {
 	SessionLifetime    *string   `json:"session_lifetime"`
 	SessionMaxLifetime *string   `json:"session_max_lifetime"`
 	SessionIdleTimeout *string   `json:"session_idle_timeout"`
+	MFAPolicy          *string   `json:"mfa_policy"`
 }
 
 var settingsFields = []string{"registration_mode", "registration_fields", "verify_email", "terms_url", "captcha_provider",
 	"reset_style", "reset_identify", "password_min_length", "password_require",
-	"session_lifetime", "session_max_lifetime", "session_idle_timeout"}
+	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "mfa_policy"}
 
 func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes) settingsJSON {
 	p := rs.Password.Normalized()
@@ -53,7 +56,8 @@ func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes)
 	return settingsJSON{RegistrationMode: string(rs.Mode), RegistrationFields: rs.FieldNames(), VerifyEmail: rs.VerifyEmail,
 		TermsURL: rs.TermsURL, CaptchaProvider: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style),
 		ResetIdentify: string(rs.Reset.Identify), PasswordMinLength: p.MinLength, PasswordRequire: req,
-		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String()}
+		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String(),
+		MFAPolicy: mfaPolicyOf(rs)}
 }
 
 func (a *API) getSettings(c *gin.Context) {
@@ -113,6 +117,9 @@ func (a *API) patchSettings(c *gin.Context) {
 	if in.PasswordRequire != nil {
 		rs.Password.Require = append([]string(nil), *in.PasswordRequire...)
 	}
+	if in.MFAPolicy != nil {
+		rs.MFAPolicy = mfa.Policy(*in.MFAPolicy)
+	}
 	if err := rs.Validate(); err != nil {
 		invalid(c, safe(err))
 		return
@@ -132,6 +139,14 @@ func (a *API) patchSettings(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, toSettingsJSON(rs, l))
+}
+
+// mfaPolicyOf is the settings' MFA policy, optional when unset.
+func mfaPolicyOf(rs account.RegistrationSettings) string {
+	if rs.MFAPolicy == "" {
+		return string(mfa.PolicyOptional)
+	}
+	return string(rs.MFAPolicy)
 }
 
 // safe strips the package prefix of a validation message (which names
