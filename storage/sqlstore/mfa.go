@@ -84,8 +84,12 @@ func (s mfaStore) UseTOTPStep(ctx context.Context, userID string, step int64) er
 	if n == 1 {
 		return nil
 	}
-	if _, err := s.TOTP(ctx, userID); err != nil {
+	t, err := s.TOTP(ctx, userID)
+	if err != nil {
 		return fmt.Errorf("use totp step: %w", err)
+	}
+	if !t.Confirmed {
+		return fmt.Errorf("use totp step: %w: enrolment not confirmed", storage.ErrNotFound)
 	}
 	return fmt.Errorf("use totp step: %w: step already used", storage.ErrConflict)
 }
