@@ -48,3 +48,7 @@ func (f secondFactors) User(ctx context.Context, userID string) (storage.User, e
 func (f secondFactors) StepUpSession(ctx context.Context, old storage.BrowserSession, userAgent, ip string) (string, storage.BrowserSession, error) {
 	return f.svc.StepUpSession(ctx, old, userAgent, ip)
 }
+
+// SecondFactors returns the two-step verification rules (tests enrol
+// users through it).
+func (s *Server) SecondFactors() *account.SecondFactors { return s.mfa }
