@@ -428,3 +428,25 @@ func TestMFAChangesNeedRecentSignIn(t *testing.T) {
 		t.Fatalf("security page after removal: %d\n%s", status, mainText(body))
 	}
 }
+
+// TestMFAPolicyAndRequireMFAThroughAPI: mfa_policy in GET/PATCH /settings
+// (an unknown value refused), require_mfa on POST/PATCH /clients.
+func TestMFAPolicyAndRequireMFAThroughAPI(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	token := serviceToken(t, srv, "ops", true)
+	if r := apiCall(t, srv.URL, http.MethodGet, "/settings", token, nil).want(t, http.StatusOK); r.body["mfa_policy"] != "optional" {
+		t.Fatalf("default mfa_policy %v", r.body["mfa_policy"])
+	}
+	apiCall(t, srv.URL, http.MethodPatch, "/settings", token, map[string]any{"mfa_policy": "sometimes"}).want(t, http.StatusBadRequest)
+	if r := apiCall(t, srv.URL, http.MethodPatch, "/settings", token, map[string]any{"mfa_policy": "required"}).want(t, http.StatusOK); r.body["mfa_policy"] != "required" {
+		t.Fatalf("patched mfa_policy %v", r.body["mfa_policy"])
+	}
+	r := apiCall(t, srv.URL, http.MethodPost, "/clients", token, map[string]any{"id": "strict", "redirect_uris": []string{rpRedirect},
+		"require_mfa": true}).want(t, http.StatusCreated)
+	if r.body["require_mfa"] != true {
+		t.Fatalf("created client: %v", r.body)
+	}
+	if r = apiCall(t, srv.URL, http.MethodPatch, "/clients/strict", token, map[string]any{"require_mfa": false}).want(t, http.StatusOK); r.body["require_mfa"] != false {
+		t.Fatalf("patched client: %v", r.body)
+	}
+}
