@@ -36,8 +36,9 @@ const (
 type SecondFactors interface {
 	Status(ctx context.Context, userID string) (account.MFAStatus, error)
 	Enabled(ctx context.Context, userID string) (bool, error)
-	// MustEnrol: the MFA policy requires a second factor of u, who has
-	// none.
+	// Required: the MFA policy requires a second factor of u. MustEnrol:
+	// it does, and u has none.
+	Required(ctx context.Context, u storage.User) (bool, error)
 	MustEnrol(ctx context.Context, u storage.User) (bool, error)
 	// RecentlyAuthenticated: the session's sign-in is recent enough to
 	// change second factors.
@@ -292,7 +293,12 @@ func (u *UI) mfaGate(c *gin.Context, ar AuthRequestView, si *signedIn) bool {
 		u.fail(c, "read second factors", err)
 		return false
 	}
-	wants := mfa.RequestWantsMFA(ar.ACRValues, ar.RequireMFA)
+	required, err := u.mfa.Required(ctx, si.user)
+	if err != nil {
+		u.fail(c, "read mfa policy", err)
+		return false
+	}
+	wants := mfa.RequestWantsMFA(ar.ACRValues, ar.RequireMFA) || required
 	if on {
 		if !wants {
 			return true
@@ -304,12 +310,7 @@ func (u *UI) mfaGate(c *gin.Context, ar AuthRequestView, si *signedIn) bool {
 		redirect(c, loginMFAURL(ar.ID, ""))
 		return false
 	}
-	must, err := u.mfa.MustEnrol(ctx, si.user)
-	if err != nil {
-		u.fail(c, "read mfa policy", err)
-		return false
-	}
-	if !must && !ar.RequireMFA {
+	if !required && !ar.RequireMFA {
 		return true // acr_values is a wish: without a factor the acr says pwd
 	}
 	if hasPrompt(ar, promptNone) {

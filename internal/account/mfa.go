@@ -126,11 +126,20 @@ func (f *SecondFactors) Policy(ctx context.Context) (mfa.Policy, error) {
 	return rs.mfaPolicy(), nil
 }
 
+// Required reports whether the MFA policy requires a second factor of u.
+func (f *SecondFactors) Required(ctx context.Context, u storage.User) (bool, error) {
+	p, err := f.Policy(ctx)
+	if err != nil {
+		return false, err
+	}
+	return p.Requires(string(u.Role)), nil
+}
+
 // MustEnrol reports whether the policy requires a second factor of u and
 // u has none yet.
 func (f *SecondFactors) MustEnrol(ctx context.Context, u storage.User) (bool, error) {
-	p, err := f.Policy(ctx)
-	if err != nil || !p.Requires(string(u.Role)) {
+	required, err := f.Required(ctx, u)
+	if err != nil || !required {
 		return false, err
 	}
 	on, err := f.Enabled(ctx, u.ID)

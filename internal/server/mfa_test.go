@@ -102,6 +102,14 @@ func TestMFAParallelCodeOneSession(t *testing.T) {
 				t.Fatalf("password: %d %s\n%s", status, loc, mainText(body))
 			}
 			code := totpCode(t, secret, 1)
+			// Every submission carries the same pending sign-in cookie, as
+			// 50 tabs (or replays) of one browser would; no shared jar, so
+			// the winner's new cookies do not change the others' requests.
+			u, _ := url.Parse(srv.URL)
+			cookies := rp.browser.Jar.Cookies(u)
+			plain := &http.Client{Timeout: 20 * time.Second,
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			form := url.Values{"code": {code}}.Encode()
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			won, lost := 0, 0
@@ -109,16 +117,26 @@ func TestMFAParallelCodeOneSession(t *testing.T) {
 			for range 50 {
 				wg.Go(func() {
 					<-start
-					status, _, _ := codeStep(t, rp, loc, code)
+					req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login/mfa", strings.NewReader(form))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					for _, c := range cookies {
+						req.AddCookie(c)
+					}
+					resp, err := plain.Do(req)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					resp.Body.Close()
 					mu.Lock()
 					defer mu.Unlock()
-					switch status {
+					switch resp.StatusCode {
 					case http.StatusSeeOther:
 						won++
 					case http.StatusUnprocessableEntity, http.StatusTooManyRequests:
 						lost++ // a spent code counts as a wrong one, so the throttle may answer
 					default:
-						t.Errorf("status %d", status)
+						t.Errorf("status %d", resp.StatusCode)
 					}
 				})
 			}
@@ -448,5 +466,55 @@ func TestMFAPolicyAndRequireMFAThroughAPI(t *testing.T) {
 	}
 	if r = apiCall(t, srv.URL, http.MethodPatch, "/clients/strict", token, map[string]any{"require_mfa": false}).want(t, http.StatusOK); r.body["require_mfa"] != false {
 		t.Fatalf("patched client: %v", r.body)
+	}
+}
+
+// TestMFAMaxAgeAsksOnlyTheCode: a session with both factors whose last
+// factor is older than the request's max_age is asked only for a code;
+// the session stays, and auth_time is the code's time.
+func TestMFAMaxAgeAsksOnlyTheCode(t *testing.T) {
+	srv := startRegServer(t, nil)
+	id := srv.CreateUser(t, "ada@example.com", testPass)
+	secret, _ := enrolTOTP(t, srv.Server, id)
+	client := registerClient(t, srv.Server, "maxage-app", true)
+	rp := newRelyingParty(t, srv.Server, "maxage-app", client)
+	f := rp.newFlow()
+	loc := passwordStep(t, rp, f, "ada@example.com", testPass)
+	status, next, _ := codeStep(t, rp, loc, totpCode(t, secret, 0))
+	if status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", status)
+	}
+	rp.codeFrom(f, next)
+	// Both factors ten minutes ago (the test server runs on SQLite).
+	old := time.Now().Add(-10 * time.Minute).UnixMilli()
+	if _, err := srv.Srv.Store().DB().ExecContext(context.Background(),
+		`UPDATE browser_sessions SET auth_time = ?, mfa_time = ? WHERE user_id = ?`, old, old, id); err != nil {
+		t.Fatal(err)
+	}
+	g := rp.newFlow(oauth2.SetAuthURLParam("max_age", "300"))
+	_, loc, _ = rp.get(g.url)
+	for !strings.HasPrefix(loc, "/login/mfa") {
+		var st int
+		if st, loc, _ = rp.get(loc); st != http.StatusSeeOther {
+			t.Fatalf("max_age did not ask for the code: %d %s", st, loc)
+		}
+	}
+	wantSecondStep(t, rp, loc)
+	status, next, body := codeStep(t, rp, loc, totpCode(t, secret, 1))
+	if status != http.StatusSeeOther {
+		t.Fatalf("code: %d\n%s", status, mainText(body))
+	}
+	tok, err := rp.exchange(g, rp.codeFrom(g, next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, claims := rp.verifyIDToken(tok, g.nonce)
+	wantMFAClaims(t, claims, "pwd")
+	authTime, _ := claims["auth_time"].(float64)
+	if time.Since(time.Unix(int64(authTime), 0)) > time.Minute {
+		t.Fatalf("auth_time %v is not the code's time (token %v)", authTime, idt.IssuedAt)
+	}
+	if n := signedInSessions(t, srv.Server, id); n != 1 {
+		t.Fatalf("%d sessions, want the one stepped-up session", n)
 	}
 }
