@@ -249,7 +249,7 @@ func TestMFAPolicyRequiredLeadsToEnrolment(t *testing.T) {
 	if loc2 != "" || !strings.Contains(body, `action="/account/totp"`) || !strings.Contains(body, `id="totp-required"`) {
 		t.Fatalf("not led to enrolment (%d):\n%s", status, mainText(body))
 	}
-	secret := strings.ReplaceAll(htmlUnescape(regexpFind(body, `id="totp-secret" type="text" value="([^"]+)"`)), " ", "")
+	secret := strings.ReplaceAll(htmlUnescape(regexpFind(body, `id="totp-secret"[^>]*>([^<]+)</textarea>`)), " ", "")
 	arID := regexpFind(body, `name="authRequestID" value="([^"]+)"`)
 	if secret == "" || arID == "" || !strings.Contains(body, `src="data:image/png;base64,`) {
 		t.Fatalf("enrolment page lacks the key, the request or the QR code:\n%s", body)
