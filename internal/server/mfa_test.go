@@ -491,6 +491,7 @@ func TestMFAMaxAgeAsksOnlyTheCode(t *testing.T) {
 		`UPDATE browser_sessions SET auth_time = ?, mfa_time = ? WHERE user_id = ?`, old, old, id); err != nil {
 		t.Fatal(err)
 	}
+	before, _ := srv.Srv.Store().Sessions().ListByUser(context.Background(), id, time.Now())
 	g := rp.newFlow(oauth2.SetAuthURLParam("max_age", "300"))
 	_, loc, _ = rp.get(g.url)
 	for !strings.HasPrefix(loc, "/login/mfa") {
@@ -514,7 +515,8 @@ func TestMFAMaxAgeAsksOnlyTheCode(t *testing.T) {
 	if time.Since(time.Unix(int64(authTime), 0)) > time.Minute {
 		t.Fatalf("auth_time %v is not the code's time (token %v)", authTime, idt.IssuedAt)
 	}
-	if n := signedInSessions(t, srv.Server, id); n != 1 {
-		t.Fatalf("%d sessions, want the one stepped-up session", n)
+	after, _ := srv.Srv.Store().Sessions().ListByUser(context.Background(), id, time.Now())
+	if len(before) != 1 || len(after) != 1 || after[0].ID == before[0].ID || !after[0].AuthTime.Equal(before[0].AuthTime) {
+		t.Fatalf("sessions before %+v, after %+v: want one session with a new id (SECURITY 29) and the same password time", before, after)
 	}
 }
