@@ -75,3 +75,16 @@ func TestUsersMFAReset(t *testing.T) {
 		t.Fatalf("--help: %d %q", code, stdout)
 	}
 }
+
+// TestClientsCreateRequireMFA: --require-mfa is stored and shown.
+func TestClientsCreateRequireMFA(t *testing.T) {
+	env := sqliteEnv(t)
+	code, _, stderr := runCLI(t, env, "clients", "create", "--id", "strict", "--redirect-uri", "https://app.example.com/cb", "--require-mfa")
+	if code != 0 {
+		t.Fatalf("create: %d %s", code, stderr)
+	}
+	code, stdout, _ := runCLI(t, env, "clients", "show", "strict")
+	if code != 0 || !strings.Contains(stdout, `"require_mfa": true`) {
+		t.Fatalf("show: %d\n%s", code, stdout)
+	}
+}

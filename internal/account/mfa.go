@@ -19,6 +19,7 @@ const (
 	EventMFAEnabled            = "user.mfa_enabled"
 	EventMFADisabled           = "user.mfa_disabled"
 	EventMFARecoveryRegenerate = "user.mfa_recovery_regenerated"
+	EventMFARecoveryUsed       = "user.mfa_recovery_used"
 	EventMFAVerified           = "signin.mfa_success"
 	EventMFAFailure            = "signin.mfa_failure"
 )

@@ -145,7 +145,7 @@ func (f *SecondFactors) useRecoveryCode(ctx context.Context, userID, code, ip st
 			return fmt.Errorf("account: read user: %w", err)
 		}
 		details := map[string]string{"method": "recovery_code", "left": strconv.Itoa(left)}
-		if err := f.reg.audit(ctx, tx, storage.AuditEvent{Type: "user.mfa_recovery_used", ActorID: userID, UserID: userID, IP: ip, Details: details}); err != nil {
+		if err := f.reg.audit(ctx, tx, storage.AuditEvent{Type: EventMFARecoveryUsed, ActorID: userID, UserID: userID, IP: ip, Details: details}); err != nil {
 			return err
 		}
 		return f.reg.send(ctx, tx, u, LetterRecoveryCodeUsed, map[string]any{"Left": left})

@@ -134,7 +134,7 @@ func TestRecoveryCodeWorksOnceAndIsMailed(t *testing.T) {
 		t.Fatalf("recovery code: %v", err)
 	}
 	e.lastLetter(t, LetterRecoveryCodeUsed, "ada@example.test")
-	used := e.events(t, "user.mfa_recovery_used")
+	used := e.events(t, EventMFARecoveryUsed)
 	if len(used) != 1 || used[0].Details["left"] != "9" {
 		t.Fatalf("recovery use audited as %+v", used)
 	}
