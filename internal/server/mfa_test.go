@@ -53,6 +53,19 @@ func TestMFASignInCodesOnceAndClaims(t *testing.T) {
 	if claims["auth_time"] == nil {
 		t.Error("no auth_time")
 	}
+	// A refreshed ID token keeps amr and acr.
+	status, refreshed, _ := tokenRequest(t, srv.URL, "mfa-app", client, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
+	raw, _ := refreshed["id_token"].(string)
+	if status != http.StatusOK || raw == "" {
+		t.Fatalf("refresh: %d %v", status, refreshed)
+	}
+	idt, err := rp.verifier.Verify(context.Background(), raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refreshedClaims map[string]any
+	_ = idt.Claims(&refreshedClaims)
+	wantMFAClaims(t, refreshedClaims, "pwd")
 
 	again := newRelyingParty(t, srv.Server, "mfa-app", client)
 	g := again.newFlow()
