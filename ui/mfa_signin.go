@@ -246,6 +246,11 @@ func (u *UI) refuseCode(c *gin.Context, f mfaForm, err error) {
 func (u *UI) finishPending(c *gin.Context, p account.PendingSignIn, ar *AuthRequestView, returnTo string) {
 	http.SetCookie(c.Writer, u.newCookie(mfaPendingCookie, "", -1))
 	user, err := u.mfa.User(c.Request.Context(), p.UserID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && user.State != storage.UserActive) {
+		// Deleted or blocked between the two steps: no session.
+		u.toSignIn(c, mfaForm{AuthRequestID: arIDOf(ar), ReturnTo: returnTo})
+		return
+	}
 	if err != nil {
 		u.fail(c, "read signed-in user", err)
 		return
@@ -263,6 +268,14 @@ func (u *UI) finishPending(c *gin.Context, p account.PendingSignIn, ar *AuthRequ
 		return
 	}
 	redirect(c, afterSignIn(returnTo))
+}
+
+// arIDOf is the id of ar, or "" without one.
+func arIDOf(ar *AuthRequestView) string {
+	if ar == nil {
+		return ""
+	}
+	return ar.ID
 }
 
 // finishStepUp gives the session its second factor (a new session id)

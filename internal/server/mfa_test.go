@@ -533,3 +533,34 @@ func TestMFAMaxAgeAsksOnlyTheCode(t *testing.T) {
 		t.Fatalf("sessions before %+v, after %+v: want one session with a new id (SECURITY 29) and the same password time", before, after)
 	}
 }
+
+// TestMFAPagesWithoutSignIn: the second step without a pending sign-in
+// and the security pages without a session send the browser to sign in;
+// an altered pending cookie counts as none; Russian pages are translated.
+func TestMFAPagesWithoutSignIn(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	rp := newRelyingParty(t, srv, "none", "")
+	for _, path := range []string{"/login/mfa", "/account/security", "/account/totp", "/account/totp/remove", "/account/recovery-codes"} {
+		if status, loc, _ := rp.get(path); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("GET %s: %d %s", path, status, loc)
+		}
+	}
+	if status, loc, _ := rp.postForm("/login/mfa", url.Values{"code": {"123456"}}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Errorf("POST /login/mfa without a pending sign-in: %d %s", status, loc)
+	}
+	u, _ := url.Parse(srv.URL)
+	rp.browser.Jar.SetCookies(u, []*http.Cookie{{Name: "gatehouse_mfa", Value: "bm90LWEtc2VhbGVkLXRva2Vu", Path: "/"}})
+	if status, loc, _ := rp.get("/login/mfa"); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Errorf("forged pending cookie: %d %s", status, loc)
+	}
+	id := srv.CreateUser(t, "ada@example.com", testPass)
+	enrolTOTP(t, srv, id)
+	ru := newRelyingParty(t, srv, "none", "")
+	status, loc, _ := ru.postForm("/login", url.Values{"login": {"ada@example.com"}, "password": {testPass}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login/mfa") {
+		t.Fatalf("password: %d %s", status, loc)
+	}
+	if status, _, body := ru.get("/login/mfa?lang=ru"); status != http.StatusOK || !strings.Contains(body, "Введите код подтверждения") {
+		t.Fatalf("Russian second step: %d\n%s", status, mainText(body))
+	}
+}
