@@ -69,6 +69,36 @@ func (u *UI) enrolBeforeGoingOn(c *gin.Context, si *signedIn) bool {
 	return must
 }
 
+// adminMFAGate applies the MFA policy to the admin console: an
+// administrator it requires a second factor of is sent to enrolment when
+// they have none, or to sign in again (password and code) when this
+// session was made without it. It reports whether to go on.
+func (u *UI) adminMFAGate(c *gin.Context, si *signedIn, returnTo string) bool {
+	if u.mfa == nil || mfa.HasSecondFactor(si.session.AMR) {
+		return true
+	}
+	ctx := c.Request.Context()
+	required, err := u.mfa.Required(ctx, si.user)
+	if err != nil {
+		u.fail(c, "read mfa policy", err)
+		return false
+	}
+	if !required {
+		return true
+	}
+	on, err := u.mfa.Enabled(ctx, si.user.ID)
+	if err != nil {
+		u.fail(c, "read second factors", err)
+		return false
+	}
+	if !on {
+		redirect(c, totpPath)
+		return false
+	}
+	redirect(c, loginPath+"?"+url.Values{returnToParam: {returnTo}}.Encode())
+	return false
+}
+
 // securityView is the .Data of the security page.
 type securityView struct {
 	Status   account.MFAStatus

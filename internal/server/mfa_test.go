@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
-	"github.com/gatehouse/gatehouse/internal/testserver"
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse/gatehouse/internal/testserver"
+	"github.com/gatehouse/gatehouse/storage"
 )
 
 // TestMFASignInCodesOnceAndClaims: after the password, a user with TOTP
@@ -562,5 +564,44 @@ func TestMFAPagesWithoutSignIn(t *testing.T) {
 	}
 	if status, _, body := ru.get("/login/mfa?lang=ru"); status != http.StatusOK || !strings.Contains(body, "Введите код подтверждения") {
 		t.Fatalf("Russian second step: %d\n%s", status, mainText(body))
+	}
+}
+
+// TestMFAPolicyForAdminsGuardsTheConsole: with required_for_admins, an
+// administrator without a second factor is sent to enrolment after the
+// password and from the console; a session made before enrolling must
+// sign in again with the code; a user is not affected.
+func TestMFAPolicyForAdminsGuardsTheConsole(t *testing.T) {
+	srv := startRegServer(t, nil)
+	adminID := createUserWith(t, srv.Server, "root@example.com", storage.UserActive, storage.RoleAdmin)
+	srv.CreateUser(t, "ada@example.com", testPass)
+	if _, err := srv.registrar(t).SetSetting(context.Background(), "mfa.policy", json.RawMessage(`"required_for_admins"`), "test"); err != nil {
+		t.Fatal(err)
+	}
+	user := newRelyingParty(t, srv.Server, "none", "")
+	if status, loc, _ := user.postForm("/login", url.Values{"login": {"ada@example.com"}, "password": {testPass}, "return_to": {"/account"}}); status != http.StatusSeeOther || loc != "/account" {
+		t.Fatalf("a user is led elsewhere: %d %s", status, loc)
+	}
+	admin := newRelyingParty(t, srv.Server, "none", "")
+	status, loc, _ := admin.postForm("/login", url.Values{"login": {"root@example.com"}, "password": {testPass}, "return_to": {"/admin"}})
+	if status != http.StatusSeeOther || loc != "/account/totp" {
+		t.Fatalf("administrator after the password: %d %s", status, loc)
+	}
+	if status, loc, _ := admin.get("/admin"); status != http.StatusSeeOther || loc != "/account/totp" {
+		t.Fatalf("console without a second factor: %d %s", status, loc)
+	}
+	secret, _ := enrolTOTP(t, srv.Server, adminID)
+	if status, loc, _ := admin.get("/admin"); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?return_to=") {
+		t.Fatalf("console with a password-only session: %d %s", status, loc)
+	}
+	status, loc, _ = admin.postForm("/login", url.Values{"login": {"root@example.com"}, "password": {testPass}, "return_to": {"/admin"}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login/mfa") {
+		t.Fatalf("sign-in again: %d %s", status, loc)
+	}
+	if status, loc, _ = admin.postForm("/login/mfa", url.Values{"code": {totpCode(t, secret, 0)}, "return_to": {"/admin"}}); status != http.StatusSeeOther || loc != "/admin" {
+		t.Fatalf("code: %d %s", status, loc)
+	}
+	if status, _, _ := admin.get("/admin"); status != http.StatusOK {
+		t.Fatalf("console with both factors: %d", status)
 	}
 }
