@@ -22,13 +22,14 @@ type AuthRequest struct {
 	CodeChallengeMethod string
 	Prompt              []string
 	// MaxAge in seconds; nil when the request had no max_age.
-	MaxAge    *int64
-	LoginHint string
-	// ACRValues are the requested authentication context classes
-	// (acr_values), e.g. ["mfa"].
-	ACRValues   []string
+	MaxAge      *int64
+	LoginHint   string
 	UILocales   []string
 	BrowserHash []byte
+
+	// ACRValues are the requested authentication context classes
+	// (acr_values), e.g. ["mfa"].
+	ACRValues []string
 
 	// Set by Complete once the user authenticated (and consented).
 	UserID    string

@@ -30,12 +30,13 @@ type Client struct {
 	Dev bool
 	// Admin service clients get the gatehouse:admin scope by client
 	// credentials.
-	Admin bool
+	Admin     bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+
 	// RequireMFA: users signing in to this client must pass a second
 	// factor (and enrol one when they have none).
 	RequireMFA bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
 }
 
 // ClientStore keeps clients.

@@ -21,11 +21,12 @@ type BrowserSession struct {
 	Persistent  bool      // "remember me": the cookie outlives the browser
 	AuthTime    time.Time // when the user last presented credentials
 	AMR         []string  // authentication methods (RFC 8176): "pwd", "otp", ...
+	UserAgent   string
+	IP          string
+
 	// MFATime is when a second factor was last presented in this session
 	// (zero: none was). AuthTime stays the time of the first factor.
-	MFATime   time.Time
-	UserAgent string
-	IP        string
+	MFATime time.Time
 }
 
 // Live reports whether the session still counts at now: before ExpiresAt and

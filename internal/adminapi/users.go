@@ -12,22 +12,23 @@ import (
 
 // userJSON is a user as the API shows it: never a password or hash.
 type userJSON struct {
-	ID            string `json:"id"`
-	Email         string `json:"email"`
-	EmailVerified bool   `json:"email_verified"`
-	Username      string `json:"username,omitempty"`
-	GivenName     string `json:"given_name,omitempty"`
-	FamilyName    string `json:"family_name,omitempty"`
-	Company       string `json:"company,omitempty"`
-	Country       string `json:"country,omitempty"`
-	Locale        string `json:"locale,omitempty"`
-	Role          string `json:"role"`
-	State         string `json:"state"`
-	HasPassword   bool   `json:"has_password"`
+	ID            string    `json:"id"`
+	Email         string    `json:"email"`
+	EmailVerified bool      `json:"email_verified"`
+	Username      string    `json:"username,omitempty"`
+	GivenName     string    `json:"given_name,omitempty"`
+	FamilyName    string    `json:"family_name,omitempty"`
+	Company       string    `json:"company,omitempty"`
+	Country       string    `json:"country,omitempty"`
+	Locale        string    `json:"locale,omitempty"`
+	Role          string    `json:"role"`
+	State         string    `json:"state"`
+	HasPassword   bool      `json:"has_password"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+
 	// MFAEnabled is set on single-user answers (GET /users/{id}).
-	MFAEnabled *bool     `json:"mfa_enabled,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	MFAEnabled *bool `json:"mfa_enabled,omitempty"`
 }
 
 func toUserJSON(u storage.User) userJSON {

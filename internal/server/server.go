@@ -42,8 +42,8 @@ type Server struct {
 	engine   *gin.Engine
 	accounts *account.Service
 	provider *op.Provider
-	reg      *registration          // registration.go
-	mfa      *account.SecondFactors // mfa.go
+	reg      *registration // registration.go
+	mfa      *account.SecondFactors
 }
 
 // New opens the database, applies pending migrations (unless
