@@ -147,7 +147,7 @@ func (u *UI) loginSubmit(c *gin.Context) {
 		redirect(c, changePasswordPath)
 		return
 	}
-	if u.enrolBeforeGoingOn(c, si) {
+	if u.enrolBeforeGoingOn(c, si, f.ReturnTo) {
 		return
 	}
 	redirect(c, afterSignIn(f.ReturnTo))

@@ -52,10 +52,11 @@ func totpEnrolURL(arID string) string {
 }
 
 // enrolBeforeGoingOn sends a user the MFA policy requires a second factor
-// of, who has none, to enrolment right after signing in; it reports
-// whether it wrote the response.
-func (u *UI) enrolBeforeGoingOn(c *gin.Context, si *signedIn) bool {
-	if u.mfa == nil {
+// of, who has none, to enrolment right after signing in (unless returnTo
+// is the enrolment page already, which keeps its authRequestID); it
+// reports whether it wrote the response.
+func (u *UI) enrolBeforeGoingOn(c *gin.Context, si *signedIn, returnTo string) bool {
+	if u.mfa == nil || strings.HasPrefix(safeReturnTo(returnTo), totpPath+"?") {
 		return false
 	}
 	must, err := u.mfa.MustEnrol(c.Request.Context(), si.user)

@@ -285,6 +285,19 @@ func TestMFAPolicyRequiredLeadsToEnrolment(t *testing.T) {
 	_, claims := rp.verifyIDToken(tok, f.nonce)
 	wantMFAClaims(t, claims, "pwd")
 	srv.letter(t, "ada@example.com", "Two-step verification is on")
+
+	// Signing in again on the way to enrolment (a stale session) keeps the
+	// application's request.
+	srv.CreateUser(t, "grace@example.com", testPass)
+	back := "/account/totp?authRequestID=" + arID
+	status, loc, _ = newRelyingParty(t, srv.Server, "none", "").postForm("/login", url.Values{"login": {"grace@example.com"}, "password": {testPass}, "return_to": {back}})
+	if status != http.StatusSeeOther || loc != back {
+		t.Fatalf("sign-in on the way to enrolment: %d %s", status, loc)
+	}
+	status, loc, _ = newRelyingParty(t, srv.Server, "none", "").postForm("/login", url.Values{"login": {"grace@example.com"}, "password": {testPass}, "return_to": {"/account"}})
+	if status != http.StatusSeeOther || loc != "/account/totp" {
+		t.Fatalf("sign-in of a user who must enrol: %d %s", status, loc)
+	}
 }
 
 // TestMFAStepUpKeepsSession: a client with require_mfa, and a request with
