@@ -26,7 +26,7 @@ var (
 )
 
 func (a *authRequest) GetID() string          { return a.r.ID }
-func (a *authRequest) GetACR() string         { return "" }
+func (a *authRequest) GetACR() string         { return acrOf(a.r.AMR) }
 func (a *authRequest) GetAMR() []string       { return a.r.AMR }
 func (a *authRequest) GetAudience() []string  { return []string{a.r.ClientID} }
 func (a *authRequest) GetAuthTime() time.Time { return a.r.AuthTime }
@@ -103,6 +103,7 @@ func (s *oidcStorage) newAuthRequest(req *oidc.AuthRequest, c storage.Client, bi
 		CodeChallengeMethod: string(req.CodeChallengeMethod),
 		Prompt:              slices.Clone(req.Prompt),
 		LoginHint:           req.LoginHint,
+		ACRValues:           slices.Clone([]string(req.ACRValues)),
 		BrowserHash:         binding,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(s.opts.AuthRequestLifetime),
@@ -115,6 +116,24 @@ func (s *oidcStorage) newAuthRequest(req *oidc.AuthRequest, c storage.Client, bi
 		r.UILocales = append(r.UILocales, t.String())
 	}
 	return r
+}
+
+// Authentication context classes (acr): "mfa" when the sign-in used a
+// second factor (its amr has "mfa", RFC 8176), else "pwd".
+const (
+	acrMFA      = "mfa"
+	acrPassword = "pwd"
+)
+
+// acrValuesSupported is what discovery announces.
+var acrValuesSupported = []string{acrMFA, acrPassword}
+
+// acrOf is the acr of a sign-in with methods amr.
+func acrOf(amr []string) string {
+	if slices.Contains(amr, "mfa") {
+		return acrMFA
+	}
+	return acrPassword
 }
 
 // errUnsupportedResponseType is RFC 6749 §4.1.2.1's error (zop has no

@@ -15,7 +15,7 @@ import (
 var (
 	supportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
 	supportedClaims = []string{
-		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "azp", "at_hash", "c_hash", "sid",
+		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "at_hash", "c_hash", "sid",
 		"name", "given_name", "family_name", "preferred_username", "locale", "email", "email_verified",
 	}
 )
@@ -76,6 +76,7 @@ func (p *Provider) discoveryConfig(ctx context.Context) *oidc.DiscoveryConfigura
 	cfg.RequestURIParameterSupported = false
 	cfg.ClaimsParameterSupported = false
 	cfg.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
+	cfg.ACRValuesSupported = acrValuesSupported
 	return cfg
 }
 

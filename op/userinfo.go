@@ -58,6 +58,11 @@ func (s *oidcStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.Use
 	if sb, ok := req.(sessionBound); ok && sb.sessionID() != "" {
 		info.AppendClaims("sid", sb.sessionID())
 	}
+	if amr := req.GetAMR(); len(amr) > 0 {
+		// zop sets acr only for authorization requests; a refreshed ID
+		// token keeps the sign-in's acr this way.
+		info.AppendClaims("acr", acrOf(amr))
+	}
 	return nil
 }
 
@@ -120,7 +125,8 @@ func (s *oidcStorage) GetPrivateClaimsFromScopes(context.Context, string, string
 }
 
 // GetPrivateClaimsFromRequest adds to JWT access tokens what zop leaves
-// out: scope (RFC 9068 §2.2.3), and for user tokens auth_time, amr and sid.
+// out: scope (RFC 9068 §2.2.3), and for user tokens auth_time, amr, acr
+// and sid.
 func (s *oidcStorage) GetPrivateClaimsFromRequest(_ context.Context, req zop.TokenRequest, _ []string) (map[string]any, error) {
 	claims := map[string]any{}
 	if sc := req.GetScopes(); len(sc) > 0 {
@@ -132,6 +138,7 @@ func (s *oidcStorage) GetPrivateClaimsFromRequest(_ context.Context, req zop.Tok
 		}
 		if amr := r.GetAMR(); len(amr) > 0 {
 			claims["amr"] = amr
+			claims["acr"] = acrOf(amr)
 		}
 	}
 	if sb, ok := req.(sessionBound); ok && sb.sessionID() != "" {

@@ -27,6 +27,10 @@ type AuthRequest struct {
 	UILocales   []string
 	BrowserHash []byte
 
+	// ACRValues are the requested authentication context classes
+	// (acr_values), e.g. ["mfa"].
+	ACRValues []string
+
 	// Set by Complete once the user authenticated (and consented).
 	UserID    string
 	SessionID string // the browser session (becomes sid)

@@ -33,6 +33,10 @@ type Client struct {
 	Admin     bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// RequireMFA: users signing in to this client must pass a second
+	// factor (and enrol one when they have none).
+	RequireMFA bool
 }
 
 // ClientStore keeps clients.

@@ -23,6 +23,10 @@ type BrowserSession struct {
 	AMR         []string  // authentication methods (RFC 8176): "pwd", "otp", ...
 	UserAgent   string
 	IP          string
+
+	// MFATime is when a second factor was last presented in this session
+	// (zero: none was). AuthTime stays the time of the first factor.
+	MFATime time.Time
 }
 
 // Live reports whether the session still counts at now: before ExpiresAt and
@@ -32,6 +36,15 @@ func (s BrowserSession) Live(now time.Time) bool {
 		return false
 	}
 	return s.IdleTimeout <= 0 || now.Before(s.LastSeenAt.Add(s.IdleTimeout))
+}
+
+// FactorTime is when the user last presented any factor: the later of
+// AuthTime and MFATime. max_age is measured from it.
+func (s BrowserSession) FactorTime() time.Time {
+	if s.MFATime.After(s.AuthTime) {
+		return s.MFATime
+	}
+	return s.AuthTime
 }
 
 // SessionStore keeps browser sessions. Methods that take now treat sessions

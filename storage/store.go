@@ -35,6 +35,7 @@ type Stores interface {
 	OneTimeTokens() OneTimeTokenStore
 	Captchas() CaptchaStore
 	FederationFlows() FederationFlowStore
+	MFA() MFAStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -75,6 +75,10 @@ func (u *UI) adminOnly(c *gin.Context) {
 		u.RenderError(c, http.StatusForbidden)
 		return
 	}
+	if !u.adminMFAGate(c, si, returnTo) { // mfa_account.go
+		c.Abort()
+		return
+	}
 	c.Set(adminSignedInKey, si)
 	c.Request = c.Request.WithContext(account.WithClientIP(c.Request.Context(), c.ClientIP()))
 	c.Next()

@@ -34,6 +34,7 @@ type clientInput struct {
 	New                          bool
 	ID, Name                     string
 	Public, FirstParty           bool
+	RequireMFA                   bool
 	RedirectURIs, PostLogoutURIs []string
 	GrantTypes, Scopes           []string
 	AccessTokenFormat            string
@@ -49,7 +50,7 @@ func newClientInput() clientInput {
 
 // clientInputOf is the form of a stored client.
 func clientInputOf(cl storage.Client) clientInput {
-	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty,
+	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty, RequireMFA: cl.RequireMFA,
 		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
 		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat}
 }
@@ -58,7 +59,7 @@ func clientInputOf(cl storage.Client) clientInput {
 func clientInputFrom(form url.Values) clientInput {
 	keep := func(name string) string { return strings.TrimSpace(truncateUTF8(form.Get(name), maxKeptValue)) }
 	in := clientInput{ID: keep("id"), Name: keep("name"), Public: checked(form.Get("public")),
-		FirstParty: checked(form.Get("first_party")), AccessTokenFormat: keep("access_token_format"),
+		FirstParty: checked(form.Get("first_party")), RequireMFA: checked(form.Get("require_mfa")), AccessTokenFormat: keep("access_token_format"),
 		RedirectURIs:   listOf(form.Get("redirect_uris"), "\n", maxClientURIs),
 		PostLogoutURIs: listOf(form.Get("post_logout_redirect_uris"), "\n", maxClientURIs),
 		Scopes:         listOf(form.Get("scopes"), "", maxClientScopes),
@@ -102,6 +103,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 		c.Name = c.ID
 	}
 	c.FirstParty = in.FirstParty
+	c.RequireMFA = in.RequireMFA
 	c.RedirectURIs = slices.Clone(in.RedirectURIs)
 	c.PostLogoutRedirectURIs = slices.Clone(in.PostLogoutURIs)
 	c.GrantTypes = slices.Clone(in.GrantTypes)
@@ -117,6 +119,7 @@ type adminClientForm struct {
 	ID, Name       string
 	Public         bool
 	FirstParty     bool
+	RequireMFA     bool
 	RedirectURIs   string // one per line
 	PostLogoutURIs string
 	Scopes         string // space-separated
@@ -141,7 +144,7 @@ func (f adminClientForm) HasErrors() bool { return len(f.Errors) > 0 || f.Alert 
 func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *adminNav) {
 	lang := u.lang(c)
 	f := adminClientForm{adminNav: adminNav{Nav: "clients"}, New: in.New, ID: in.ID, Name: in.Name, Public: in.Public,
-		FirstParty: in.FirstParty, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
+		FirstParty: in.FirstParty, RequireMFA: in.RequireMFA, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
 		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " ")}
 	if nav != nil {
 		f.Notice, f.Alert = nav.Notice, nav.Alert

@@ -29,6 +29,7 @@ type fakeAdmin struct {
 	audits   []storage.AuditFilter
 	nextPage string // Next of every list page
 	secretN  int
+	mfaOn    map[string]bool // users with two-step verification on
 }
 
 func newFakeAdmin(t *testing.T) *fakeAdmin {
@@ -172,6 +173,26 @@ func (f *fakeAdmin) EndUserSessions(_ context.Context, id, actor string) error {
 		return storage.ErrNotFound
 	}
 	f.record("end-sessions", id, actor)
+	return nil
+}
+
+func (f *fakeAdmin) UserMFA(_ context.Context, id string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.mfaOn[id], nil
+}
+
+func (f *fakeAdmin) ResetMFA(_ context.Context, id, actor string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.users[id]; !ok {
+		return storage.ErrNotFound
+	}
+	if !f.mfaOn[id] {
+		return account.ErrMFANotEnabled
+	}
+	delete(f.mfaOn, id)
+	f.record("mfa-reset", id, actor)
 	return nil
 }
 

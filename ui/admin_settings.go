@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 )
 
 // The instance settings form.
@@ -48,10 +49,14 @@ func (u *UI) adminSettingsRoutes(g gin.IRouter) {
 // settingsInput is the settings form as typed.
 type settingsInput struct {
 	Mode, Fields, TermsURL, Captcha, ResetStyle, ResetIdentify, MinLength, CaptchaAfter string
+	MFAPolicy                                                                           string
 	VerifyEmail                                                                         bool
 	Require                                                                             []string
 	// Durations by field name (settingsDurations).
 	Durations map[string]string
+	// captchaAfterSent: the form had the field (a form from an older
+	// page without it keeps the setting as it is).
+	captchaAfterSent bool
 }
 
 func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes) settingsInput {
@@ -61,7 +66,7 @@ func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes
 		MinLength: strconv.Itoa(p.MinLength), VerifyEmail: rs.VerifyEmail, Require: slices.Clone(p.Require),
 		CaptchaAfter: strconv.Itoa(rs.SignInCaptchaAfter),
 		Durations: map[string]string{"session_lifetime": l.Persistent.String(), "session_max_lifetime": l.Browser.String(),
-			"session_idle_timeout": l.Idle.String()}}
+			"session_idle_timeout": l.Idle.String()}, MFAPolicy: mfaPolicyOf(rs)}
 }
 
 func settingsInputFrom(form url.Values) settingsInput {
@@ -69,7 +74,7 @@ func settingsInputFrom(form url.Values) settingsInput {
 	in := settingsInput{Mode: keep("registration_mode"), Fields: keep("registration_fields"), TermsURL: keep("terms_url"),
 		Captcha: keep("captcha_provider"), ResetStyle: keep("reset_style"), ResetIdentify: keep("reset_identify"),
 		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{},
-		CaptchaAfter: keep("signin_captcha_after")}
+		CaptchaAfter: keep("signin_captcha_after"), MFAPolicy: keep("mfa_policy"), captchaAfterSent: form.Has("signin_captcha_after")}
 	for _, c := range form["password_require"] {
 		if slices.Contains(account.PasswordClasses(), c) && !slices.Contains(in.Require, c) {
 			in.Require = append(in.Require, c)
@@ -193,12 +198,15 @@ func applySettings(rs account.RegistrationSettings, l account.SessionLifetimes, 
 		s.Password.MinLength = n
 		return err == nil && n > 0
 	})
-	try("signin_captcha_after", func(s *account.RegistrationSettings) bool {
-		n, err := strconv.Atoi(in.CaptchaAfter)
-		s.SignInCaptchaAfter = n
-		return err == nil && n >= 0 && n <= account.MaxSignInCaptchaAfter
-	})
+	if in.captchaAfterSent {
+		try("signin_captcha_after", func(s *account.RegistrationSettings) bool {
+			n, err := strconv.Atoi(in.CaptchaAfter)
+			s.SignInCaptchaAfter = n
+			return err == nil && n >= 0 && n <= account.MaxSignInCaptchaAfter
+		})
+	}
 	try("password_require", func(s *account.RegistrationSettings) bool { s.Password.Require = slices.Clone(in.Require); return true })
+	try("mfa_policy", func(s *account.RegistrationSettings) bool { s.MFAPolicy = mfa.Policy(in.MFAPolicy); return true })
 	next.VerifyEmail = in.VerifyEmail
 	newL, badL := applyLifetimes(l, in)
 	bad = append(bad, badL...)

@@ -6,13 +6,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 )
 
 // settingsFields are the settings form's fields that can be refused, in
 // form order.
 var settingsFields = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider",
 	"signin_captcha_after", "reset_style", "reset_identify", "password_min_length", "password_require",
-	"session_lifetime", "session_max_lifetime", "session_idle_timeout"}
+	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "mfa_policy"}
 
 // adminSettingsForm is the .Data of the settings form.
 type adminSettingsForm struct {
@@ -36,7 +37,7 @@ func (f adminSettingsForm) HasErrors() bool { return len(f.Errors) > 0 }
 
 // settingsHelp are the fields with a hint (admin.settings.<name>_help).
 var settingsHelp = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider", "signin_captcha_after",
-	"password_min_length", "session_lifetime", "session_max_lifetime", "session_idle_timeout"}
+	"password_min_length", "session_lifetime", "session_max_lifetime", "session_idle_timeout", "mfa_policy"}
 
 // renderSettings shows the form with in and the messages of the refused
 // fields bad.
@@ -70,6 +71,7 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	selectField("captcha_provider", "admin.settings.captcha.", settingsCaptchas, in.Captcha)
 	selectField("reset_style", "admin.settings.reset_style.", resetStyleNames(), in.ResetStyle)
 	selectField("reset_identify", "admin.settings.identify.", settingsIdentify, in.ResetIdentify)
+	selectField("mfa_policy", "admin.settings.mfa_policy.", mfaPolicyNames(), in.MFAPolicy)
 	f.Fields["registration_fields"] = field("registration_fields", in.Fields)
 	f.Fields["terms_url"] = field("terms_url", in.TermsURL)
 	f.Fields["password_min_length"] = field("password_min_length", in.MinLength)
@@ -90,6 +92,23 @@ func optionKey(v string) string {
 		return "default"
 	}
 	return v
+}
+
+// mfaPolicyNames are the values of the mfa_policy field.
+func mfaPolicyNames() []string {
+	var out []string
+	for _, p := range mfa.Policies() {
+		out = append(out, string(p))
+	}
+	return out
+}
+
+// mfaPolicyOf is the settings' MFA policy, optional when unset.
+func mfaPolicyOf(rs account.RegistrationSettings) string {
+	if rs.MFAPolicy == "" {
+		return string(mfa.PolicyOptional)
+	}
+	return string(rs.MFAPolicy)
 }
 
 func resetStyleNames() []string {
@@ -130,5 +149,6 @@ func adminSettingsMessageKeys() []string {
 	add("admin.settings.reset_style.", resetStyleNames())
 	add("admin.settings.identify.", settingsIdentify)
 	add("admin.settings.class.", account.PasswordClasses())
+	add("admin.settings.mfa_policy.", mfaPolicyNames())
 	return keys
 }

@@ -43,6 +43,10 @@ type AdminUsers interface {
 	AdminUnlinkIdentity(ctx context.Context, id, identityID, actorID string) error
 	EndUserSessions(ctx context.Context, id, actorID string) error
 	DeleteUser(ctx context.Context, id, actorID string) error
+	// UserMFA reports whether the user has two-step verification on;
+	// ResetMFA turns it off (audited, with a letter to the user).
+	UserMFA(ctx context.Context, id string) (bool, error)
+	ResetMFA(ctx context.Context, id, actorID string) error
 }
 
 func (u *UI) adminUserRoutes(g gin.IRouter) {
@@ -116,6 +120,7 @@ type adminUserData struct {
 	Identities []identityView
 	Sessions   []sessionRow
 	Events     []auditRow
+	MFA        bool // two-step verification is on
 	// Actions lists the actions the user's state allows, in order.
 	Actions []userActionView
 }
@@ -138,6 +143,7 @@ var adminUserNotices = map[string]string{
 	"blocked": "admin.user.notice.blocked", "unblocked": "admin.user.notice.unblocked",
 	"reset": "admin.user.notice.reset", "sessions_ended": "admin.user.notice.sessions_ended",
 	"verification_sent": "admin.user.notice.verification_sent",
+	"mfa_reset":         "admin.user.notice.mfa_reset",
 	"identity_unlinked": "admin.user.notice.identity_unlinked",
 }
 
@@ -166,6 +172,9 @@ func (u *UI) renderUser(c *gin.Context, status int, id string, d adminUserData) 
 		return
 	}
 	for _, a := range userActions {
+		if a.name == mfaResetAction && !d.MFA {
+			continue // nothing to turn off
+		}
 		if slices.Contains(a.states, usr.State) && a.field == "" {
 			d.Actions = append(d.Actions, userActionView{Name: a.name, Label: u.bundle.T(lang, "admin.user.action."+a.name),
 				Danger: a.confirm})
@@ -191,6 +200,9 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	for _, s := range sessions {
 		d.Sessions = append(d.Sessions, sessionRow{Created: formatTime(s.CreatedAt), LastSeen: formatTime(s.LastSeenAt),
 			Expires: formatTime(s.ExpiresAt), IP: s.IP, UserAgent: truncateUTF8(s.UserAgent, 120)})
+	}
+	if d.MFA, err = u.admin.UserMFA(ctx, d.User.ID); err != nil {
+		return err
 	}
 	events, err := u.admin.AuditEvents(ctx, storage.AuditFilter{UserID: d.User.ID, Limit: adminUserEvents})
 	if err != nil {
@@ -248,6 +260,13 @@ var userActions = []userAction{
 	{name: "unlink-identity", states: anyState, confirm: true, notice: "identity_unlinked", field: "identity", run: func(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
 		return a.AdminUnlinkIdentity(ctx, id, boundedID(f.Get("identity")), actor)
 	}},
+	{name: mfaResetAction, states: anyState, confirm: true, notice: "mfa_reset", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
+		err := a.ResetMFA(ctx, id, actor)
+		if errors.Is(err, account.ErrMFANotEnabled) {
+			return nil // already off: the page says it is
+		}
+		return err
+	}},
 	{name: "end-sessions", states: anyState, confirm: true, notice: "sessions_ended", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		return a.EndUserSessions(ctx, id, actor)
 	}},
@@ -255,6 +274,9 @@ var userActions = []userAction{
 		return a.DeleteUser(ctx, id, actor)
 	}},
 }
+
+// mfaResetAction turns off a user's two-step verification.
+const mfaResetAction = "mfa-reset"
 
 // rejectReason is the optional reason of a rejection, with the CR LF of
 // a textarea folded to LF.

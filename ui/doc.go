@@ -22,6 +22,23 @@
 //	POST /logout   ends the session, clears the cookie, then 303 to
 //	               Options.LogoutCompleteURL or the signed-out page
 //
+// With Options.SecondFactors and Options.Profiles (mfa_signin.go,
+// mfa_account.go): two-step verification. A user with an authenticator
+// gets no session after the first factor (password, federated sign-in)
+// but the encrypted gatehouse_mfa cookie and /login/mfa; before an
+// authorization request completes, a session that lacks a second factor
+// the request (acr_values=mfa), the client (require_mfa) or the MFA policy
+// wants is stepped up or sent to enrolment.
+//
+//	GET  /login/mfa               the code form (?authRequestID=, ?return_to=)
+//	POST /login/mfa               code (TOTP or recovery code), authRequestID,
+//	                              return_to: a new session (or the stepped-up
+//	                              one), then 303 on; 422 wrong, 429 throttled
+//	GET  /account/security        sign-in methods at a glance
+//	GET, POST /account/totp       enrolment: QR code, key, otpauth URI; code
+//	GET, POST /account/totp/remove  confirmation, then off
+//	GET, POST /account/recovery-codes  how many left; new codes shown once
+//
 // With Options.AuthRequests as well (consent.go, binding.go):
 //
 //	GET  /consent  ?authRequestID=: the client and its scopes in words

@@ -91,6 +91,9 @@ func (u *UI) finishSignIn(c *gin.Context, p *federation.Provider, res federation
 		})
 		return
 	}
+	if u.beginSecondStep(c, res.Outcome.User, false, []string{amrFederated}, res.Flow.AuthRequestID, "") {
+		return // two-step verification: /login/mfa (mfa_signin.go)
+	}
 	if _, ok := u.startSession(c, res.Outcome.User, false, []string{amrFederated}); !ok {
 		return
 	}

@@ -132,6 +132,9 @@ func (u *UI) loginSubmit(c *gin.Context) {
 		u.refuseSignIn(c, f, err)
 		return
 	}
+	if u.beginSecondStep(c, user, f.RememberMe, []string{amrPassword}, f.AuthRequestID, f.ReturnTo) {
+		return // two-step verification: /login/mfa (mfa_signin.go)
+	}
 	si, ok := u.startSession(c, user, f.RememberMe, []string{amrPassword})
 	if !ok {
 		return
@@ -142,6 +145,9 @@ func (u *UI) loginSubmit(c *gin.Context) {
 	}
 	if user.PasswordChangeRequired {
 		redirect(c, changePasswordPath)
+		return
+	}
+	if u.enrolBeforeGoingOn(c, si, f.ReturnTo) {
 		return
 	}
 	redirect(c, afterSignIn(f.ReturnTo))

@@ -51,6 +51,11 @@ type AuthRequestView struct {
 	// form-action must allow its origin: browsers apply form-action to
 	// the redirects that follow a form submission.
 	RedirectURI string
+	// ACRValues are the requested acr values; "mfa" asks for a second
+	// factor (mfa.go).
+	ACRValues []string
+	// RequireMFA: the client requires a second factor.
+	RequireMFA bool
 }
 
 // ErrScopeNotAllowed: the authorization request asks for a scope the

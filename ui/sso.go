@@ -45,6 +45,9 @@ func (u *UI) resumeAuthRequest(c *gin.Context, id string) {
 	if !ok {
 		return
 	}
+	if si != nil && u.maxAgeStepUp(c, ar, si) {
+		return // only the second factor is asked again (mfa_signin.go)
+	}
 	if si != nil && u.allowsSSO(ar, si.session) {
 		u.proceed(c, ar, si)
 		return
@@ -61,7 +64,7 @@ func (u *UI) resumeAuthRequest(c *gin.Context, id string) {
 // prompt=select_account, max_age=0) and the session's sign-in is within
 // max_age.
 func (u *UI) allowsSSO(ar AuthRequestView, s storage.BrowserSession) bool {
-	return !forcesLogin(ar) && u.withinMaxAge(ar, s.AuthTime, 0)
+	return !forcesLogin(ar) && u.withinMaxAge(ar, s.FactorTime(), 0)
 }
 
 // satisfiedBy reports whether a session may finish ar on a page after the
@@ -71,7 +74,7 @@ func (u *UI) satisfiedBy(ar AuthRequestView, s storage.BrowserSession) bool {
 	if forcesLogin(ar) && s.AuthTime.Before(ar.CreatedAt.Add(-clockSlack)) {
 		return false
 	}
-	return u.withinMaxAge(ar, s.AuthTime, clockSlack)
+	return u.withinMaxAge(ar, s.FactorTime(), clockSlack)
 }
 
 // forcesLogin reports whether ar demands fresh credentials. A max_age of
@@ -110,6 +113,9 @@ func (u *UI) proceed(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		// else, the application's code included.
 		redirect(c, changePasswordURL(ar.ID))
 		return
+	}
+	if !u.mfaGate(c, ar, si) {
+		return // step-up or enrolment first (mfa_signin.go)
 	}
 	need, err := u.needsConsent(c, ar, si.user.ID)
 	if err != nil {
@@ -154,7 +160,10 @@ func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 	}
 	ctx := c.Request.Context()
 	s := si.session
-	err := u.authRequests.Complete(ctx, ar.ID, si.user.ID, s.ID, s.AuthTime, s.AMR)
+	if !u.mfaGate(c, ar, si) {
+		return // step-up or enrolment first (mfa_signin.go)
+	}
+	err := u.authRequests.Complete(ctx, ar.ID, si.user.ID, s.ID, s.FactorTime(), s.AMR)
 	if errors.Is(err, storage.ErrNotFound) {
 		u.renderInvalidRequest(c)
 		return

@@ -79,6 +79,10 @@ type Options struct {
 	// Admin adds the admin console (/admin..., admin*.go) for users whose
 	// role is admin; it needs Accounts.
 	Admin Admin
+	// SecondFactors, with Profiles, adds two-step verification: the
+	// second step at sign-in (/login/mfa) and the security pages
+	// (/account/security, /account/totp...; mfa_*.go).
+	SecondFactors SecondFactors
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -114,6 +118,7 @@ type UI struct {
 	federation      Federation
 	identities      LinkedIdentities
 	admin           Admin
+	mfa             SecondFactors
 	now             func() time.Time
 }
 
@@ -172,6 +177,9 @@ func (o Options) validate() error {
 	if (o.Federation != nil || o.Identities != nil) && (o.Registration == nil || o.Identities == nil) {
 		return errors.New("ui options: Federation needs Registration and Identities")
 	}
+	if o.SecondFactors != nil && o.Profiles == nil {
+		return errors.New("ui options: SecondFactors needs Profiles")
+	}
 	if (o.Passwords != nil || o.Profiles != nil) && o.Registration == nil {
 		return errors.New("ui options: Passwords and Profiles need Registration")
 	}
@@ -202,6 +210,7 @@ func newFromOptions(opts Options) *UI {
 		federation:      opts.Federation,
 		identities:      opts.Identities,
 		admin:           opts.Admin,
+		mfa:             opts.SecondFactors,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -257,6 +266,9 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.admin != nil {
 		u.adminRoutes(r)
 	}
+	if u.mfa != nil && u.profiles != nil {
+		u.mfaRoutes(r, bound)
+	}
 }
 
 // landing names the instance and links to sign-in and registration.
@@ -292,5 +304,6 @@ func goMessageKeys() []string {
 	keys = append(keys, accountMessageKeys()...)
 	keys = append(keys, federationMessageKeys()...)
 	keys = append(keys, adminMessageKeys()...)
+	keys = append(keys, mfaMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

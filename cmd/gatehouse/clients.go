@@ -53,6 +53,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.StringVar(&o.cc.AccessTokenFormat, "access-token-format", "jwt", "`jwt` or opaque")
 	fs.BoolVar(&o.cc.Dev, "dev", false, "development client: allows http redirect URIs on any host")
 	fs.BoolVar(&o.cc.Admin, "admin", false, "service client that gets the gatehouse:admin scope by client credentials")
+	fs.BoolVar(&o.cc.RequireMFA, "require-mfa", false, "users must pass two-step verification before this client gets a code")
 	return o
 }
 
@@ -127,7 +128,7 @@ func clientJSON(c storage.Client) map[string]any {
 		"client_id": c.ID, "name": c.Name, "public": c.Public,
 		"redirect_uris": c.RedirectURIs, "post_logout_redirect_uris": c.PostLogoutRedirectURIs,
 		"grant_types": c.GrantTypes, "scopes": c.Scopes, "first_party": c.FirstParty,
-		"access_token_format": c.AccessTokenFormat, "dev": c.Dev, "admin": c.Admin,
+		"access_token_format": c.AccessTokenFormat, "dev": c.Dev, "admin": c.Admin, "require_mfa": c.RequireMFA,
 		"created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
 	}
 }

@@ -16,6 +16,13 @@
 // and the registration settings kept as instance settings. Each change
 // commits in one transaction with the letter it causes.
 //
+// SecondFactors (mfa*.go) applies two-step verification over internal/mfa:
+// TOTP enrolment (the secret sealed with a key derived from the instance
+// key, active only after a valid code), recovery codes, the second step at
+// sign-in (a pending sign-in sealed for a cookie; wrong codes count in the
+// sign-in throttle), removal by the user or an administrator, the MFA
+// policy, and the session step-up (Service.StepUpSession).
+//
 // Errors are sentinels and typed errors wrapped with %w: test them with
 // errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
 // storage.ErrAlreadyExists, ...) and errors.As (*FieldError,

@@ -66,6 +66,8 @@ type SessionOptions struct {
 	AMR        []string // authentication methods used, e.g. ["pwd"]
 	UserAgent  string   // kept for the session list, cut to 512 bytes
 	IP         string
+	// SecondFactor: a second factor was presented too (MFATime is now).
+	SecondFactor bool
 }
 
 // StartSession starts a session for the user after they presented
@@ -100,6 +102,9 @@ func (s *Service) newSession(userID, secret string, opts SessionOptions, lt Sess
 		CreatedAt: now, LastSeenAt: now, AuthTime: now,
 		Persistent: opts.Persistent, AMR: opts.AMR,
 		UserAgent: strings.ToValidUTF8(truncate(opts.UserAgent, maxUserAgentBytes), ""), IP: opts.IP,
+	}
+	if opts.SecondFactor {
+		bs.MFATime = now
 	}
 	if opts.Persistent {
 		bs.ExpiresAt = now.Add(lt.Persistent)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -36,6 +37,9 @@ const (
 	// sign-ins, for the account or from the address, make the sign-in form
 	// ask for a captcha too; 0 never asks.
 	SettingSignInCaptchaAfter = "signin.captcha_after"
+	// SettingMFAPolicy (a string: optional, required_for_admins or
+	// required) says who must use a second factor (mfa_settings.go).
+	SettingMFAPolicy = "mfa.policy"
 )
 
 // MaxSignInCaptchaAfter bounds SettingSignInCaptchaAfter.
@@ -107,6 +111,8 @@ type RegistrationSettings struct {
 	// SignInCaptchaAfter is how many recent failed sign-ins make the
 	// sign-in form ask for a captcha (0: never).
 	SignInCaptchaAfter int
+	// MFAPolicy says who must use a second factor; empty means optional.
+	MFAPolicy mfa.Policy
 	// InstanceName is not a stored setting: the Registrar fills it from
 	// its options, so that passwords containing it are refused.
 	InstanceName string
@@ -117,7 +123,7 @@ type RegistrationSettings struct {
 func DefaultRegistrationSettings() RegistrationSettings {
 	fields, _ := ParseRegistrationFields([]string{FieldLogin, FieldEmail, FieldPassword, FieldPasswordConfirm})
 	return RegistrationSettings{Mode: ModeOpen, Fields: fields, VerifyEmail: true, CaptchaProvider: "builtin", Password: DefaultPasswordPolicy(),
-		Reset: ResetSettings{Style: ResetLink}, SignInCaptchaAfter: DefaultSignInCaptchaAfter}
+		Reset: ResetSettings{Style: ResetLink}, SignInCaptchaAfter: DefaultSignInCaptchaAfter, MFAPolicy: mfa.PolicyOptional}
 }
 
 // ParseRegistrationFields reads field names as the configuration writes
@@ -200,6 +206,9 @@ func (rs RegistrationSettings) Validate() error {
 	if rs.SignInCaptchaAfter < 0 || rs.SignInCaptchaAfter > MaxSignInCaptchaAfter {
 		return fmt.Errorf("account: %s must be from 0 (never) to %d", SettingSignInCaptchaAfter, MaxSignInCaptchaAfter)
 	}
+	if err := rs.mfaPolicy().Validate(); err != nil {
+		return err
+	}
 	if rs.TermsURL != "" {
 		if u, err := url.Parse(rs.TermsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return fmt.Errorf("account: terms URL %q is not an absolute http(s) URL", rs.TermsURL)
@@ -221,6 +230,7 @@ func (rs RegistrationSettings) settingValues() (map[string]json.RawMessage, erro
 		SettingResetStyle:              string(rs.Reset.Normalized().Style),
 		SettingResetIdentify:           string(rs.Reset.Identify),
 		SettingSignInCaptchaAfter:      rs.SignInCaptchaAfter,
+		SettingMFAPolicy:               string(rs.mfaPolicy()),
 	}
 	out := make(map[string]json.RawMessage, len(values))
 	for k, v := range values {
@@ -311,6 +321,8 @@ func (rs *RegistrationSettings) apply(key string, value json.RawMessage) error {
 		return json.Unmarshal(value, &rs.Reset.Identify)
 	case SettingSignInCaptchaAfter:
 		return json.Unmarshal(value, &rs.SignInCaptchaAfter)
+	case SettingMFAPolicy:
+		return json.Unmarshal(value, &rs.MFAPolicy)
 	case SettingPasswordRequire:
 		var req []string
 		if err := json.Unmarshal(value, &req); err != nil {

@@ -85,6 +85,10 @@ type Accounts interface {
 	SaveSettingsByAdmin(ctx context.Context, rs account.RegistrationSettings, actorID string) error
 	SessionSettings(ctx context.Context) (account.SessionLifetimes, error)
 	SaveSessionSettingsByAdmin(ctx context.Context, l account.SessionLifetimes, actorID string) error
+	// UserMFA reports whether the user has two-step verification on;
+	// ResetMFA turns it off (account.ErrMFANotEnabled when it was off).
+	UserMFA(ctx context.Context, id string) (bool, error)
+	ResetMFA(ctx context.Context, id, actorID string) error
 }
 
 // Clients manages OAuth clients with the registration rules of the CLI;

@@ -24,6 +24,7 @@ type clientJSON struct {
 	AccessTokenFormat      string    `json:"access_token_format"`
 	Dev                    bool      `json:"dev"`
 	Admin                  bool      `json:"admin"`
+	RequireMFA             bool      `json:"require_mfa"`
 	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 	Secret                 string    `json:"secret,omitempty"`
@@ -39,7 +40,7 @@ func toClientJSON(c storage.Client) clientJSON {
 	return clientJSON{ID: c.ID, Name: c.Name, Public: c.Public, RedirectURIs: nz(c.RedirectURIs),
 		PostLogoutRedirectURIs: nz(c.PostLogoutRedirectURIs), GrantTypes: nz(c.GrantTypes), Scopes: nz(c.Scopes),
 		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -55,10 +56,11 @@ type clientInJSON struct {
 	AccessTokenFormat      *string   `json:"access_token_format"`
 	Dev                    *bool     `json:"dev"`
 	Admin                  *bool     `json:"admin"`
+	RequireMFA             *bool     `json:"require_mfa"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
-	"first_party", "access_token_format", "dev", "admin"}
+	"first_party", "access_token_format", "dev", "admin", "require_mfa"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -87,6 +89,7 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setS(&c.AccessTokenFormat, in.AccessTokenFormat)
 	setB(&c.Dev, in.Dev)
 	setB(&c.Admin, in.Admin)
+	setB(&c.RequireMFA, in.RequireMFA)
 }
 
 func (a *API) listClients(c *gin.Context) {

@@ -27,6 +27,7 @@
 //	POST   /api/v1/users/{id}/resend-verification
 //	GET    /api/v1/users/{id}/sessions
 //	DELETE /api/v1/users/{id}/sessions
+//	DELETE /api/v1/users/{id}/mfa
 //	GET    /api/v1/users/{id}/identities
 //	DELETE /api/v1/users/{id}/identities/{identity_id}
 //	GET    /api/v1/clients                    cursor, limit

@@ -106,11 +106,11 @@ func schemas() map[string]any {
 	}
 	client := map[string]string{"id": "string", "name": "string", "public": "boolean", "redirect_uris": "array",
 		"post_logout_redirect_uris": "array", "grant_types": "array", "scopes": "array", "first_party": "boolean",
-		"access_token_format": "string", "dev": "boolean", "admin": "boolean"}
+		"access_token_format": "string", "dev": "boolean", "admin": "boolean", "require_mfa": "boolean"}
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",
-		"session_max_lifetime": "string", "session_idle_timeout": "string", "signin_captcha_after": "integer"}
+		"session_max_lifetime": "string", "session_idle_timeout": "string", "signin_captcha_after": "integer", "mfa_policy": "string"}
 	return map[string]any{
 		"UserCreate": obj(user), "UserPatch": obj(patch), "Reject": obj(map[string]string{"reason": "string"}),
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 )
 
 // settingsJSON is the instance settings as the API shows them. Every
@@ -26,6 +27,7 @@ type settingsJSON struct {
 	SessionMaxLifetime string   `json:"session_max_lifetime"`
 	SessionIdleTimeout string   `json:"session_idle_timeout"`
 	SignInCaptchaAfter int      `json:"signin_captcha_after"`
+	MFAPolicy          string   `json:"mfa_policy"`
 }
 
 // settingsPatchJSON is the body of PATCH /settings: absent fields stay.
@@ -43,11 +45,12 @@ type settingsPatchJSON struct {
 	SessionMaxLifetime *string   `json:"session_max_lifetime"`
 	SessionIdleTimeout *string   `json:"session_idle_timeout"`
 	SignInCaptchaAfter *int      `json:"signin_captcha_after"`
+	MFAPolicy          *string   `json:"mfa_policy"`
 }
 
 var settingsFields = []string{"registration_mode", "registration_fields", "verify_email", "terms_url", "captcha_provider",
 	"reset_style", "reset_identify", "password_min_length", "password_require",
-	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "signin_captcha_after"}
+	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "signin_captcha_after", "mfa_policy"}
 
 func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes) settingsJSON {
 	p := rs.Password.Normalized()
@@ -56,7 +59,7 @@ func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes)
 		TermsURL: rs.TermsURL, CaptchaProvider: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style),
 		ResetIdentify: string(rs.Reset.Identify), PasswordMinLength: p.MinLength, PasswordRequire: req,
 		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String(),
-		SignInCaptchaAfter: rs.SignInCaptchaAfter}
+		SignInCaptchaAfter: rs.SignInCaptchaAfter, MFAPolicy: mfaPolicyOf(rs)}
 }
 
 func (a *API) getSettings(c *gin.Context) {
@@ -119,6 +122,9 @@ func (a *API) patchSettings(c *gin.Context) {
 	if in.SignInCaptchaAfter != nil {
 		rs.SignInCaptchaAfter = *in.SignInCaptchaAfter
 	}
+	if in.MFAPolicy != nil {
+		rs.MFAPolicy = mfa.Policy(*in.MFAPolicy)
+	}
 	if err := rs.Validate(); err != nil {
 		invalid(c, safe(err))
 		return
@@ -138,6 +144,14 @@ func (a *API) patchSettings(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, toSettingsJSON(rs, l))
+}
+
+// mfaPolicyOf is the settings' MFA policy, optional when unset.
+func mfaPolicyOf(rs account.RegistrationSettings) string {
+	if rs.MFAPolicy == "" {
+		return string(mfa.PolicyOptional)
+	}
+	return string(rs.MFAPolicy)
 }
 
 // safe strips the package prefix of a validation message (which names

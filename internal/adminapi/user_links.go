@@ -1,11 +1,13 @@
 package adminapi
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -36,6 +38,23 @@ func (a *API) listSessions(c *gin.Context) {
 
 func (a *API) endSessions(c *gin.Context) {
 	if err := a.accounts.EndUserSessions(c.Request.Context(), c.Param("id"), caller(c).Actor()); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// resetMFA turns off the user's authenticator and recovery codes; the
+// user then signs in with the password alone. Turning off what is off is
+// no error (204 either way).
+func (a *API) resetMFA(c *gin.Context) {
+	ctx := c.Request.Context()
+	if _, err := a.accounts.User(ctx, c.Param("id")); err != nil {
+		a.fail(c, err)
+		return
+	}
+	err := a.accounts.ResetMFA(ctx, c.Param("id"), caller(c).Actor())
+	if err != nil && !errors.Is(err, account.ErrMFANotEnabled) {
 		a.fail(c, err)
 		return
 	}

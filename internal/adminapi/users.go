@@ -26,6 +26,9 @@ type userJSON struct {
 	HasPassword   bool      `json:"has_password"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+
+	// MFAEnabled is set on single-user answers (GET /users/{id}).
+	MFAEnabled *bool `json:"mfa_enabled,omitempty"`
 }
 
 func toUserJSON(u storage.User) userJSON {
@@ -72,7 +75,14 @@ func (a *API) getUser(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toUserJSON(u))
+	on, err := a.accounts.UserMFA(c.Request.Context(), u.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toUserJSON(u)
+	out.MFAEnabled = &on
+	c.JSON(http.StatusOK, out)
 }
 
 // userCreateJSON is the body of POST /users.

@@ -200,4 +200,6 @@ type ClientConfig struct {
 	AccessTokenFormat      string   `yaml:"access_token_format"`
 	Dev                    bool     `yaml:"dev"`
 	Admin                  bool     `yaml:"admin"`
+	// RequireMFA: users must pass a second factor for this client.
+	RequireMFA bool `yaml:"require_mfa"`
 }

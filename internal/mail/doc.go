@@ -46,7 +46,9 @@
 // (Name, Reason), reset_link and reset_confirm (Link, Minutes, Name),
 // reset_temporary (Password, Link, Minutes, Name), reset_complete and
 // password_changed (Name), email_change_confirm (Link, Name),
-// email_change_notice (NewEmail, Name). Each is a pair templates/mail/<name>.txt and <name>.html
+// email_change_notice (NewEmail, Name), mfa_enabled and
+// mfa_recovery_regenerated (Name), mfa_disabled (Name, ByAdmin),
+// mfa_recovery_used (Name, Left; messages in <lang>/mfa.json). Each is a pair templates/mail/<name>.txt and <name>.html
 // that defines "subject" and "body" with the catalog function t; the
 // messages live in templates/locales/<lang>/mail.json.
 package mail

@@ -28,12 +28,18 @@ const (
 	PasswordChanged      = "password_changed"      // Data: Name
 	EmailChangeConfirm   = "email_change_confirm"  // Data: Link (required), Name
 	EmailChangeNotice    = "email_change_notice"   // Data: NewEmail (required), Name
+	// Two-step verification (internal/account mfa.go).
+	MFAEnabled             = "mfa_enabled"              // Data: Name
+	MFADisabled            = "mfa_disabled"             // Data: Name, ByAdmin
+	MFARecoveryRegenerated = "mfa_recovery_regenerated" // Data: Name
+	MFARecoveryUsed        = "mfa_recovery_used"        // Data: Name, Left
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
-		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice}
+		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
+		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed}
 }
 
 // requiredData names the Data keys a letter cannot do without.

@@ -28,7 +28,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 	s.accounts.UseSessionSettings(s.store.Settings(), 0)
 	api, err := adminapi.New(adminapi.Deps{
 		Verifier: bearerVerifier{p: s.provider},
-		Accounts: s.reg.registrar,
+		Accounts: apiAccounts{Registrar: s.reg.registrar, mfa: s.mfa},
 		Clients:  s.adminClients(),
 		Logger:   s.log,
 	})
@@ -37,6 +37,22 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 	}
 	api.Register(r)
 	return nil
+}
+
+// apiAccounts is the account rules with two-step verification for the API.
+type apiAccounts struct {
+	*account.Registrar
+	mfa *account.SecondFactors
+}
+
+// UserMFA reports whether the user has two-step verification on.
+func (a apiAccounts) UserMFA(ctx context.Context, id string) (bool, error) {
+	return a.mfa.Enabled(ctx, id)
+}
+
+// ResetMFA turns off the user's second factors (audited, mailed).
+func (a apiAccounts) ResetMFA(ctx context.Context, id, actorID string) error {
+	return a.mfa.Disable(ctx, id, actorID, "")
 }
 
 // bearerVerifier checks bearer tokens with the provider.

@@ -24,12 +24,23 @@ type adminConsole struct {
 	*account.Registrar
 	clients adminClients
 	users   storage.UserStore
+	mfa     *account.SecondFactors
 }
 
 // adminConsole builds the console's services over the server's account
 // rules and client adapter.
 func (s *Server) adminConsole() adminConsole {
-	return adminConsole{Registrar: s.reg.registrar, clients: s.adminClients(), users: s.store.Users()}
+	return adminConsole{Registrar: s.reg.registrar, clients: s.adminClients(), users: s.store.Users(), mfa: s.mfa}
+}
+
+// UserMFA reports whether the user has two-step verification on.
+func (a adminConsole) UserMFA(ctx context.Context, id string) (bool, error) {
+	return a.mfa.Enabled(ctx, id)
+}
+
+// ResetMFA turns off the user's second factors (audited, mailed).
+func (a adminConsole) ResetMFA(ctx context.Context, id, actorID string) error {
+	return a.mfa.Disable(ctx, id, actorID, "")
 }
 
 // CountUsers counts users per state.

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/instancekey"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
@@ -77,6 +78,7 @@ func (a authRequests) Get(ctx context.Context, id string) (ui.AuthRequestView, e
 		ID: r.ID, ClientID: r.ClientID, ClientName: c.Name, FirstParty: c.FirstParty,
 		Scopes: r.Scopes, Prompt: r.Prompt, MaxAge: r.MaxAge, LoginHint: r.LoginHint,
 		BrowserHash: r.BrowserHash, CreatedAt: r.CreatedAt, RedirectURI: r.RedirectURI,
+		ACRValues: r.ACRValues, RequireMFA: c.RequireMFA,
 	}, nil
 }
 
@@ -147,6 +149,7 @@ func (a accounts) Authenticate(ctx context.Context, login, password, clientIP st
 func (a accounts) StartSession(ctx context.Context, userID string, persistent bool, amr []string, userAgent, ip string) (string, storage.BrowserSession, error) {
 	return a.Service.StartSession(ctx, userID, account.SessionOptions{
 		Persistent: persistent, AMR: amr, UserAgent: userAgent, IP: ip,
+		SecondFactor: mfa.HasSecondFactor(amr),
 	})
 }
 

@@ -43,6 +43,7 @@ type Server struct {
 	accounts *account.Service
 	provider *op.Provider
 	reg      *registration // registration.go
+	mfa      *account.SecondFactors
 }
 
 // New opens the database, applies pending migrations (unless
@@ -119,6 +120,9 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildRegistration(ctx); err != nil { // registration.go
 		return err
 	}
+	if err := s.buildMFA(); err != nil { // mfa.go
+		return err
+	}
 	opts := ui.Options{
 		InstanceName:        s.cfg.InstanceName,
 		Logger:              s.log,
@@ -133,6 +137,7 @@ func (s *Server) build(ctx context.Context) error {
 		LogoutCompleteURL:   logoutComplete(provider),
 	}
 	s.registrationPages(&opts) // registration.go
+	s.mfaPages(&opts)          // mfa.go
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}

@@ -18,7 +18,7 @@ type authRequests struct{ h handle }
 const authRequestColumns = `id, client_id, redirect_uri, scopes, response_type, response_mode,
 	state, nonce, code_challenge, code_challenge_method, prompt, max_age, login_hint, ui_locales,
 	browser_hash, COALESCE(user_id, '') AS user_id, COALESCE(session_id, '') AS session_id,
-	auth_time, amr, done, created_at, expires_at`
+	auth_time, amr, done, created_at, expires_at, acr_values`
 
 type authRequestRow struct {
 	ID                  string        `db:"id"`
@@ -43,6 +43,7 @@ type authRequestRow struct {
 	Done                bool          `db:"done"`
 	CreatedAt           dbTime        `db:"created_at"`
 	ExpiresAt           dbTime        `db:"expires_at"`
+	ACRValues           string        `db:"acr_values"`
 }
 
 func (r authRequestRow) request() (storage.AuthRequest, error) {
@@ -54,7 +55,7 @@ func (r authRequestRow) request() (storage.AuthRequest, error) {
 		Prompt: d.list(r.Prompt), LoginHint: r.LoginHint, UILocales: d.list(r.UILocales),
 		BrowserHash: bytesOrNil(r.BrowserHash), UserID: r.UserID, SessionID: r.SessionID,
 		AuthTime: r.AuthTime.time(), AMR: d.list(r.AMR), Done: r.Done,
-		CreatedAt: r.CreatedAt.time(), ExpiresAt: r.ExpiresAt.time(),
+		CreatedAt: r.CreatedAt.time(), ExpiresAt: r.ExpiresAt.time(), ACRValues: d.list(r.ACRValues),
 	}
 	if r.MaxAge.Valid {
 		ar.MaxAge = &r.MaxAge.Int64
@@ -76,7 +77,7 @@ func prepareAuthRequest(r *storage.AuthRequest) ([]string, error) {
 		r.CreatedAt = time.Now()
 	}
 	r.CreatedAt, r.ExpiresAt, r.AuthTime = storage.Time(r.CreatedAt), storage.Time(r.ExpiresAt), storage.Time(r.AuthTime)
-	return encodeLists(r.Scopes, r.Prompt, r.UILocales, r.AMR)
+	return encodeLists(r.Scopes, r.Prompt, r.UILocales, r.AMR, r.ACRValues)
 }
 
 func (s authRequests) Create(ctx context.Context, r *storage.AuthRequest) error {
@@ -92,12 +93,12 @@ func (s authRequests) Create(ctx context.Context, r *storage.AuthRequest) error 
 	_, err = s.h.exec(ctx, `INSERT INTO auth_requests (id, client_id, redirect_uri, scopes,
 		response_type, response_mode, state, nonce, code_challenge, code_challenge_method, prompt,
 		max_age, login_hint, ui_locales, browser_hash, user_id, session_id, auth_time, amr, done,
-		created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_at, expires_at, acr_values)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.ClientID, r.RedirectURI, lists[0], r.ResponseType, r.ResponseMode, r.State, r.Nonce,
 		r.CodeChallenge, r.CodeChallengeMethod, lists[1], maxAge, r.LoginHint, lists[2],
 		nullBytes(r.BrowserHash), nullString(r.UserID), nullString(r.SessionID), d.nullTS(r.AuthTime),
-		lists[3], r.Done, d.ts(r.CreatedAt), d.ts(r.ExpiresAt))
+		lists[3], r.Done, d.ts(r.CreatedAt), d.ts(r.ExpiresAt), lists[4])
 	if err != nil {
 		return fmt.Errorf("create auth request: %w", mapErr(err))
 	}

@@ -13,7 +13,7 @@ import (
 type clients struct{ h handle }
 
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
-	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at`
+	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -30,6 +30,7 @@ type clientRow struct {
 	Admin                  bool   `db:"admin"`
 	CreatedAt              dbTime `db:"created_at"`
 	UpdatedAt              dbTime `db:"updated_at"`
+	RequireMFA             bool   `db:"require_mfa"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -38,7 +39,7 @@ func (r clientRow) client() (storage.Client, error) {
 		ID: r.ID, SecretHash: r.SecretHash, Public: r.Public, Name: r.Name,
 		RedirectURIs: d.list(r.RedirectURIs), PostLogoutRedirectURIs: d.list(r.PostLogoutRedirectURIs),
 		GrantTypes: d.list(r.GrantTypes), Scopes: d.list(r.Scopes), FirstParty: r.FirstParty,
-		AccessTokenFormat: r.AccessTokenFormat, Dev: r.Dev, Admin: r.Admin,
+		AccessTokenFormat: r.AccessTokenFormat, Dev: r.Dev, Admin: r.Admin, RequireMFA: r.RequireMFA,
 		CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
 	}
 	if d.err != nil {
@@ -73,9 +74,9 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
-		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt))
+		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA)
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -126,10 +127,10 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 	}
 	n, err := s.h.exec(ctx, `UPDATE clients SET secret_hash = ?, public = ?, name = ?,
 		redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
-		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?
+		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
-		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.ID)
+		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}

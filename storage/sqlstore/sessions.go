@@ -14,7 +14,7 @@ import (
 type sessions struct{ h handle }
 
 const sessionColumns = `id, user_id, token_hash, created_at, last_seen_at, expires_at,
-	idle_timeout_ms, persistent, auth_time, amr, user_agent, ip`
+	idle_timeout_ms, persistent, auth_time, amr, user_agent, ip, mfa_time`
 
 type sessionRow struct {
 	ID            string `db:"id"`
@@ -29,6 +29,7 @@ type sessionRow struct {
 	AMR           string `db:"amr"`
 	UserAgent     string `db:"user_agent"`
 	IP            string `db:"ip"`
+	MFATime       dbTime `db:"mfa_time"`
 }
 
 func (r sessionRow) session() (storage.BrowserSession, error) {
@@ -41,6 +42,7 @@ func (r sessionRow) session() (storage.BrowserSession, error) {
 		CreatedAt: r.CreatedAt.time(), LastSeenAt: r.LastSeenAt.time(), ExpiresAt: r.ExpiresAt.time(),
 		IdleTimeout: time.Duration(r.IdleTimeoutMS) * time.Millisecond, Persistent: r.Persistent,
 		AuthTime: r.AuthTime.time(), AMR: amr, UserAgent: r.UserAgent, IP: r.IP,
+		MFATime: r.MFATime.time(),
 	}, nil
 }
 
@@ -67,6 +69,9 @@ func prepareSession(bs *storage.BrowserSession) error {
 		bs.AuthTime = bs.CreatedAt
 	}
 	bs.LastSeenAt, bs.AuthTime = storage.Time(bs.LastSeenAt), storage.Time(bs.AuthTime)
+	if !bs.MFATime.IsZero() {
+		bs.MFATime = storage.Time(bs.MFATime)
+	}
 	bs.ExpiresAt = storage.Time(bs.ExpiresAt)
 	bs.IdleTimeout = bs.IdleTimeout.Truncate(time.Millisecond)
 	return nil
@@ -86,10 +91,10 @@ func (s sessions) Create(ctx context.Context, bs *storage.BrowserSession) error 
 	}
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO browser_sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		bs.ID, bs.UserID, bs.TokenHash, d.ts(bs.CreatedAt), d.ts(bs.LastSeenAt), d.ts(bs.ExpiresAt),
 		bs.IdleTimeout.Milliseconds(), bs.Persistent, d.ts(bs.AuthTime), string(amrJSON),
-		bs.UserAgent, bs.IP)
+		bs.UserAgent, bs.IP, d.nullTS(bs.MFATime))
 	if err != nil {
 		return fmt.Errorf("create session: %w", mapErr(err))
 	}
