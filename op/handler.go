@@ -37,13 +37,21 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 		p.serveAuthorize(w, r)
 	case PathToken:
 		p.serveToken(w, r)
-	case PathIntrospect, PathRevoke:
+	case PathIntrospect:
+		if allowMethods(w, r, http.MethodPost) && !p.introspectPersonal(w, r) {
+			p.zop.ServeHTTP(w, r)
+		}
+	case PathRevoke:
 		if allowMethods(w, r, http.MethodPost) {
 			p.zop.ServeHTTP(w, r)
 		}
 	case PathEndSession:
 		p.serveEndSession(w, r)
-	case PathCallback, PathUserinfo:
+	case PathUserinfo:
+		if !p.userinfoPersonal(w, r) {
+			p.zop.ServeHTTP(w, r)
+		}
+	case PathCallback:
 		p.zop.ServeHTTP(w, r)
 	default:
 		http.NotFound(w, r)

@@ -35,6 +35,8 @@ type Stores interface {
 	OneTimeTokens() OneTimeTokenStore
 	Captchas() CaptchaStore
 	FederationFlows() FederationFlowStore
+	PersonalTokens() PersonalTokenStore
+	Devices() DeviceStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

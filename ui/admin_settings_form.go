@@ -76,6 +76,9 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	for _, name := range settingsDurations {
 		f.Fields[name] = field(name, in.Durations[name])
 	}
+	for name, af := range u.consoleSettingsFormFields(lang, in.Console, f.Errors) {
+		f.Fields[name] = af
+	}
 	for _, cl := range account.PasswordClasses() {
 		f.Classes = append(f.Classes, choice{Value: cl, Label: u.bundle.T(lang, "admin.settings.class."+cl),
 			Checked: slices.Contains(in.Require, cl)})
@@ -129,5 +132,5 @@ func adminSettingsMessageKeys() []string {
 	add("admin.settings.reset_style.", resetStyleNames())
 	add("admin.settings.identify.", settingsIdentify)
 	add("admin.settings.class.", account.PasswordClasses())
-	return keys
+	return append(keys, consoleSettingsMessageKeys()...)
 }

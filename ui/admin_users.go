@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,6 +44,8 @@ type AdminUsers interface {
 	AdminUnlinkIdentity(ctx context.Context, id, identityID, actorID string) error
 	EndUserSessions(ctx context.Context, id, actorID string) error
 	DeleteUser(ctx context.Context, id, actorID string) error
+	// PersonalTokens lists the user's personal API tokens (metadata).
+	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
 }
 
 func (u *UI) adminUserRoutes(g gin.IRouter) {
@@ -115,6 +118,7 @@ type adminUserData struct {
 	Role       string
 	Identities []identityView
 	Sessions   []sessionRow
+	Tokens     []tokenRow
 	Events     []auditRow
 	// Actions lists the actions the user's state allows, in order.
 	Actions []userActionView
@@ -191,6 +195,15 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	for _, s := range sessions {
 		d.Sessions = append(d.Sessions, sessionRow{Created: formatTime(s.CreatedAt), LastSeen: formatTime(s.LastSeenAt),
 			Expires: formatTime(s.ExpiresAt), IP: s.IP, UserAgent: truncateUTF8(s.UserAgent, 120)})
+	}
+	tokens, err := u.admin.PersonalTokens(ctx, d.User.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		d.Tokens = append(d.Tokens, tokenRow{ID: t.ID, Name: t.Name, Scopes: strings.Join(t.Scopes, " "),
+			Created: formatTime(t.CreatedAt), Expires: formatTime(t.ExpiresAt), LastUsed: formatTime(t.LastUsedAt),
+			LastUsedIP: t.LastUsedIP, Expired: !u.now().Before(t.ExpiresAt)})
 	}
 	events, err := u.admin.AuditEvents(ctx, storage.AuditFilter{UserID: d.User.ID, Limit: adminUserEvents})
 	if err != nil {

@@ -79,6 +79,10 @@ type Options struct {
 	// Admin adds the admin console (/admin..., admin*.go) for users whose
 	// role is admin; it needs Accounts.
 	Admin Admin
+	// Console, with Profiles, adds the account console (console*.go):
+	// personal tokens, sessions, connected apps, activity, export and
+	// deletion, and "new sign-in" letters.
+	Console Console
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -114,6 +118,7 @@ type UI struct {
 	federation      Federation
 	identities      LinkedIdentities
 	admin           Admin
+	console         Console
 	now             func() time.Time
 }
 
@@ -202,6 +207,7 @@ func newFromOptions(opts Options) *UI {
 		federation:      opts.Federation,
 		identities:      opts.Identities,
 		admin:           opts.Admin,
+		console:         opts.Console,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -247,6 +253,9 @@ func (u *UI) Register(r gin.IRouter) {
 	if u.profiles != nil {
 		u.accountRoutes(r)
 	}
+	if u.profiles != nil && u.console != nil {
+		u.consoleRoutes(r)
+	}
 	if u.federation != nil {
 		u.federationRoutes(r, bound)
 	}
@@ -291,5 +300,6 @@ func goMessageKeys() []string {
 	keys = append(keys, accountMessageKeys()...)
 	keys = append(keys, federationMessageKeys()...)
 	keys = append(keys, adminMessageKeys()...)
+	keys = append(keys, consoleMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

@@ -28,12 +28,16 @@ const (
 	PasswordChanged      = "password_changed"      // Data: Name
 	EmailChangeConfirm   = "email_change_confirm"  // Data: Link (required), Name
 	EmailChangeNotice    = "email_change_notice"   // Data: NewEmail (required), Name
+	TokenCreated         = "token_created"         // Data: TokenName, Scopes, Expires, Link, Name
+	NewSignIn            = "new_signin"            // Data: Browser, IP, Time, Link, Name
+	Goodbye              = "goodbye"               // Data: Name
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
-		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice}
+		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
+		TokenCreated, NewSignIn, Goodbye}
 }
 
 // requiredData names the Data keys a letter cannot do without.

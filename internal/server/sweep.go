@@ -46,6 +46,9 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if _, err := s.store.OneTimeTokens().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: one-time tokens", slog.Any("error", err))
 	}
+	if _, err := s.store.PersonalTokens().DeleteExpired(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: personal tokens", slog.Any("error", err))
+	}
 	if _, err := s.store.Outbox().DeleteSentBefore(ctx, now.Add(-outboxRetention)); err != nil {
 		s.log.WarnContext(ctx, "sweep: outbox", slog.Any("error", err))
 	}
