@@ -16,6 +16,11 @@
 // and the registration settings kept as instance settings. Each change
 // commits in one transaction with the letter it causes.
 //
+// The account console (console*.go, tokens.go): personal API tokens
+// (internal/personaltoken gives their format), the user's own sessions,
+// connected applications, activity, export and self-deletion, "new
+// sign-in" letters, and their instance settings (console_settings.go).
+//
 // Errors are sentinels and typed errors wrapped with %w: test them with
 // errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
 // storage.ErrAlreadyExists, ...) and errors.As (*FieldError,
