@@ -167,7 +167,7 @@ func WithRequestUserAgent() gin.HandlerFunc {
 
 // consoleMessageKeys lists the catalog keys the console builds in Go.
 func consoleMessageKeys() []string {
-	keys := []string{reauthWrongKey, deleteDisabledKey, deleteConfirmKey}
+	keys := []string{reauthWrongKey, deleteDisabledKey, deleteConfirmKey, deleteAdminKey}
 	for _, m := range []map[string]string{tokenNotices, sessionNotices, appNotices} {
 		for _, k := range m {
 			keys = append(keys, k)

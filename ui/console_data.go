@@ -22,6 +22,7 @@ const (
 	activityPageSize  = 25
 	deleteDisabledKey = "delete.disabled"
 	deleteConfirmKey  = "delete.error.confirm"
+	deleteAdminKey    = "delete.admin"
 )
 
 // activityTypes are the events with a label of their own
@@ -178,6 +179,9 @@ func (u *UI) deleteSubmit(c *gin.Context) {
 	switch {
 	case errors.Is(err, account.ErrSelfDeleteDisabled):
 		u.renderDelete(c, http.StatusForbidden, si, deleteData{Error: u.bundle.T(u.lang(c), deleteDisabledKey)})
+		return
+	case errors.Is(err, account.ErrAdminSelfDelete):
+		u.renderDelete(c, http.StatusConflict, si, deleteData{ConfirmValue: typed, Error: u.bundle.T(u.lang(c), deleteAdminKey)})
 		return
 	case errors.Is(err, account.ErrInvalid):
 		u.renderDelete(c, http.StatusUnprocessableEntity, si, deleteData{ConfirmValue: typed, Error: u.bundle.T(u.lang(c), deleteConfirmKey)})

@@ -177,6 +177,11 @@ func (r *Registrar) ExportAccount(ctx context.Context, userID, ip string) (Accou
 	return ex, nil
 }
 
+// ErrAdminSelfDelete: an administrator's account is deleted by another
+// administrator, never by itself (the instance must not lose its last
+// administrator by accident).
+var ErrAdminSelfDelete = errors.New("account: an administrator cannot delete their own account")
+
 // DeleteOwnAccount deletes the user at their own request: confirmLogin
 // must be their login or email address (a *FieldError on
 // FieldConfirmLogin otherwise). In one transaction it ends every session
@@ -184,7 +189,8 @@ func (r *Registrar) ExportAccount(ctx context.Context, userID, ip string) (Accou
 // tokens and known devices, strips the personal data from the audit
 // events about them (which stay) and queues a goodbye letter. The login
 // and address are free to register again at once. ErrSelfDeleteDisabled
-// when the instance forbids it. The caller checks the recent sign-in.
+// when the instance forbids it; ErrAdminSelfDelete for an administrator.
+// The caller checks the recent sign-in.
 func (r *Registrar) DeleteOwnAccount(ctx context.Context, userID, confirmLogin string) error {
 	cs, err := r.ConsoleSettings(ctx)
 	if err != nil {
@@ -197,6 +203,9 @@ func (r *Registrar) DeleteOwnAccount(ctx context.Context, userID, confirmLogin s
 		u, err := tx.Users().ByID(ctx, userID)
 		if err != nil {
 			return fmt.Errorf("account: read user %s: %w", userID, err)
+		}
+		if u.Role == storage.RoleAdmin {
+			return ErrAdminSelfDelete
 		}
 		typed := storage.FoldCase(strings.TrimSpace(confirmLogin))
 		if typed == "" || (typed != storage.FoldCase(u.Username) && typed != storage.FoldCase(u.Email)) {

@@ -329,3 +329,38 @@ func TestNewSignInLetterAndActivity(t *testing.T) {
 		t.Errorf("%d new sign-in letters, want 1 (the first browser and its return are known)", count)
 	}
 }
+
+// TestActivityPagesAndAdminSelfDelete: the activity comes in pages of 25,
+// newest first, with a link to older events and back; an administrator
+// cannot delete their own account (409, nothing deleted).
+func TestActivityPagesAndAdminSelfDelete(t *testing.T) {
+	srv := startRegServer(t, nil)
+	id := createUserWith(t, srv.Server, "root@example.com", storage.UserActive, storage.RoleAdmin)
+	base := time.Now().Add(-time.Hour)
+	for i := range 30 {
+		e := storage.AuditEvent{Type: "user.profile_updated", UserID: id, IP: "198.51.100.7", Time: base.Add(time.Duration(i) * time.Second)}
+		if err := srv.Srv.Store().Audit().Append(context.Background(), &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rp := browserOn(t, srv.Server, "root@example.com")
+	_, _, body := rp.get("/account/activity")
+	next := htmlUnescape(regexpFind(body, `id="next-page" href="([^"]+)"`))
+	if strings.Count(body, "<tr>") != 25+1 || next == "" || !strings.Contains(mainText(body), "Signed in") {
+		t.Fatalf("first page (%d rows, next %q):\n%s", strings.Count(body, "<tr>"), next, mainText(body))
+	}
+	_, _, body = rp.get(next)
+	if rows := strings.Count(body, "<tr>") - 1; rows != 6 || !strings.Contains(body, `id="newest-page"`) || strings.Contains(body, `id="next-page"`) {
+		t.Fatalf("second page (%d rows):\n%s", rows, mainText(body))
+	}
+	if status, _, _ := rp.get("/account/activity?cursor=garbage"); status != http.StatusBadRequest {
+		t.Errorf("a bad cursor: %d", status)
+	}
+	status, _, body := rp.postForm("/account/delete", url.Values{"confirm_login": {"root@example.com"}})
+	if status != http.StatusConflict || !strings.Contains(mainText(body), "another administrator") {
+		t.Fatalf("an administrator deleting themselves: %d\n%s", status, mainText(body))
+	}
+	if _, err := srv.userByEmail(t, "root@example.com"); err != nil {
+		t.Fatal("the administrator was deleted")
+	}
+}
