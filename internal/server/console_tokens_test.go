@@ -61,6 +61,9 @@ func TestPersonalTokenInBrowser(t *testing.T) {
 	if err := personaltoken.Check(text); err != nil {
 		t.Fatalf("the page shows %q: %v\n%s", text, err, mainText(page.HTML()))
 	}
+	if !page.Has("#copy-token:not([hidden])") {
+		t.Error("the copy button did not appear (copy.js under the CSP)")
+	}
 	page.ClickAndWait("#tokens-done")
 	if strings.Contains(page.HTML(), text) {
 		t.Fatal("the token is shown again after it was read once")
