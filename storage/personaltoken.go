@@ -60,4 +60,7 @@ type DeviceStore interface {
 	// reports whether the device was known before and how many other
 	// devices the user had. ErrNotFound when the user does not exist.
 	Remember(ctx context.Context, userID string, deviceHash []byte, now time.Time) (known bool, others int, err error)
+	// DeleteUnseenSince forgets devices not seen since before and returns
+	// how many it forgot.
+	DeleteUnseenSince(ctx context.Context, before time.Time) (int64, error)
 }

@@ -168,3 +168,11 @@ func (s devices) Remember(ctx context.Context, userID string, deviceHash []byte,
 	}
 	return known, others, nil
 }
+
+func (s devices) DeleteUnseenSince(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.h.exec(ctx, `DELETE FROM known_devices WHERE last_seen < ?`, s.h.d.ts(before))
+	if err != nil {
+		return 0, fmt.Errorf("forget unseen devices: %w", mapErr(err))
+	}
+	return n, nil
+}

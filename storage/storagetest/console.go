@@ -144,6 +144,14 @@ func testDevices(t *testing.T, st storage.Store) {
 	}
 	_, _, err = st.Devices().Remember(t.Context(), "no-such-user", first, clock())
 	wantErr(t, err, storage.ErrNotFound)
+	n, err := st.Devices().DeleteUnseenSince(t.Context(), clock().Add(time.Minute))
+	noErr(t, err)
+	wantN(t, "devices forgotten", n, 1) // second; first was seen an hour later
+	known, _, err = st.Devices().Remember(t.Context(), u.ID, second, clock().Add(2*time.Hour))
+	noErr(t, err)
+	if known {
+		t.Fatal("a forgotten device is still known")
+	}
 }
 
 func testConsentsAndRefreshOfUser(t *testing.T, st storage.Store) {
