@@ -215,8 +215,17 @@ func TestPersonalTokenLimits(t *testing.T) {
 	if r := apiCall(t, srv.URL, http.MethodGet, "/users", tok, nil); r.status != http.StatusForbidden {
 		t.Errorf("a user's personal token at the management API: %d", r.status)
 	}
+	appSecret := registerClient(t, srv.Server, "some-app", true)
+	status, out, _ := tokenRequest(t, srv.URL, "some-app", appSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok}})
+	if status == http.StatusOK || out["access_token"] != nil {
+		t.Errorf("a personal token minted tokens at the token endpoint: %d %v", status, out)
+	}
 
 	admin := browserOn(t, srv.Server, "root@example.com")
+	plainAdminTok := createToken(t, admin, "profile only", "7", "profile")
+	if r := apiCall(t, srv.URL, http.MethodGet, "/users", plainAdminTok, nil); r.status != http.StatusForbidden {
+		t.Errorf("an administrator's token without gatehouse:admin at the management API: %d", r.status)
+	}
 	adminTok := createToken(t, admin, "automation", "30", "gatehouse:admin")
 	r := apiCall(t, srv.URL, http.MethodGet, "/users/"+userID+"/tokens", adminTok, nil).want(t, http.StatusOK)
 	items := r.items()
