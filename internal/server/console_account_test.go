@@ -173,6 +173,12 @@ func TestAccountExportHasNoSecrets(t *testing.T) {
 	}
 
 	ageSignIns(t, srv.Server)
+	if _, _, body := rp.get("/account/tokens"); !strings.Contains(body, `id="reauth-link"`) || strings.Contains(body, `id="create-token"`) {
+		t.Errorf("an old sign-in is offered the token form:\n%s", mainText(body))
+	}
+	if status, loc, _ := rp.postForm("/account/tokens", url.Values{"name": {"late"}, "scopes": {"profile"}, "expires_days": {"7"}}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/account/reauth") {
+		t.Errorf("creating a token after an old sign-in: %d %s", status, loc)
+	}
 	status, loc, _ := rp.get("/account/export")
 	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/account/reauth?return_to=%2Faccount%2Fexport") {
 		t.Fatalf("export after an old sign-in: %d %s", status, loc)
