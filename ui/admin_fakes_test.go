@@ -381,3 +381,13 @@ func (f *fakeAdmin) PersonalTokens(context.Context, string) ([]storage.PersonalT
 	return []storage.PersonalToken{{ID: "t1", UserID: "u-active", Name: "backup script", Scopes: []string{"profile"},
 		CreatedAt: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), ExpiresAt: time.Date(2036, 1, 2, 3, 4, 0, 0, time.UTC)}}, nil
 }
+
+func (f *fakeAdmin) RevokePersonalToken(_ context.Context, userID, tokenID, actor, _ string) error {
+	if userID != "u-active" || tokenID != "t1" {
+		return storage.ErrNotFound
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("revoke-token "+tokenID, actor)
+	return nil
+}

@@ -44,8 +44,11 @@ type AdminUsers interface {
 	AdminUnlinkIdentity(ctx context.Context, id, identityID, actorID string) error
 	EndUserSessions(ctx context.Context, id, actorID string) error
 	DeleteUser(ctx context.Context, id, actorID string) error
-	// PersonalTokens lists the user's personal API tokens (metadata).
+	// PersonalTokens lists the user's personal API tokens (metadata);
+	// RevokePersonalToken revokes one (another user's is
+	// storage.ErrNotFound).
 	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
+	RevokePersonalToken(ctx context.Context, userID, tokenID, actorID, ip string) error
 }
 
 func (u *UI) adminUserRoutes(g gin.IRouter) {
@@ -143,6 +146,7 @@ var adminUserNotices = map[string]string{
 	"reset": "admin.user.notice.reset", "sessions_ended": "admin.user.notice.sessions_ended",
 	"verification_sent": "admin.user.notice.verification_sent",
 	"identity_unlinked": "admin.user.notice.identity_unlinked",
+	"token_revoked":     "admin.user.notice.token_revoked",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -260,6 +264,9 @@ var userActions = []userAction{
 	}},
 	{name: "unlink-identity", states: anyState, confirm: true, notice: "identity_unlinked", field: "identity", run: func(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
 		return a.AdminUnlinkIdentity(ctx, id, boundedID(f.Get("identity")), actor)
+	}},
+	{name: "revoke-token", states: anyState, confirm: true, notice: "token_revoked", field: "token", run: func(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
+		return a.RevokePersonalToken(ctx, id, boundedID(f.Get("token")), actor, "")
 	}},
 	{name: "end-sessions", states: anyState, confirm: true, notice: "sessions_ended", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		return a.EndUserSessions(ctx, id, actor)

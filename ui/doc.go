@@ -63,7 +63,8 @@
 //	GET  /admin/users/:id            state, profile, identities, sessions, events
 //	POST /admin/users/:id/:action    approve, reject, block, unblock, reset,
 //	                                 resend-verification, end-sessions,
-//	                                 delete, unlink-identity (identity=ID)
+//	                                 delete, unlink-identity (identity=ID),
+//	                                 revoke-token (token=ID)
 //	GET, POST /admin/clients/new     a new client; a confidential one's secret
 //	                                 is shown once
 //	GET  /admin/clients              the clients

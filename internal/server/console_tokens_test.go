@@ -253,12 +253,31 @@ func TestPersonalTokenLimits(t *testing.T) {
 	if status, _ := bearerGet(t, srv.URL+"/userinfo", second); status != http.StatusOK {
 		t.Fatalf("second token: %d", status)
 	}
-	apiCall(t, srv.URL, http.MethodPost, "/users/"+userID+"/block", adminTok, nil).want(t, http.StatusOK)
+	// The console revokes one after a confirmation step.
+	_, _, page := admin.get("/admin/users/" + userID)
+	secondID := regexpFind(page, `name="token" value="([^"]+)"`)
+	_, body = consolePost(t, admin, "/admin/users/"+userID+"/revoke-token", url.Values{"token": {secondID}}, http.StatusOK)
+	if !strings.Contains(body, `name="token" value="`+secondID+`"`) || !strings.Contains(mainText(body), "uma@example.com") {
+		t.Fatalf("no confirmation step:\n%s", mainText(body))
+	}
+	if status, _ := bearerGet(t, srv.URL+"/userinfo", second); status != http.StatusOK {
+		t.Fatal("revoked before the confirmation")
+	}
+	loc, _ := consolePost(t, admin, "/admin/users/"+userID+"/revoke-token", url.Values{"token": {secondID}, "confirm": {"1"}}, http.StatusSeeOther)
+	if !strings.Contains(loc, "token_revoked") {
+		t.Errorf("after revoking in the console: %s", loc)
+	}
 	if status, _ := bearerGet(t, srv.URL+"/userinfo", second); status != http.StatusUnauthorized {
+		t.Errorf("a token revoked in the console: %d", status)
+	}
+
+	third := createToken(t, rp, "third", "7", "profile")
+	apiCall(t, srv.URL, http.MethodPost, "/users/"+userID+"/block", adminTok, nil).want(t, http.StatusOK)
+	if status, _ := bearerGet(t, srv.URL+"/userinfo", third); status != http.StatusUnauthorized {
 		t.Errorf("a blocked user's token: %d", status)
 	}
 	apiCall(t, srv.URL, http.MethodPost, "/users/"+userID+"/unblock", adminTok, nil).want(t, http.StatusOK)
-	if status, _ := bearerGet(t, srv.URL+"/userinfo", second); status != http.StatusUnauthorized {
+	if status, _ := bearerGet(t, srv.URL+"/userinfo", third); status != http.StatusUnauthorized {
 		t.Errorf("unblocking brought a revoked token back: %d", status)
 	}
 	srv.letter(t, "uma@example.com", "personal API token was created")
