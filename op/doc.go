@@ -26,8 +26,10 @@
 //	GET  /authorize                         authorization endpoint -> login page
 //	GET  /authorize/callback                issues the code once the login page completed the request
 //	POST /oauth/token                       authorization_code, refresh_token, client_credentials
-//	POST /oauth/introspect                  RFC 7662, client_secret_basic only
-//	GET  /userinfo                          claims for a bearer access token
+//	POST /oauth/introspect                  RFC 7662, client_secret_basic only;
+//	                                        personal API tokens too (personal.go)
+//	GET  /userinfo                          claims for a bearer access token or
+//	                                        personal API token
 //	POST /revoke                            RFC 7009
 //	GET  /end_session                       RP-initiated logout
 //

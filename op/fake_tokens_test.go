@@ -3,6 +3,7 @@ package op
 import (
 	"bytes"
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -153,4 +154,14 @@ func (s fakeTokens) DeleteExpired(_ context.Context, now time.Time) (int64, erro
 		}
 	}
 	return n, nil
+}
+
+// RevokeByUserClient and ListRefreshByUser serve the account console,
+// which the op tests do not use.
+func (s fakeTokens) RevokeByUserClient(context.Context, string, string, time.Time) error {
+	return errors.New("fake: not implemented")
+}
+
+func (s fakeTokens) ListRefreshByUser(context.Context, string, time.Time) ([]storage.RefreshToken, error) {
+	return nil, errors.New("fake: not implemented")
 }

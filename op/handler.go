@@ -37,12 +37,16 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 		p.serveAuthorize(w, r)
 	case PathToken:
 		p.answerOutages(w, r, outageReplacesErrors, p.serveToken)
-	case PathIntrospect, PathRevoke:
+	case PathIntrospect:
+		if allowMethods(w, r, http.MethodPost) {
+			p.answerOutages(w, r, outageReplacesAll, p.serveIntrospect)
+		}
+	case PathRevoke:
 		if allowMethods(w, r, http.MethodPost) {
 			p.answerOutages(w, r, outageReplacesAll, p.zop.ServeHTTP)
 		}
 	case PathUserinfo:
-		p.answerOutages(w, r, outageReplacesErrors, p.zop.ServeHTTP)
+		p.answerOutages(w, r, outageReplacesErrors, p.serveUserinfo)
 	case PathEndSession:
 		p.serveEndSession(w, r)
 	case PathCallback:
@@ -132,4 +136,19 @@ func withCodeVerifier(ctx context.Context, v string) context.Context {
 func codeVerifier(ctx context.Context) (string, bool) {
 	v, ok := ctx.Value(verifierKey{}).(string)
 	return v, ok
+}
+
+// serveIntrospect answers for a personal API token itself, else lets zop
+// introspect.
+func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
+	if !p.introspectPersonal(w, r) {
+		p.zop.ServeHTTP(w, r)
+	}
+}
+
+// serveUserinfo answers for a personal API token itself, else lets zop.
+func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
+	if !p.userinfoPersonal(w, r) {
+		p.zop.ServeHTTP(w, r)
+	}
 }

@@ -3,6 +3,7 @@ package op
 import (
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/personaltoken"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -74,6 +75,10 @@ type Options struct {
 	// that log users in and confirm a logout.
 	LoginPath  string
 	LogoutPath string
+
+	// PersonalTokens, when set, lets /userinfo and /oauth/introspect
+	// accept personal API tokens (personal.go).
+	PersonalTokens *personaltoken.Verifier
 
 	Logger *slog.Logger
 }

@@ -28,11 +28,15 @@ type AuditFilter struct {
 	Limit   int
 }
 
-// AuditStore keeps the audit log. It only grows.
+// AuditStore keeps the audit log. It only grows (Anonymize aside).
 type AuditStore interface {
 	// Append stores e, filling in an empty ID and a zero Time (now).
 	// Type is required (ErrInvalid).
 	Append(ctx context.Context, e *AuditEvent) error
 	// List returns events newest first.
 	List(ctx context.Context, f AuditFilter) (Page[AuditEvent], error)
+	// Anonymize strips the personal data (IP address and details) from
+	// every event about or by the user, keeping type, time and ids: the
+	// log keeps what happened after the person asked to be forgotten.
+	Anonymize(ctx context.Context, userID string) error
 }

@@ -24,4 +24,6 @@ type ConsentStore interface {
 	Grant(ctx context.Context, userID, clientID string, scopes []string, now time.Time) error
 	// Revoke removes the consent; a missing one is not an error.
 	Revoke(ctx context.Context, userID, clientID string) error
+	// ListByUser returns the user's consents, most recently granted first.
+	ListByUser(ctx context.Context, userID string) ([]Consent, error)
 }

@@ -36,6 +36,8 @@ type Stores interface {
 	Captchas() CaptchaStore
 	FederationFlows() FederationFlowStore
 	MFA() MFAStore
+	PersonalTokens() PersonalTokenStore
+	Devices() DeviceStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -93,6 +93,13 @@ type TokenStore interface {
 	// The Revoke methods revoke in one transaction and are not an error
 	// when nothing matches; an empty id is ErrInvalid.
 	RevokeBySession(ctx context.Context, sessionID string, now time.Time) error
+	// RevokeByUserClient revokes the user's tokens issued to one client:
+	// refresh tokens, access tokens minted from them, and access tokens of
+	// the user for that client ("remove access" of an application).
+	RevokeByUserClient(ctx context.Context, userID, clientID string, now time.Time) error
+	// ListRefreshByUser returns the user's refresh tokens that are neither
+	// used (rotated), revoked nor expired at now, newest first.
+	ListRefreshByUser(ctx context.Context, userID string, now time.Time) ([]RefreshToken, error)
 	// DeleteExpired removes tokens expired at now (refresh tokens only once
 	// their family has expired, so reuse of a rotated token is recognized
 	// until then) and returns how many it removed.

@@ -24,7 +24,8 @@ type fakeAdmin struct {
 	clients  map[string]storage.Client
 	rs       account.RegistrationSettings
 	l        account.SessionLifetimes
-	calls    []string // "action id actor [reason]"
+	cs       *account.ConsoleSettings // nil: the defaults
+	calls    []string                 // "action id actor [reason]"
 	filters  []storage.UserFilter
 	audits   []storage.AuditFilter
 	nextPage string // Next of every list page
@@ -375,4 +376,39 @@ func (e *adminEnv) asRoot(req request) response {
 	e.t.Helper()
 	req.cookies = append(req.cookies, e.root)
 	return e.do(req)
+}
+
+func (f *fakeAdmin) ConsoleSettings(context.Context) (account.ConsoleSettings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cs != nil {
+		return *f.cs, nil
+	}
+	return account.DefaultConsoleSettings(), nil
+}
+
+func (f *fakeAdmin) SaveConsoleSettingsByAdmin(_ context.Context, cs account.ConsoleSettings, actor string) error {
+	if err := cs.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", account.ErrInvalid, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cs = &cs
+	f.record("console", actor)
+	return nil
+}
+
+func (f *fakeAdmin) PersonalTokens(context.Context, string) ([]storage.PersonalToken, error) {
+	return []storage.PersonalToken{{ID: "t1", UserID: "u-active", Name: "backup script", Scopes: []string{"profile"},
+		CreatedAt: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), ExpiresAt: time.Date(2036, 1, 2, 3, 4, 0, 0, time.UTC)}}, nil
+}
+
+func (f *fakeAdmin) RevokePersonalToken(_ context.Context, userID, tokenID, actor, _ string) error {
+	if userID != "u-active" || tokenID != "t1" {
+		return storage.ErrNotFound
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.record("revoke-token "+tokenID, actor)
+	return nil
 }

@@ -31,6 +31,8 @@ type AdminSettings interface {
 	SaveSettingsByAdmin(ctx context.Context, rs account.RegistrationSettings, actorID string) error
 	SessionSettings(ctx context.Context) (account.SessionLifetimes, error)
 	SaveSessionSettingsByAdmin(ctx context.Context, l account.SessionLifetimes, actorID string) error
+	ConsoleSettings(ctx context.Context) (account.ConsoleSettings, error)
+	SaveConsoleSettingsByAdmin(ctx context.Context, cs account.ConsoleSettings, actorID string) error
 }
 
 // Choices of the settings form whose values the rules elsewhere accept.
@@ -57,6 +59,8 @@ type settingsInput struct {
 	// captchaAfterSent: the form had the field (a form from an older
 	// page without it keeps the setting as it is).
 	captchaAfterSent bool
+	// Console holds the account console's settings (admin_settings_console.go).
+	Console consoleInput
 }
 
 func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes) settingsInput {
@@ -92,8 +96,15 @@ func (u *UI) adminSettingsPage(c *gin.Context) {
 	if !ok {
 		return
 	}
+	cs, err := u.admin.ConsoleSettings(c.Request.Context())
+	if err != nil {
+		u.fail(c, "read console settings", err)
+		return
+	}
 	notice := u.adminNotice(c, map[string]string{"saved": "admin.settings.notice.saved"})
-	u.renderSettings(c, http.StatusOK, settingsInputOf(rs, l), nil, adminNav{Notice: notice})
+	in := settingsInputOf(rs, l)
+	in.Console = consoleInputOf(cs)
+	u.renderSettings(c, http.StatusOK, in, nil, adminNav{Notice: notice})
 }
 
 func (u *UI) currentSettings(c *gin.Context) (account.RegistrationSettings, account.SessionLifetimes, bool) {
@@ -122,16 +133,32 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 	if !ok {
 		return
 	}
+	cs, err := u.admin.ConsoleSettings(c.Request.Context())
+	if err != nil {
+		u.fail(c, "read console settings", err)
+		return
+	}
 	in := settingsInputFrom(c.Request.PostForm)
+	in.Console = consoleInputFrom(c.Request.PostForm)
 	newRS, newL, bad := applySettings(rs, l, in)
+	newCS, badCS := cs, []string(nil)
+	if c.Request.PostForm.Get(consoleSettingsMarker) == "1" {
+		newCS, badCS = applyConsoleSettings(cs, in.Console)
+		bad = append(bad, badCS...)
+	} else {
+		in.Console = consoleInputOf(cs)
+	}
 	if len(bad) > 0 {
 		u.renderSettings(c, http.StatusUnprocessableEntity, in, bad, adminNav{})
 		return
 	}
 	ctx, actor := c.Request.Context(), adminActor(c)
-	err := u.saveSettings(ctx, rs, newRS, actor)
+	err = u.saveSettings(ctx, rs, newRS, actor)
 	if err == nil && newL != l {
 		err = u.admin.SaveSessionSettingsByAdmin(ctx, newL, actor)
+	}
+	if err == nil && !sameConsoleSettings(cs, newCS) {
+		err = u.admin.SaveConsoleSettingsByAdmin(ctx, newCS, actor)
 	}
 	switch {
 	case errors.Is(err, account.ErrInvalid):

@@ -79,6 +79,9 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	for _, name := range settingsDurations {
 		f.Fields[name] = field(name, in.Durations[name])
 	}
+	for name, af := range u.consoleSettingsFormFields(lang, in.Console, f.Errors) {
+		f.Fields[name] = af
+	}
 	for _, cl := range account.PasswordClasses() {
 		f.Classes = append(f.Classes, choice{Value: cl, Label: u.bundle.T(lang, "admin.settings.class."+cl),
 			Checked: slices.Contains(in.Require, cl)})
@@ -150,5 +153,5 @@ func adminSettingsMessageKeys() []string {
 	add("admin.settings.identify.", settingsIdentify)
 	add("admin.settings.class.", account.PasswordClasses())
 	add("admin.settings.mfa_policy.", mfaPolicyNames())
-	return keys
+	return append(keys, consoleSettingsMessageKeys()...)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -47,6 +48,11 @@ type AdminUsers interface {
 	// ResetMFA turns it off (audited, with a letter to the user).
 	UserMFA(ctx context.Context, id string) (bool, error)
 	ResetMFA(ctx context.Context, id, actorID string) error
+	// PersonalTokens lists the user's personal API tokens (metadata);
+	// RevokePersonalToken revokes one (another user's is
+	// storage.ErrNotFound).
+	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
+	RevokePersonalToken(ctx context.Context, userID, tokenID, actorID, ip string) error
 }
 
 func (u *UI) adminUserRoutes(g gin.IRouter) {
@@ -119,6 +125,7 @@ type adminUserData struct {
 	Role       string
 	Identities []identityView
 	Sessions   []sessionRow
+	Tokens     []tokenRow
 	Events     []auditRow
 	MFA        bool // two-step verification is on
 	// Actions lists the actions the user's state allows, in order.
@@ -145,6 +152,7 @@ var adminUserNotices = map[string]string{
 	"verification_sent": "admin.user.notice.verification_sent",
 	"mfa_reset":         "admin.user.notice.mfa_reset",
 	"identity_unlinked": "admin.user.notice.identity_unlinked",
+	"token_revoked":     "admin.user.notice.token_revoked",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -203,6 +211,15 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	}
 	if d.MFA, err = u.admin.UserMFA(ctx, d.User.ID); err != nil {
 		return err
+	}
+	tokens, err := u.admin.PersonalTokens(ctx, d.User.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range tokens {
+		d.Tokens = append(d.Tokens, tokenRow{ID: t.ID, Name: t.Name, Scopes: strings.Join(t.Scopes, " "),
+			Created: formatTime(t.CreatedAt), Expires: formatTime(t.ExpiresAt), LastUsed: formatTime(t.LastUsedAt),
+			LastUsedIP: t.LastUsedIP, Expired: !u.now().Before(t.ExpiresAt)})
 	}
 	events, err := u.admin.AuditEvents(ctx, storage.AuditFilter{UserID: d.User.ID, Limit: adminUserEvents})
 	if err != nil {
@@ -266,6 +283,9 @@ var userActions = []userAction{
 			return nil // already off: the page says it is
 		}
 		return err
+	}},
+	{name: "revoke-token", states: anyState, confirm: true, notice: "token_revoked", field: "token", run: func(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
+		return a.RevokePersonalToken(ctx, id, boundedID(f.Get("token")), actor, "")
 	}},
 	{name: "end-sessions", states: anyState, confirm: true, notice: "sessions_ended", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		return a.EndUserSessions(ctx, id, actor)

@@ -80,7 +80,8 @@
 //	GET  /admin/users/:id            state, profile, identities, sessions, events
 //	POST /admin/users/:id/:action    approve, reject, block, unblock, reset,
 //	                                 resend-verification, end-sessions,
-//	                                 delete, unlink-identity (identity=ID)
+//	                                 delete, unlink-identity (identity=ID),
+//	                                 revoke-token (token=ID)
 //	GET, POST /admin/clients/new     a new client; a confidential one's secret
 //	                                 is shown once
 //	GET  /admin/clients              the clients
@@ -89,6 +90,30 @@
 //	POST /admin/clients/:id/delete   confirm: delete the client
 //	GET, POST /admin/settings        the instance settings
 //	GET  /admin/audit                user, type, since, cursor
+//
+// With Options.Profiles and Options.Console (console*.go): the account
+// console, behind the one account navigation (_account_nav.html) of every
+// /account page. Destructive actions show a confirmation page unless the
+// POST carries confirm=1; creating a token, the export and deletion need a
+// sign-in within account.ReauthWindow (else 303 to /account/reauth).
+//
+//	GET, POST /account/tokens            list; name, scopes, expires_days:
+//	                                     the new token shown once (201)
+//	POST /account/tokens/:id/revoke      confirm: revoke it
+//	GET  /account/sessions               browser and system, IP, started,
+//	                                     last active, this device
+//	POST /account/sessions/:id/end       confirm: sign that browser out
+//	POST /account/sessions/end-others    confirm: every other session
+//	GET  /account/apps                   consents and refresh tokens
+//	POST /account/apps/:id/remove        confirm: consent and tokens go
+//	GET  /account/activity               own audit events, cursor pages
+//	GET  /account/export                 JSON download, no secrets
+//	GET, POST /account/delete            confirm_login: delete the account
+//	GET, POST /account/reauth            password, return_to: a fresh session
+//
+// RefuseBearerTokens (401 for /account requests with an Authorization
+// header) and WithRequestUserAgent (the browser named in audit events) are
+// middleware for the route table.
 //
 // /login?authRequestID= sends a request with prompt=create to /register
 // (unless signin=1). Link pages send Referrer-Policy: no-referrer.

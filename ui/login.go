@@ -199,6 +199,7 @@ func (u *UI) startSession(c *gin.Context, user storage.User, persistent bool, am
 	}
 	bs.Persistent = bs.Persistent || persistent
 	u.setSessionCookie(c, secret, bs)
+	u.rememberDevice(c, user) // console.go
 	if user.Locale != "" && user.Locale != u.lang(c) && slices.Contains(u.bundle.Supported(), user.Locale) {
 		u.setLangCookie(c, user.Locale) // the language chosen on the account page
 	}

@@ -83,6 +83,10 @@ type Options struct {
 	// second step at sign-in (/login/mfa) and the security pages
 	// (/account/security, /account/totp...; mfa_*.go).
 	SecondFactors SecondFactors
+	// Console, with Profiles, adds the account console (console*.go):
+	// personal tokens, sessions, connected apps, activity, export and
+	// deletion, and "new sign-in" letters.
+	Console Console
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -119,6 +123,7 @@ type UI struct {
 	identities      LinkedIdentities
 	admin           Admin
 	mfa             SecondFactors
+	console         Console
 	now             func() time.Time
 }
 
@@ -211,6 +216,7 @@ func newFromOptions(opts Options) *UI {
 		identities:      opts.Identities,
 		admin:           opts.Admin,
 		mfa:             opts.SecondFactors,
+		console:         opts.Console,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -256,6 +262,9 @@ func (u *UI) Register(r gin.IRouter) {
 	}
 	if u.profiles != nil {
 		u.accountRoutes(r)
+	}
+	if u.profiles != nil && u.console != nil {
+		u.consoleRoutes(r)
 	}
 	if u.federation != nil {
 		u.federationRoutes(r, bound)
@@ -305,5 +314,6 @@ func goMessageKeys() []string {
 	keys = append(keys, federationMessageKeys()...)
 	keys = append(keys, adminMessageKeys()...)
 	keys = append(keys, mfaMessageKeys()...)
+	keys = append(keys, consoleMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

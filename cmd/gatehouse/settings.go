@@ -85,6 +85,11 @@ func settingValues(ctx context.Context, r *account.Registrar) (map[string]json.R
 		return nil, err
 	}
 	maps.Copy(values, l.SessionSettingValues())
+	cs, err := r.ConsoleSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(values, cs.ConsoleSettingValues())
 	return values, nil
 }
 

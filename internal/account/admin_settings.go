@@ -25,12 +25,15 @@ func (rs RegistrationSettings) SettingValues() (map[string]json.RawMessage, erro
 }
 
 // SetSetting changes one instance setting (key as in SettingKeys or
-// SessionSettingKeys; value JSON; for a session key the result is zero) on an administrator's behalf, after checking the settings it
+// SessionSettingKeys or ConsoleSettingKeys; value JSON; for a session or console key the result is zero) on an administrator's behalf, after checking the settings it
 // makes (a *FieldError-free plain error names what is wrong). Unknown keys
 // are ErrUnknownSetting. Every replica sees it within MaxSettingsTTL.
 func (r *Registrar) SetSetting(ctx context.Context, key string, value json.RawMessage, actorID string) (RegistrationSettings, error) {
 	if slices.Contains(SessionSettingKeys(), key) {
 		return RegistrationSettings{}, r.setSessionSetting(ctx, key, value, actorID)
+	}
+	if slices.Contains(ConsoleSettingKeys(), key) {
+		return RegistrationSettings{}, r.setConsoleSetting(ctx, key, value, actorID)
 	}
 	if !slices.Contains(SettingKeys(), key) {
 		return RegistrationSettings{}, fmt.Errorf("%w: %q (known: %v)", ErrUnknownSetting, key, SettingKeys())

@@ -17,3 +17,6 @@ func clientIP(ctx context.Context) string {
 	ip, _ := ctx.Value(clientIPKey{}).(string)
 	return ip
 }
+
+// ClientIPOf is the IP WithClientIP put in ctx, or "".
+func ClientIPOf(ctx context.Context) string { return clientIP(ctx) }

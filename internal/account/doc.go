@@ -23,6 +23,11 @@
 // sign-in throttle), removal by the user or an administrator, the MFA
 // policy, and the session step-up (Service.StepUpSession).
 //
+// The account console (console*.go, tokens.go): personal API tokens
+// (internal/personaltoken gives their format), the user's own sessions,
+// connected applications, activity, export and self-deletion, "new
+// sign-in" letters, and their instance settings (console_settings.go).
+//
 // Errors are sentinels and typed errors wrapped with %w: test them with
 // errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
 // storage.ErrAlreadyExists, ...) and errors.As (*FieldError,

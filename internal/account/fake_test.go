@@ -339,3 +339,13 @@ func mustCreate(t *testing.T, s *Service, name, password string, state storage.U
 	}
 	return u
 }
+
+func (s fakeAudit) Anonymize(_ context.Context, userID string) error {
+	defer s.f.lock()()
+	for i, e := range s.f.events {
+		if e.UserID == userID || e.ActorID == userID {
+			s.f.events[i].IP, s.f.events[i].Details = "", nil
+		}
+	}
+	return nil
+}

@@ -120,6 +120,7 @@ type Registrar struct {
 	resetLife time.Duration
 	languages []string
 	settings  *settingsCache
+	console   *consoleSettingsCache // console_settings.go
 }
 
 // NewRegistrar returns the registration rules over store, queueing
@@ -154,6 +155,7 @@ func NewRegistrar(svc *Service, store RegistrarStore, mailer Mailer, opts Regist
 			settings: store.Settings(), defaults: defaults, ttl: opts.SettingsTTL, now: svc.now,
 			instance: opts.InstanceName,
 		},
+		console: &consoleSettingsCache{settings: store.Settings(), now: svc.now},
 	}
 	svc.registrationSettings = r.Settings
 	return r, nil
@@ -184,6 +186,8 @@ type txStores interface {
 	Outbox() storage.OutboxStore
 	Tokens() storage.TokenStore
 	Identities() storage.IdentityStore
+	PersonalTokens() storage.PersonalTokenStore
+	Devices() storage.DeviceStore
 }
 
 // inTx runs fn in one transaction.
@@ -197,6 +201,7 @@ func (r *Registrar) audit(ctx context.Context, tx txStores, e storage.AuditEvent
 	if e.IP == "" {
 		e.IP = clientIP(ctx)
 	}
+	withBrowser(ctx, &e)
 	if err := tx.Audit().Append(ctx, &e); err != nil {
 		return fmt.Errorf("account: audit %s: %w", e.Type, err)
 	}

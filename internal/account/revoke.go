@@ -6,8 +6,8 @@ import (
 )
 
 // endEverything ends every way the user is signed in, within tx: browser
-// sessions other than keepSessionID (all when it is empty) and every access
-// and refresh token issued to the user. Resets, password changes, blocks and
+// sessions other than keepSessionID (all when it is empty), every access
+// and refresh token issued to the user, and their personal API tokens. Resets, password changes, blocks and
 // deletions call it so that an old cookie or refresh token fails at once on
 // every replica (SECURITY 14, 22).
 func (r *Registrar) endEverything(ctx context.Context, tx txStores, userID, keepSessionID string) error {
@@ -16,6 +16,9 @@ func (r *Registrar) endEverything(ctx context.Context, tx txStores, userID, keep
 	}
 	if err := tx.Tokens().RevokeByUser(ctx, userID, r.svc.now()); err != nil {
 		return fmt.Errorf("account: revoke tokens: %w", err)
+	}
+	if _, err := tx.PersonalTokens().RevokeByUser(ctx, userID, r.svc.now()); err != nil {
+		return fmt.Errorf("account: revoke personal tokens: %w", err)
 	}
 	return nil
 }

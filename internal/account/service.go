@@ -110,6 +110,7 @@ func (s *Service) Hasher() *Hasher { return s.hasher }
 // audit appends an event at the Service's time.
 func (s *Service) audit(ctx context.Context, typ, userID, ip string, details map[string]string) error {
 	e := &storage.AuditEvent{Time: s.now(), Type: typ, UserID: userID, IP: ip, Details: details}
+	withBrowser(ctx, e)
 	if err := s.stores.Audit().Append(ctx, e); err != nil {
 		return fmt.Errorf("account: audit %s: %w", typ, err)
 	}

@@ -31,7 +31,14 @@ type Caller struct {
 	Scopes   []string
 	// Admin: the user has role admin, or the client is an admin client.
 	Admin bool
+	// Personal: the token is a personal API token (ClientID is then
+	// PersonalTokenClient). It may not mint credentials (client creation
+	// and secret rotation are refused).
+	Personal bool
 }
+
+// PersonalTokenClient is the ClientID of a Caller with a personal token.
+const PersonalTokenClient = "personal-token"
 
 // Actor is how the audit log names the caller: the user id, or
 // "client:<id>" for a service client.
@@ -89,6 +96,10 @@ type Accounts interface {
 	// ResetMFA turns it off (account.ErrMFANotEnabled when it was off).
 	UserMFA(ctx context.Context, id string) (bool, error)
 	ResetMFA(ctx context.Context, id, actorID string) error
+	ConsoleSettings(ctx context.Context) (account.ConsoleSettings, error)
+	SaveConsoleSettingsByAdmin(ctx context.Context, cs account.ConsoleSettings, actorID string) error
+	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
+	RevokePersonalToken(ctx context.Context, userID, tokenID, actorID, ip string) error
 }
 
 // Clients manages OAuth clients with the registration rules of the CLI;
@@ -172,6 +183,7 @@ func (a *API) authenticate(c *gin.Context) {
 		writeProblem(c, http.StatusUnauthorized, ProblemUnauthorized, "a bearer access token is required")
 		return
 	}
+	c.Request = c.Request.WithContext(account.WithClientIP(c.Request.Context(), c.ClientIP()))
 	cl, err := a.verifier.Verify(c.Request.Context(), strings.TrimSpace(token))
 	if errors.Is(err, ErrBadToken) {
 		c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
@@ -188,7 +200,6 @@ func (a *API) authenticate(c *gin.Context) {
 		return
 	}
 	c.Set("adminapi.caller", cl)
-	c.Request = c.Request.WithContext(account.WithClientIP(c.Request.Context(), c.ClientIP()))
 	a.auditFirstUse(c, cl)
 	c.Next()
 }

@@ -110,7 +110,8 @@ func schemas() map[string]any {
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",
-		"session_max_lifetime": "string", "session_idle_timeout": "string", "signin_captcha_after": "integer", "mfa_policy": "string"}
+		"session_max_lifetime": "string", "session_idle_timeout": "string", "signin_captcha_after": "integer", "mfa_policy": "string",
+		"tokens_scopes": "array", "tokens_max_lifetime": "string", "notify_new_device": "boolean", "self_delete": "boolean"}
 	return map[string]any{
 		"UserCreate": obj(user), "UserPatch": obj(patch), "Reject": obj(map[string]string{"reason": "string"}),
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),

@@ -28,6 +28,10 @@ type settingsJSON struct {
 	SessionIdleTimeout string   `json:"session_idle_timeout"`
 	SignInCaptchaAfter int      `json:"signin_captcha_after"`
 	MFAPolicy          string   `json:"mfa_policy"`
+	TokensScopes       []string `json:"tokens_scopes"`
+	TokensMaxLifetime  string   `json:"tokens_max_lifetime"`
+	NotifyNewDevice    bool     `json:"notify_new_device"`
+	SelfDelete         bool     `json:"self_delete"`
 }
 
 // settingsPatchJSON is the body of PATCH /settings: absent fields stay.
@@ -46,20 +50,27 @@ type settingsPatchJSON struct {
 	SessionIdleTimeout *string   `json:"session_idle_timeout"`
 	SignInCaptchaAfter *int      `json:"signin_captcha_after"`
 	MFAPolicy          *string   `json:"mfa_policy"`
+	TokensScopes       *[]string `json:"tokens_scopes"`
+	TokensMaxLifetime  *string   `json:"tokens_max_lifetime"`
+	NotifyNewDevice    *bool     `json:"notify_new_device"`
+	SelfDelete         *bool     `json:"self_delete"`
 }
 
 var settingsFields = []string{"registration_mode", "registration_fields", "verify_email", "terms_url", "captcha_provider",
 	"reset_style", "reset_identify", "password_min_length", "password_require",
-	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "signin_captcha_after", "mfa_policy"}
+	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "signin_captcha_after", "mfa_policy",
+	"tokens_scopes", "tokens_max_lifetime", "notify_new_device", "self_delete"}
 
-func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes) settingsJSON {
+func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes, cs account.ConsoleSettings) settingsJSON {
 	p := rs.Password.Normalized()
 	req := append([]string{}, p.Require...)
 	return settingsJSON{RegistrationMode: string(rs.Mode), RegistrationFields: rs.FieldNames(), VerifyEmail: rs.VerifyEmail,
 		TermsURL: rs.TermsURL, CaptchaProvider: rs.CaptchaProvider, ResetStyle: string(rs.Reset.Normalized().Style),
 		ResetIdentify: string(rs.Reset.Identify), PasswordMinLength: p.MinLength, PasswordRequire: req,
 		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String(),
-		SignInCaptchaAfter: rs.SignInCaptchaAfter, MFAPolicy: mfaPolicyOf(rs)}
+		SignInCaptchaAfter: rs.SignInCaptchaAfter, MFAPolicy: mfaPolicyOf(rs),
+		TokensScopes: append([]string{}, cs.TokenScopes...), TokensMaxLifetime: account.FormatDays(cs.TokenMaxLifetime),
+		NotifyNewDevice: cs.NotifyNewDevice, SelfDelete: cs.SelfDelete}
 }
 
 func (a *API) getSettings(c *gin.Context) {
@@ -73,7 +84,12 @@ func (a *API) getSettings(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toSettingsJSON(rs, l))
+	cs, err := a.accounts.ConsoleSettings(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSettingsJSON(rs, l, cs))
 }
 
 func (a *API) patchSettings(c *gin.Context) {
@@ -133,6 +149,10 @@ func (a *API) patchSettings(c *gin.Context) {
 	if !ok {
 		return
 	}
+	cs, csChanged, ok := a.patchConsole(c, in)
+	if !ok {
+		return
+	}
 	if err := a.accounts.SaveSettingsByAdmin(ctx, rs, caller(c).Actor()); err != nil {
 		a.fail(c, err)
 		return
@@ -143,7 +163,13 @@ func (a *API) patchSettings(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, toSettingsJSON(rs, l))
+	if csChanged {
+		if err := a.accounts.SaveConsoleSettingsByAdmin(ctx, cs, caller(c).Actor()); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, toSettingsJSON(rs, l, cs))
 }
 
 // mfaPolicyOf is the settings' MFA policy, optional when unset.
@@ -190,4 +216,37 @@ func (a *API) patchLifetimes(c *gin.Context, in settingsPatchJSON) (account.Sess
 		return l, false, false
 	}
 	return l, changed, true
+}
+
+// patchConsole applies the account console fields of in to the settings
+// in force; it answers 400 itself on a bad value.
+func (a *API) patchConsole(c *gin.Context, in settingsPatchJSON) (account.ConsoleSettings, bool, bool) {
+	cs, err := a.accounts.ConsoleSettings(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return cs, false, false
+	}
+	changed := false
+	if in.TokensScopes != nil {
+		cs.TokenScopes, changed = append([]string{}, *in.TokensScopes...), true
+	}
+	if in.TokensMaxLifetime != nil {
+		d, err := account.ParseDays(*in.TokensMaxLifetime)
+		if err != nil {
+			invalid(c, "a field is invalid", FieldProblem{Field: "tokens_max_lifetime", Detail: "a number of days such as \"365d\""})
+			return cs, false, false
+		}
+		cs.TokenMaxLifetime, changed = d, true
+	}
+	if in.NotifyNewDevice != nil {
+		cs.NotifyNewDevice, changed = *in.NotifyNewDevice, true
+	}
+	if in.SelfDelete != nil {
+		cs.SelfDelete, changed = *in.SelfDelete, true
+	}
+	if err := cs.Validate(); err != nil {
+		invalid(c, safe(err))
+		return cs, false, false
+	}
+	return cs, changed, true
 }

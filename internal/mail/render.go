@@ -33,13 +33,17 @@ const (
 	MFADisabled            = "mfa_disabled"             // Data: Name, ByAdmin
 	MFARecoveryRegenerated = "mfa_recovery_regenerated" // Data: Name
 	MFARecoveryUsed        = "mfa_recovery_used"        // Data: Name, Left
+	TokenCreated           = "token_created"            // Data: TokenName, Scopes, Expires, Link, Name
+	NewSignIn              = "new_signin"               // Data: Browser, IP, Time, Link, Name
+	Goodbye                = "goodbye"                  // Data: Name
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
 		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
-		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed}
+		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed,
+		TokenCreated, NewSignIn, Goodbye}
 }
 
 // requiredData names the Data keys a letter cannot do without.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/adminapi"
+	"github.com/gatehouse/gatehouse/internal/personaltoken"
 	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage"
 )
@@ -27,7 +28,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 	}
 	s.accounts.UseSessionSettings(s.store.Settings(), 0)
 	api, err := adminapi.New(adminapi.Deps{
-		Verifier: bearerVerifier{p: s.provider},
+		Verifier: bearerVerifier{p: s.provider, personal: personaltoken.NewVerifier(s.store, nil, s.log)},
 		Accounts: apiAccounts{Registrar: s.reg.registrar, mfa: s.mfa},
 		Clients:  s.adminClients(),
 		Logger:   s.log,
@@ -55,10 +56,26 @@ func (a apiAccounts) ResetMFA(ctx context.Context, id, actorID string) error {
 	return a.mfa.Disable(ctx, id, actorID, "")
 }
 
-// bearerVerifier checks bearer tokens with the provider.
-type bearerVerifier struct{ p *op.Provider }
+// bearerVerifier checks bearer tokens with the provider, and personal API
+// tokens (gth_...) with their verifier: a personal token counts as its
+// owner, an administrator's with gatehouse:admin opens the API.
+type bearerVerifier struct {
+	p        *op.Provider
+	personal *personaltoken.Verifier
+}
 
 func (v bearerVerifier) Verify(ctx context.Context, token string) (adminapi.Caller, error) {
+	if personaltoken.LooksLike(token) && v.personal != nil {
+		pv, err := v.personal.Verify(ctx, token, account.ClientIPOf(ctx))
+		if errors.Is(err, personaltoken.ErrMalformed) || errors.Is(err, personaltoken.ErrInactive) {
+			return adminapi.Caller{}, fmt.Errorf("%w: %w", adminapi.ErrBadToken, err)
+		}
+		if err != nil {
+			return adminapi.Caller{}, err
+		}
+		return adminapi.Caller{TokenID: pv.Token.ID, ClientID: adminapi.PersonalTokenClient, UserID: pv.User.ID,
+			Scopes: pv.Token.Scopes, Admin: pv.User.Role == storage.RoleAdmin, Personal: true}, nil
+	}
 	info, err := v.p.VerifyAccessToken(ctx, token)
 	if errors.Is(err, op.ErrBadAccessToken) {
 		return adminapi.Caller{}, fmt.Errorf("%w: %w", adminapi.ErrBadToken, err)

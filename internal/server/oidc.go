@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/instancekey"
 	"github.com/gatehouse/gatehouse/internal/mfa"
+	"github.com/gatehouse/gatehouse/internal/personaltoken"
 	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
@@ -46,6 +47,8 @@ func (s *Server) routeProvider(r gin.IRouter) {
 	for _, path := range s.provider.Paths() {
 		chain := []gin.HandlerFunc{h}
 		switch path {
+		case op.PathUserinfo, op.PathIntrospect:
+			chain = []gin.HandlerFunc{withClientIP, h}
 		case op.PathAuthorize:
 			chain = []gin.HandlerFunc{s.pages.ProviderErrorPages(), s.pages.BrowserBindingMiddleware(), h}
 		case op.PathCallback:
@@ -58,6 +61,14 @@ func (s *Server) routeProvider(r gin.IRouter) {
 			r.Handle(method, path, chain...)
 		}
 	}
+}
+
+// withClientIP hands the provider the caller's IP as gin determined it
+// (trusting only the configured proxies), for a personal token's "last
+// used".
+func withClientIP(c *gin.Context) {
+	c.Request = c.Request.WithContext(op.WithClientIP(c.Request.Context(), c.ClientIP()))
+	c.Next()
 }
 
 // authRequests adapts the provider to what the pages need.
@@ -218,6 +229,7 @@ func NewProvider(ctx context.Context, cfg config.Config, key instancekey.Key, st
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		CodeLifetime:          cfg.CodeLifetime,
 		KeysMaxAge:            keysMaxAge(cfg.JWKSMaxAge),
+		PersonalTokens:        personaltoken.NewVerifier(store, nil, logger),
 		Logger:                logger,
 	}, store)
 	if err != nil {

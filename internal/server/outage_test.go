@@ -132,7 +132,7 @@ func TestDatabaseOutageAnswers(t *testing.T) {
 			return clientPost(t, srv.URL+"/revoke", "outage-app", secret, url.Values{"token": {tok0.RefreshToken}})
 		}},
 		{"userinfo", func() (*http.Response, string) {
-			return bearerGet(t, srv.URL+"/userinfo", tok0.AccessToken)
+			return outageBearerGet(t, srv.URL+"/userinfo", tok0.AccessToken)
 		}},
 	}
 	for _, e := range endpoints {
@@ -194,7 +194,7 @@ func clientPost(t *testing.T, endpoint, clientID, secret string, form url.Values
 }
 
 // bearerGet gets endpoint with a bearer access token.
-func bearerGet(t *testing.T, endpoint, token string) (*http.Response, string) {
+func outageBearerGet(t *testing.T, endpoint, token string) (*http.Response, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, endpoint, nil)
 	req.Header.Set("Authorization", "Bearer "+token)

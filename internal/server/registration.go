@@ -90,7 +90,8 @@ func (s *Server) registrationPages(opts *ui.Options) {
 	opts.Registration = s.reg.registrar
 	opts.Passwords = s.reg.registrar
 	opts.Profiles = profiles{Registrar: s.reg.registrar, store: s.store}
-	opts.Admin = s.adminConsole() // admin_console.go
+	opts.Admin = s.adminConsole()  // admin_console.go
+	opts.Console = s.reg.registrar // the account console (issue 14)
 	opts.Captcha = captchaAdapter{c: s.reg.captcha, settings: s.reg.registrar.Settings}
 }
 
@@ -146,6 +147,9 @@ func NewRegistrar(ctx context.Context, cfg config.Config, store *sqlstore.Store,
 	}
 	if err := account.SeedRegistrationSettings(ctx, store.Settings(), first); err != nil {
 		return nil, fmt.Errorf("registration settings: %w", err)
+	}
+	if err := account.SeedConsoleSettings(ctx, store.Settings()); err != nil {
+		return nil, fmt.Errorf("account console settings: %w", err)
 	}
 	r, err := account.NewRegistrar(accounts, store, mailAdapter{mailer}, account.RegistrarOptions{
 		LinkLifetime: cfg.VerifyLinkLifetime, Languages: languages, Defaults: first,

@@ -182,6 +182,8 @@ func (s *Server) newEngine() (*gin.Engine, error) {
 		httpbase.SecurityHeaders(s.cfg.IsHTTPS()),
 		httpbase.CrossOrigin(s.pages.RenderError, crossOriginBypass...),
 		s.pages.Locale(),
+		ui.WithRequestUserAgent(),
+		s.pages.RefuseBearerTokens(),
 	)
 	return engine, nil
 }

@@ -51,10 +51,20 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if _, err := s.store.Outbox().EraseBodiesBefore(ctx, now.Add(-max(s.cfg.VerifyLinkLifetime, s.cfg.ResetLifetime))); err != nil {
 		s.log.WarnContext(ctx, "sweep: outbox bodies", slog.Any("error", err))
 	}
+	if _, err := s.store.PersonalTokens().DeleteExpired(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: personal tokens", slog.Any("error", err))
+	}
+	if _, err := s.store.Devices().DeleteUnseenSince(ctx, now.Add(-deviceRetention)); err != nil {
+		s.log.WarnContext(ctx, "sweep: known devices", slog.Any("error", err))
+	}
 	if _, err := s.store.Outbox().DeleteSentBefore(ctx, now.Add(-outboxRetention)); err != nil {
 		s.log.WarnContext(ctx, "sweep: outbox", slog.Any("error", err))
 	}
 }
+
+// deviceRetention: a browser not seen for this long counts as new again
+// (its device cookie lives about as long).
+const deviceRetention = 400 * 24 * time.Hour
 
 // outboxRetention keeps sent and abandoned letters (without their bodies)
 // for the dev mailbox and for support questions ("did the letter go out?").

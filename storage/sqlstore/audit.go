@@ -113,3 +113,14 @@ func (s audit) filter(f storage.AuditFilter) (where, error) {
 	}
 	return w, nil
 }
+
+func (s audit) Anonymize(ctx context.Context, userID string) error {
+	if userID == "" {
+		return fmt.Errorf("anonymize audit events: %w: empty user id", storage.ErrInvalid)
+	}
+	_, err := s.h.exec(ctx, `UPDATE audit_events SET ip = '', details = '{}' WHERE user_id = ? OR actor_id = ?`, userID, userID)
+	if err != nil {
+		return fmt.Errorf("anonymize audit events of user %s: %w", userID, mapErr(err))
+	}
+	return nil
+}

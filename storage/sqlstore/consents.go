@@ -92,3 +92,21 @@ func (s consents) Revoke(ctx context.Context, userID, clientID string) error {
 	}
 	return nil
 }
+
+func (s consents) ListByUser(ctx context.Context, userID string) ([]storage.Consent, error) {
+	var rows []consentRow
+	err := s.h.selectRows(ctx, &rows, `SELECT user_id, client_id, scopes, granted_at FROM consents
+		WHERE user_id = ? ORDER BY granted_at DESC, client_id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("consents of user %s: %w", userID, mapErr(err))
+	}
+	list := make([]storage.Consent, len(rows))
+	for i, r := range rows {
+		scopes, err := decodeList(r.Scopes)
+		if err != nil {
+			return nil, fmt.Errorf("consent of user %s for client %s: %w", userID, r.ClientID, err)
+		}
+		list[i] = storage.Consent{UserID: r.UserID, ClientID: r.ClientID, Scopes: scopes, GrantedAt: r.GrantedAt.time()}
+	}
+	return list, nil
+}

@@ -141,3 +141,5 @@ func (s stores) OneTimeTokens() storage.OneTimeTokenStore     { return oneTimeTo
 func (s stores) Captchas() storage.CaptchaStore               { return captchas{s.h} }
 func (s stores) FederationFlows() storage.FederationFlowStore { return federationFlows{s.h} }
 func (s stores) MFA() storage.MFAStore                        { return mfaStore{s.h} }
+func (s stores) PersonalTokens() storage.PersonalTokenStore   { return personalTokens{s.h} }
+func (s stores) Devices() storage.DeviceStore                 { return devices{s.h} }

@@ -104,3 +104,43 @@ func (s tokens) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	}
 	return access + refresh, nil
 }
+
+func (s tokens) RevokeByUserClient(ctx context.Context, userID, clientID string, now time.Time) error {
+	if userID == "" || clientID == "" {
+		return fmt.Errorf("revoke tokens of user for client: %w: empty id", storage.ErrInvalid)
+	}
+	t := s.h.d.ts(now)
+	err := s.h.atomic(ctx, func(h handle) error {
+		if _, err := h.exec(ctx, `UPDATE access_tokens SET revoked_at = ?
+			WHERE revoked_at IS NULL AND ((user_id = ? AND client_id = ?) OR refresh_token_id IN
+			(SELECT id FROM refresh_tokens WHERE user_id = ? AND client_id = ?))`,
+			t, userID, clientID, userID, clientID); err != nil {
+			return err
+		}
+		_, err := h.exec(ctx, `UPDATE refresh_tokens SET revoked_at = ?
+			WHERE revoked_at IS NULL AND user_id = ? AND client_id = ?`, t, userID, clientID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("revoke tokens of user %s for client %s: %w", userID, clientID, mapErr(err))
+	}
+	return nil
+}
+
+func (s tokens) ListRefreshByUser(ctx context.Context, userID string, now time.Time) ([]storage.RefreshToken, error) {
+	t := s.h.d.ts(now)
+	var rows []refreshRow
+	err := s.h.selectRows(ctx, &rows, `SELECT `+refreshColumns+` FROM refresh_tokens
+		WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? AND family_expires_at > ?
+		ORDER BY created_at DESC, id DESC`, userID, t, t)
+	if err != nil {
+		return nil, fmt.Errorf("refresh tokens of user %s: %w", userID, mapErr(err))
+	}
+	list := make([]storage.RefreshToken, len(rows))
+	for i, r := range rows {
+		if list[i], err = r.token(); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}
