@@ -216,8 +216,9 @@ func (u *UI) reauthPage(c *gin.Context) {
 	u.Render(c, http.StatusOK, reauthTemplate, reauthData{ReturnTo: returnTo, HasPassword: si.user.PasswordHash != ""})
 }
 
-// reauthSubmit serves POST /account/reauth: the password starts a fresh
-// session (a new cookie; the old session ends), then the browser goes on.
+// reauthSubmit serves POST /account/reauth: the password (then the
+// second factor, when the user has one) starts a fresh session (a new
+// cookie; the old session ends), then the browser goes on.
 func (u *UI) reauthSubmit(c *gin.Context) {
 	if !u.parseForm(c) {
 		return
@@ -252,6 +253,9 @@ func (u *UI) reauthSubmit(c *gin.Context) {
 	if user.ID != si.user.ID {
 		u.RenderError(c, http.StatusForbidden)
 		return
+	}
+	if u.beginSecondStep(c, user, si.session.Persistent, []string{amrPassword}, "", returnTo) {
+		return // with two-step verification on, the code too (/login/mfa)
 	}
 	if _, ok := u.startSession(c, user, si.session.Persistent, []string{amrPassword}); !ok {
 		return

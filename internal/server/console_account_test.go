@@ -370,3 +370,33 @@ func TestActivityPagesAndAdminSelfDelete(t *testing.T) {
 		t.Fatal("the administrator was deleted")
 	}
 }
+
+// TestReauthAsksForTheSecondFactor: a user with an authenticator who
+// confirms the password before a sensitive action (/account/reauth) is
+// asked for the code too, and the fresh session keeps its second factor.
+func TestReauthAsksForTheSecondFactor(t *testing.T) {
+	srv := startRegServer(t, nil)
+	id := srv.CreateUser(t, "mia@example.com", testPass)
+	rp := browserOn(t, srv.Server, "mia@example.com")
+	secret, _ := enrolTOTP(t, srv.Server, id)
+	ageSignIns(t, srv.Server)
+	status, loc, body := rp.postForm("/account/reauth", url.Values{"password": {testPass}, "return_to": {"/account/export"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("confirm password: %d\n%s", status, mainText(body))
+	}
+	wantSecondStep(t, rp, loc)
+	if status, loc, _ := rp.get("/account/export"); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("the export opened before the code: %d %s", status, loc)
+	}
+	page, err := url.Parse(loc)
+	if err != nil || page.Query().Get("return_to") != "/account/export" {
+		t.Fatalf("the second step forgot where to return: %q", loc)
+	}
+	status, loc, body = rp.postForm("/login/mfa", url.Values{"code": {totpCode(t, secret, 0)}, "return_to": {page.Query().Get("return_to")}})
+	if status != http.StatusSeeOther || loc != "/account/export" {
+		t.Fatalf("code step: %d %s\n%s", status, loc, mainText(body))
+	}
+	if status, _, _ := rp.get("/account/export"); status != http.StatusOK {
+		t.Errorf("export after password and code: %d", status)
+	}
+}
