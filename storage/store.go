@@ -35,6 +35,8 @@ type Stores interface {
 	OneTimeTokens() OneTimeTokenStore
 	Captchas() CaptchaStore
 	FederationFlows() FederationFlowStore
+	Groups() GroupStore
+	Invitations() InvitationStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -140,3 +140,5 @@ func (s stores) Outbox() storage.OutboxStore                  { return outbox{s.
 func (s stores) OneTimeTokens() storage.OneTimeTokenStore     { return oneTimeTokens{s.h} }
 func (s stores) Captchas() storage.CaptchaStore               { return captchas{s.h} }
 func (s stores) FederationFlows() storage.FederationFlowStore { return federationFlows{s.h} }
+func (s stores) Groups() storage.GroupStore                   { return groups{s.h} }
+func (s stores) Invitations() storage.InvitationStore         { return invitations{s.h} }

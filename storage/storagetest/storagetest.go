@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.oneTimeTokens(t)
 	s.captchas(t)
 	s.federationFlows(t)
+	s.groups(t)
 }
 
 type suite struct {
