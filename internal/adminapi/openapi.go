@@ -106,7 +106,8 @@ func schemas() map[string]any {
 	}
 	client := map[string]string{"id": "string", "name": "string", "public": "boolean", "redirect_uris": "array",
 		"post_logout_redirect_uris": "array", "grant_types": "array", "scopes": "array", "first_party": "boolean",
-		"access_token_format": "string", "dev": "boolean", "admin": "boolean"}
+		"access_token_format": "string", "dev": "boolean", "admin": "boolean",
+		"allowed_groups": "array"}
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",
@@ -114,6 +115,8 @@ func schemas() map[string]any {
 	return map[string]any{
 		"UserCreate": obj(user), "UserPatch": obj(patch), "Reject": obj(map[string]string{"reason": "string"}),
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),
+		"GroupCreate": obj(map[string]string{"name": "string", "description": "string"}),
+		"GroupPatch":  obj(map[string]string{"name": "string", "description": "string"}),
 		"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status"}, "properties": map[string]any{
 			"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
 			"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},

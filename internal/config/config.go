@@ -200,4 +200,6 @@ type ClientConfig struct {
 	AccessTokenFormat      string   `yaml:"access_token_format"`
 	Dev                    bool     `yaml:"dev"`
 	Admin                  bool     `yaml:"admin"`
+	// AllowedGroups admits only members of these groups (issue 16).
+	AllowedGroups []string `yaml:"allowed_groups"`
 }

@@ -38,6 +38,7 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		AccessTokenFormat:      cc.AccessTokenFormat,
 		Dev:                    cc.Dev,
 		Admin:                  cc.Admin,
+		AllowedGroups:          cc.AllowedGroups,
 	}
 	if c.Name == "" {
 		c.Name = c.ID

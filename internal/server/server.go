@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpbase"
@@ -42,7 +43,8 @@ type Server struct {
 	engine   *gin.Engine
 	accounts *account.Service
 	provider *op.Provider
-	reg      *registration // registration.go
+	reg      *registration   // registration.go
+	access   *access.Service // access.go
 }
 
 // New opens the database, applies pending migrations (unless
@@ -119,6 +121,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildRegistration(ctx); err != nil { // registration.go
 		return err
 	}
+	s.buildAccess() // access.go
 	opts := ui.Options{
 		InstanceName:        s.cfg.InstanceName,
 		Logger:              s.log,
@@ -127,7 +130,7 @@ func (s *Server) build(ctx context.Context) error {
 		Accounts:            accounts{Service: s.accounts, p: provider, reg: s.reg.registrar},
 		ClassifySignInError: classifySignInError,
 		SessionLifetime:     s.cfg.SessionLifetime,
-		AuthRequests:        authRequests{p: provider},
+		AuthRequests:        authRequests{p: provider, audit: s.store.Audit()},
 		Consents:            consents{store: s.store.Consents(), now: time.Now},
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
