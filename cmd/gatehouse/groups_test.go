@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -85,5 +86,46 @@ func TestClientsAllowedGroupsFlag(t *testing.T) {
 	if code, _, stderr := runCLI(t, env, "clients", "create", "--id", "bad", "--redirect-uri", "https://b.example/cb",
 		"--allowed-groups", " ,x\ty"); code != 2 || !strings.Contains(stderr, "allowed group") {
 		t.Errorf("bad group name: %d %q", code, stderr)
+	}
+}
+
+// TestUsersImportExport: users import FILE reports the counts, a second
+// run is unchanged, a bad line refuses the file naming the line, and
+// users export writes the same format (hashes only with --with-hashes).
+func TestUsersImportExport(t *testing.T) {
+	env := sqliteEnv(t)
+	dir := t.TempDir()
+	good := dir + "/users.jsonl"
+	hash := "$2b$04$abcdefghijklmnopqrstuu5Ugwn2O9TSmTgWfVKtIIW7QwqSW6bWW" // a well-formed bcrypt string
+	writeFile(t, good, `{"email":"p@example.com","email_verified":true,"groups":["staff"],"password_hash":"`+hash+`"}
+{"email":"q@example.com","username":"qq-user"}
+`)
+	if code, out, stderr := runCLI(t, env, "users", "import", good); code != 0 || out != "2 created, 0 updated, 0 unchanged\n" {
+		t.Fatalf("import: %d %q %q", code, out, stderr)
+	}
+	if code, out, _ := runCLI(t, env, "users", "import", good); code != 0 || out != "0 created, 0 updated, 2 unchanged\n" {
+		t.Fatalf("second import: %d %q", code, out)
+	}
+	bad := dir + "/bad.jsonl"
+	writeFile(t, bad, `{"email":"r@example.com"}
+{"email":"s@example.com","state":"sleeping"}
+`)
+	if code, _, stderr := runCLI(t, env, "users", "import", bad); code != 1 || !strings.Contains(stderr, "line 2: state") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("bad file: %d %q", code, stderr)
+	}
+	code, out, _ := runCLI(t, env, "users", "export")
+	if code != 0 || strings.Count(out, "\n") != 2 || strings.Contains(out, "password_hash") || !strings.Contains(out, `"groups":["staff"]`) || strings.Contains(out, "r@example.com") {
+		t.Fatalf("export: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, env, "users", "export", "--with-hashes")
+	if code != 0 || !strings.Contains(out, `"password_hash":"`+hash+`"`) {
+		t.Fatalf("export --with-hashes: %d %q", code, out)
+	}
+}
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

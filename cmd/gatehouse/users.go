@@ -27,6 +27,7 @@ func usersCommand() *command {
 		{name: "list", summary: "list users", run: runUsersList, flags: usersListFlags},
 		usersApproveCommand(), usersRejectCommand(), // users_lifecycle.go
 		usersBlockCommand(), usersUnblockCommand(), usersDeleteCommand(), // users_admin.go
+		usersImportCommand(), usersExportCommand(), // users_import.go
 	}}
 }
 

@@ -3,12 +3,15 @@ package adminapi
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/access"
+	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -25,6 +28,8 @@ type Access interface {
 	UserGroups(ctx context.Context, userID string) ([]storage.Group, error)
 	AddMember(ctx context.Context, actor, groupID, userID string) (bool, error)
 	RemoveMember(ctx context.Context, actor, groupID, userID string) error
+	// ImportUsers reads JSON Lines (account.ImportUsers).
+	ImportUsers(ctx context.Context, actor string, r io.Reader, fb account.FirebaseParams) (account.ImportResult, error)
 }
 
 // accessRoutes are the groups, invitations and import routes.
@@ -40,6 +45,8 @@ func (a *API) accessRoutes(page []string) []route {
 		{http.MethodPut, "/groups/:id/members/:user_id", "Add a user to a group", "groups", nil, "", 200, a.putMember},
 		{http.MethodDelete, "/groups/:id/members/:user_id", "Remove a user from a group", "groups", nil, "", 204, a.deleteMember},
 		{http.MethodGet, "/users/:id/groups", "List a user's groups", "groups", nil, "", 200, a.listUserGroups},
+		{http.MethodPost, "/users/import", "Import users from JSON Lines (all lines or none)", "users",
+			[]string{"firebase_signer_key", "firebase_salt_separator", "firebase_rounds", "firebase_mem_cost"}, "UserImport", 200, a.importUsers},
 	}
 }
 
@@ -236,4 +243,46 @@ func (a *API) listUserGroups(c *gin.Context) {
 		items = append(items, toGroupJSON(g))
 	}
 	writeList(c, items, "")
+}
+
+// maxImportBody bounds an import: 100,000 users of a few hundred bytes.
+const maxImportBody = 64 << 20
+
+// importUsers takes JSON Lines (any content type); Firebase project
+// parameters come as query parameters. A refused file answers 400 naming
+// every bad line, and nothing is imported.
+func (a *API) importUsers(c *gin.Context) {
+	q := c.Request.URL.Query()
+	fb := account.FirebaseParams{SignerKey: q.Get("firebase_signer_key"), SaltSeparator: q.Get("firebase_salt_separator")}
+	for name, dst := range map[string]*int{"firebase_rounds": &fb.Rounds, "firebase_mem_cost": &fb.MemCost} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				invalid(c, "bad query parameter", FieldProblem{Field: name, Detail: "a positive integer"})
+				return
+			}
+			*dst = n
+		}
+	}
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxImportBody)
+	res, err := a.access.ImportUsers(c.Request.Context(), caller(c).Actor(), body, fb)
+	var ie *account.ImportError
+	if errors.As(err, &ie) {
+		fields := make([]FieldProblem, 0, len(ie.Lines))
+		for _, l := range ie.Lines {
+			fields = append(fields, FieldProblem{Field: "line " + strconv.Itoa(l.Line) + ": " + l.Field, Detail: l.Detail})
+		}
+		invalid(c, "nothing was imported: fix the lines named in errors", fields...)
+		return
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeProblem(c, http.StatusRequestEntityTooLarge, ProblemValidation, "the file is larger than 64 MiB: split it")
+		return
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
 }

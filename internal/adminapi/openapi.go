@@ -80,7 +80,11 @@ func operation(rt route) map[string]any {
 		op["parameters"] = params
 	}
 	if rt.Body != "" {
-		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(rt.Body)}}}
+		mediaType := "application/json"
+		if rt.Body == "UserImport" {
+			mediaType = "application/x-ndjson" // JSON Lines
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{mediaType: map[string]any{"schema": ref(rt.Body)}}}
 	}
 	return op
 }
@@ -117,6 +121,8 @@ func schemas() map[string]any {
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),
 		"GroupCreate": obj(map[string]string{"name": "string", "description": "string"}),
 		"GroupPatch":  obj(map[string]string{"name": "string", "description": "string"}),
+		"UserImport": map[string]any{"type": "string", "description": "JSON Lines: one user a line with email, username, given_name, " +
+			"family_name, email_verified, groups, state and password_hash (README, Importing users)"},
 		"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status"}, "properties": map[string]any{
 			"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
 			"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},
