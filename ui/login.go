@@ -234,7 +234,7 @@ func (u *UI) registrationClosed(c *gin.Context) bool {
 		u.log.WarnContext(c.Request.Context(), "read registration settings for the sign-in page", u.logAttrs(c, err)...)
 		return false
 	}
-	return rs.Mode == account.ModeClosed
+	return rs.Mode == account.ModeClosed || rs.Mode == account.ModeInvite
 }
 
 // clientName is how the pages name the application behind ar.

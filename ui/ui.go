@@ -65,6 +65,9 @@ type Options struct {
 	// Accounts. Captcha, when set, guards their forms.
 	Registration Registration
 	Captcha      Captcha
+	// Invitations, with Registration, lets an invitation's link register
+	// its address (/register?invitation=...; register_invite.go).
+	Invitations Invitations
 	// Passwords, with Registration, adds password reset (/reset...) and
 	// the change-password page (/account/password).
 	Passwords Passwords
@@ -114,6 +117,7 @@ type UI struct {
 	federation      Federation
 	identities      LinkedIdentities
 	admin           Admin
+	invitations     Invitations
 	now             func() time.Time
 }
 
@@ -202,6 +206,7 @@ func newFromOptions(opts Options) *UI {
 		federation:      opts.Federation,
 		identities:      opts.Identities,
 		admin:           opts.Admin,
+		invitations:     opts.Invitations,
 		now:             opts.Now,
 	}
 	if u.instance == "" {

@@ -28,6 +28,7 @@ func usersCommand() *command {
 		usersApproveCommand(), usersRejectCommand(), // users_lifecycle.go
 		usersBlockCommand(), usersUnblockCommand(), usersDeleteCommand(), // users_admin.go
 		usersImportCommand(), usersExportCommand(), // users_import.go
+		usersInviteCommand(), // users_invite.go
 	}}
 }
 

@@ -222,18 +222,3 @@ func (s *Service) RemoveMember(ctx context.Context, actor, groupID, userID strin
 	}
 	return nil
 }
-
-// JoinGroups adds userID to each named group inside tx; unknown names are
-// ErrNotFound.
-func JoinGroups(ctx context.Context, tx storage.Stores, userID string, names []string) error {
-	for _, name := range names {
-		g, err := tx.Groups().ByName(ctx, name)
-		if err != nil {
-			return fmt.Errorf("group %q: %w", name, err)
-		}
-		if _, err := tx.Groups().AddMember(ctx, g.ID, userID); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -46,8 +46,11 @@ type Service struct {
 
 // Mailer queues the invitation letter (the server wires the outbox).
 type Mailer interface {
-	// SendInvitation queues a letter to email with the registration link.
+	// SendInvitation queues a letter to email with the registration link
+	// in tx's outbox, so it commits with the invitation.
 	SendInvitation(ctx context.Context, tx storage.Stores, email, link string) error
+	// Kick wakes the delivery worker after the commit.
+	Kick()
 }
 
 // Options configure a Service.

@@ -28,6 +28,11 @@ type Access interface {
 	UserGroups(ctx context.Context, userID string) ([]storage.Group, error)
 	AddMember(ctx context.Context, actor, groupID, userID string) (bool, error)
 	RemoveMember(ctx context.Context, actor, groupID, userID string) error
+	// Invite stores an invitation, queues its letter and returns its
+	// link (shown once).
+	Invite(ctx context.Context, actor, email string, groups []string) (storage.Invitation, string, error)
+	ListInvitations(ctx context.Context, cursor string, limit int) (storage.Page[storage.Invitation], error)
+	RevokeInvitation(ctx context.Context, actor, id string) error
 	// ImportUsers reads JSON Lines (account.ImportUsers).
 	ImportUsers(ctx context.Context, actor string, r io.Reader, fb account.FirebaseParams) (account.ImportResult, error)
 }
@@ -45,6 +50,9 @@ func (a *API) accessRoutes(page []string) []route {
 		{http.MethodPut, "/groups/:id/members/:user_id", "Add a user to a group", "groups", nil, "", 200, a.putMember},
 		{http.MethodDelete, "/groups/:id/members/:user_id", "Remove a user from a group", "groups", nil, "", 204, a.deleteMember},
 		{http.MethodGet, "/users/:id/groups", "List a user's groups", "groups", nil, "", 200, a.listUserGroups},
+		{http.MethodGet, "/invitations", "List invitations, newest first", "invitations", page, "", 200, a.listInvitations},
+		{http.MethodPost, "/invitations", "Invite an address (the letter's link registers it; returned once)", "invitations", nil, "InvitationCreate", 201, a.createInvitation},
+		{http.MethodDelete, "/invitations/:id", "Revoke an unused invitation", "invitations", nil, "", 204, a.revokeInvitation},
 		{http.MethodPost, "/users/import", "Import users from JSON Lines (all lines or none)", "users",
 			[]string{"firebase_signer_key", "firebase_salt_separator", "firebase_rounds", "firebase_mem_cost"}, "UserImport", 200, a.importUsers},
 	}
@@ -285,4 +293,80 @@ func (a *API) importUsers(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+type invitationJSON struct {
+	ID        string     `json:"id"`
+	Email     string     `json:"email"`
+	Groups    []string   `json:"groups"`
+	CreatedBy string     `json:"created_by,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	Status    string     `json:"status"` // pending, used, revoked, expired
+	UsedAt    *time.Time `json:"used_at,omitempty"`
+	UserID    string     `json:"user_id,omitempty"`
+	Link      string     `json:"link,omitempty"` // only when created
+}
+
+func toInvitationJSON(inv storage.Invitation, now time.Time) invitationJSON {
+	j := invitationJSON{ID: inv.ID, Email: inv.Email, Groups: inv.Groups, CreatedBy: inv.CreatedBy, CreatedAt: inv.CreatedAt,
+		ExpiresAt: inv.ExpiresAt, UserID: inv.UserID, Status: "pending"}
+	if j.Groups == nil {
+		j.Groups = []string{}
+	}
+	switch {
+	case !inv.UsedAt.IsZero():
+		j.Status, j.UsedAt = "used", &inv.UsedAt
+	case !inv.RevokedAt.IsZero():
+		j.Status = "revoked"
+	case !now.Before(inv.ExpiresAt):
+		j.Status = "expired"
+	}
+	return j
+}
+
+type invitationInJSON struct {
+	Email  string   `json:"email"`
+	Groups []string `json:"groups"`
+}
+
+func (a *API) createInvitation(c *gin.Context) {
+	var in invitationInJSON
+	if !decodeBody(c, &in, []string{"email", "groups"}, false) {
+		return
+	}
+	inv, link, err := a.access.Invite(c.Request.Context(), caller(c).Actor(), in.Email, in.Groups)
+	if err != nil {
+		a.failAccess(c, err)
+		return
+	}
+	j := toInvitationJSON(inv, time.Now())
+	j.Link = link
+	c.JSON(http.StatusCreated, j)
+}
+
+func (a *API) listInvitations(c *gin.Context) {
+	cursor, limit, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	page, err := a.access.ListInvitations(c.Request.Context(), cursor, limit)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	now := time.Now()
+	items := make([]invitationJSON, 0, len(page.Items))
+	for _, inv := range page.Items {
+		items = append(items, toInvitationJSON(inv, now))
+	}
+	writeList(c, items, page.Next)
+}
+
+func (a *API) revokeInvitation(c *gin.Context) {
+	if err := a.access.RevokeInvitation(c.Request.Context(), caller(c).Actor(), c.Param("id")); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }

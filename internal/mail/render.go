@@ -28,12 +28,14 @@ const (
 	PasswordChanged      = "password_changed"      // Data: Name
 	EmailChangeConfirm   = "email_change_confirm"  // Data: Link (required), Name
 	EmailChangeNotice    = "email_change_notice"   // Data: NewEmail (required), Name
+	Invitation           = "invitation"            // Data: Link (required), Name; issue 16
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
-		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice}
+		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
+		Invitation}
 }
 
 // requiredData names the Data keys a letter cannot do without.
@@ -45,6 +47,7 @@ var requiredData = map[string][]string{
 	ResetTemporary:     {"Password", "Link"},
 	EmailChangeConfirm: {"Link"},
 	EmailChangeNotice:  {"NewEmail"},
+	Invitation:         {"Link"},
 }
 
 // Template names every letter file defines, and the shared layout's.

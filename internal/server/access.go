@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"io"
+	"net/url"
 
 	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -16,14 +18,46 @@ import (
 // buildAccess makes the access service; build calls it after
 // buildRegistration (invitation letters go through its mailer).
 func (s *Server) buildAccess() {
-	s.access = access.New(s.store, access.Options{})
+	s.access = NewAccess(s.store, s.reg.mailer, s.reg.bundle.Supported()[0])
 }
+
+// NewAccess is the access service whose invitation letters go through
+// mailer's outbox in locale (the CLI builds one too).
+func NewAccess(store storage.Store, mailer *mail.Mailer, locale string) *access.Service {
+	return access.New(store, access.Options{Mailer: invitationMailer{m: mailer, locale: locale}})
+}
+
+// InvitationLink returns the function that makes the registration link of
+// an invitation token, under the configured issuer (SECURITY 15).
+func InvitationLink(mailer *mail.Mailer) func(token string) string {
+	return func(token string) string { return mailer.Link("/register", url.Values{"invitation": {token}}) }
+}
+
+func (s *Server) invitationLink(token string) string { return InvitationLink(s.reg.mailer)(token) }
+
+// invitationMailer queues invitation letters through the outbox.
+type invitationMailer struct {
+	m      *mail.Mailer
+	locale string
+}
+
+func (im invitationMailer) SendInvitation(ctx context.Context, tx storage.Stores, email, link string) error {
+	return im.m.Enqueue(ctx, tx.Outbox(), mail.Letter{To: email, Locale: im.locale, Template: mail.Invitation,
+		Data: map[string]any{"Link": link, "Name": ""}})
+}
+
+func (im invitationMailer) Kick() { im.m.Kick() }
 
 // accessAPI is what the management API gets: the access service plus the
 // user import of the account layer.
 type accessAPI struct {
 	*access.Service
 	store storage.Store
+	link  func(token string) string
+}
+
+func (a accessAPI) Invite(ctx context.Context, actor, email string, groups []string) (storage.Invitation, string, error) {
+	return a.Service.Invite(ctx, actor, email, groups, a.link)
 }
 
 func (a accessAPI) ImportUsers(ctx context.Context, actor string, r io.Reader, fb account.FirebaseParams) (account.ImportResult, error) {

@@ -135,7 +135,8 @@ func (s *Server) build(ctx context.Context) error {
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
 	}
-	s.registrationPages(&opts) // registration.go
+	s.registrationPages(&opts)         // registration.go
+	opts.Invitations = s.reg.registrar // invitations (access.go)
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}
