@@ -68,6 +68,9 @@ type Options struct {
 	// Invitations, with Registration, lets an invitation's link register
 	// its address (/register?invitation=...; register_invite.go).
 	Invitations Invitations
+	// AdminAccess, with Admin, adds the console's groups and invitations
+	// (admin_groups.go).
+	AdminAccess AdminAccess
 	// Passwords, with Registration, adds password reset (/reset...) and
 	// the change-password page (/account/password).
 	Passwords Passwords
@@ -118,6 +121,7 @@ type UI struct {
 	identities      LinkedIdentities
 	admin           Admin
 	invitations     Invitations
+	adminAccess     AdminAccess
 	now             func() time.Time
 }
 
@@ -207,6 +211,7 @@ func newFromOptions(opts Options) *UI {
 		identities:      opts.Identities,
 		admin:           opts.Admin,
 		invitations:     opts.Invitations,
+		adminAccess:     opts.AdminAccess,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -297,5 +302,6 @@ func goMessageKeys() []string {
 	keys = append(keys, accountMessageKeys()...)
 	keys = append(keys, federationMessageKeys()...)
 	keys = append(keys, adminMessageKeys()...)
+	keys = append(keys, adminAccessMessageKeys()...) // admin_groups.go
 	return append(keys, scopeMessageKeys()...)
 }

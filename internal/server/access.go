@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/url"
 
@@ -62,4 +63,19 @@ func (a accessAPI) Invite(ctx context.Context, actor, email string, groups []str
 
 func (a accessAPI) ImportUsers(ctx context.Context, actor string, r io.Reader, fb account.FirebaseParams) (account.ImportResult, error) {
 	return account.ImportUsers(ctx, a.store, r, account.ImportOptions{Firebase: fb, Actor: actor})
+}
+
+// UserByRef finds a user by id, login or email (the console's add-member
+// field).
+func (a accessAPI) UserByRef(ctx context.Context, ref string) (storage.User, error) {
+	u, err := a.store.Users().ByID(ctx, ref)
+	if errors.Is(err, storage.ErrNotFound) {
+		u, err = a.store.Users().ByLogin(ctx, ref)
+	}
+	return u, err
+}
+
+// accessAPIOf is the adapter the management API and the console share.
+func (s *Server) accessAPIOf() accessAPI {
+	return accessAPI{Service: s.access, store: s.store, link: s.invitationLink}
 }

@@ -30,7 +30,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 		Verifier: bearerVerifier{p: s.provider},
 		Accounts: s.reg.registrar,
 		Clients:  s.adminClients(),
-		Access:   accessAPI{Service: s.access, store: s.store, link: s.invitationLink}, // access.go
+		Access:   s.accessAPIOf(), // access.go
 		Logger:   s.log,
 	})
 	if err != nil {

@@ -137,6 +137,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.registrationPages(&opts)         // registration.go
 	opts.Invitations = s.reg.registrar // invitations (access.go)
+	opts.AdminAccess = s.accessAPIOf()
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}
