@@ -236,3 +236,51 @@ func TestAllowedGroups(t *testing.T) {
 		t.Fatalf("after joining staff: %v", err)
 	}
 }
+
+// TestGroupsAPI: creating, renaming, listing and deleting groups; bad
+// input gets problem details naming the field, a taken name 409, an
+// unknown field 400, an unknown group or user 404; changes are audited
+// with the actor.
+func TestGroupsAPI(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	admin := serviceToken(t, srv, "ops", true)
+	userID := srv.CreateUser(t, "lee@example.com", testPass)
+
+	r := apiCall(t, srv.URL, http.MethodPost, "/groups", admin, map[string]any{"name": "a,b"}).want(t, http.StatusBadRequest)
+	if !strings.Contains(r.raw, `"field":"name"`) {
+		t.Fatalf("bad name: %s", r.raw)
+	}
+	apiCall(t, srv.URL, http.MethodPost, "/groups", admin, map[string]any{"name": "x", "owner": "me"}).want(t, http.StatusBadRequest)
+	id := createGroupAPI(t, srv.URL, admin, "Devs")
+	apiCall(t, srv.URL, http.MethodPost, "/groups", admin, map[string]any{"name": "DEVS"}).want(t, http.StatusConflict)
+	r = apiCall(t, srv.URL, http.MethodPatch, "/groups/"+id, admin, map[string]any{"name": "Developers"}).want(t, http.StatusOK)
+	if r.body["name"] != "Developers" || r.body["description"] != "the Devs" {
+		t.Fatalf("PATCH changed more than the name: %s", r.raw)
+	}
+	createGroupAPI(t, srv.URL, admin, "Admins")
+	items := apiCall(t, srv.URL, http.MethodGet, "/groups?limit=1", admin, nil).want(t, http.StatusOK)
+	if got := items.items(); len(got) != 1 || got[0]["name"] != "Admins" || items.body["next_cursor"] == "" {
+		t.Fatalf("first page: %s", items.raw)
+	}
+	apiCall(t, srv.URL, http.MethodPut, "/groups/nope/members/"+userID, admin, nil).want(t, http.StatusNotFound)
+	apiCall(t, srv.URL, http.MethodPut, "/groups/"+id+"/members/nobody", admin, nil).want(t, http.StatusNotFound)
+	r = apiCall(t, srv.URL, http.MethodPut, "/groups/"+id+"/members/"+userID, admin, nil).want(t, http.StatusOK)
+	if r.body["added"] != true {
+		t.Fatalf("first PUT: %s", r.raw)
+	}
+	if r = apiCall(t, srv.URL, http.MethodPut, "/groups/"+id+"/members/"+userID, admin, nil).want(t, http.StatusOK); r.body["added"] != false {
+		t.Fatalf("second PUT: %s", r.raw)
+	}
+	if got := apiCall(t, srv.URL, http.MethodGet, "/groups/"+id+"/members", admin, nil).want(t, http.StatusOK).items(); len(got) != 1 || got[0]["id"] != userID {
+		t.Fatalf("members: %v", got)
+	}
+	apiCall(t, srv.URL, http.MethodDelete, "/groups/"+id, admin, nil).want(t, http.StatusNoContent)
+	apiCall(t, srv.URL, http.MethodGet, "/groups/"+id, admin, nil).want(t, http.StatusNotFound)
+	if got := apiCall(t, srv.URL, http.MethodGet, "/users/"+userID+"/groups", admin, nil).want(t, http.StatusOK).items(); len(got) != 0 {
+		t.Fatalf("memberships outlived the group: %v", got)
+	}
+	events := apiCall(t, srv.URL, http.MethodGet, "/audit-events?type=admin.group.member_added", admin, nil).want(t, http.StatusOK).items()
+	if len(events) != 1 || events[0]["actor_id"] != "client:ops" || events[0]["user_id"] != userID {
+		t.Fatalf("membership audit: %v", events)
+	}
+}
