@@ -222,8 +222,9 @@ func (u *UI) renderLoginWithCaptcha(c *gin.Context, status int, f loginForm, cap
 	u.Render(c, status, loginTemplate, f)
 }
 
-// registrationClosed reports whether the registration mode is closed. The
-// settings failing to load only logs: the link is shown, and the
+// registrationClosed reports whether the registration form is shut: mode
+// closed, or invite (only an invitation's link registers). The settings
+// failing to load only logs: the link is shown, and the
 // registration page itself reports the failure.
 func (u *UI) registrationClosed(c *gin.Context) bool {
 	if u.registration == nil {
