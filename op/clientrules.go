@@ -59,6 +59,7 @@ func ValidateClient(c storage.Client) error {
 			add("scope %q is not a valid scope token", s)
 		}
 	}
+	checkAllowedGroups(c.AllowedGroups, add) // groups.go
 	return errors.Join(errs...)
 }
 

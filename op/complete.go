@@ -55,7 +55,8 @@ func (p *Provider) AuthRequest(ctx context.Context, id string) (storage.AuthRequ
 // page handled consent. The user must be active (ErrUserNotActive); the
 // request must be this browser's (ErrBrowserMismatch) and not yet
 // completed (ErrRequestDone); a scope the user may not have is
-// ErrScopeNotAllowed. Then redirect the browser to CallbackURL.
+// ErrScopeNotAllowed; a user outside the client's allowed groups is
+// ErrNoAccess. Then redirect the browser to CallbackURL.
 func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error {
 	r, err := p.st.boundAuthRequest(ctx, id)
 	if err != nil {
@@ -67,7 +68,7 @@ func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, a
 	if authTime.IsZero() || userID == "" {
 		return errors.New("op: complete: user id and auth time are required")
 	}
-	if err := p.st.checkUserGrant(ctx, grant{userID: userID, scopes: r.Scopes}); err != nil {
+	if err := p.st.checkUserGrant(ctx, grant{clientID: r.ClientID, userID: userID, scopes: r.Scopes}); err != nil {
 		return fmt.Errorf("op: complete: %w", err)
 	}
 	if err := p.st.store.AuthRequests().Complete(ctx, id, userID, sessionID, storage.Time(authTime), amr); err != nil {

@@ -13,10 +13,10 @@ import (
 
 // supportedScopes and supportedClaims are what discovery announces.
 var (
-	supportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess}
+	supportedScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess, ScopeGroups}
 	supportedClaims = []string{
 		"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "amr", "acr", "azp", "at_hash", "c_hash", "sid",
-		"name", "given_name", "family_name", "preferred_username", "locale", "email", "email_verified",
+		"name", "given_name", "family_name", "preferred_username", "locale", "email", "email_verified", ClaimGroups,
 	}
 )
 

@@ -24,7 +24,8 @@ type fakeStore struct {
 	access   map[string]storage.AccessToken
 	refresh  map[string]storage.RefreshToken
 	keys     map[string]storage.SigningKey
-	keyLists int // SigningKeys().List calls
+	keyLists int                        // SigningKeys().List calls
+	groups   map[string][]storage.Group // by user id
 }
 
 type fakeAuthReq struct {
@@ -50,6 +51,19 @@ func (f *fakeStore) AuthRequests() storage.AuthRequestStore { return fakeAuthReq
 func (f *fakeStore) Tokens() storage.TokenStore             { return fakeTokens{f: f} }
 func (f *fakeStore) SigningKeys() storage.SigningKeyStore   { return fakeKeys{f: f} }
 func (f *fakeStore) Ping(context.Context) error             { return nil }
+func (f *fakeStore) Groups() storage.GroupStore             { return fakeGroups{f: f} }
+
+// fakeGroups serves only OfUser, the one read op makes.
+type fakeGroups struct {
+	storage.GroupStore
+	f *fakeStore
+}
+
+func (g fakeGroups) OfUser(_ context.Context, userID string) ([]storage.Group, error) {
+	g.f.mu.Lock()
+	defer g.f.mu.Unlock()
+	return slices.Clone(g.f.groups[userID]), nil
+}
 
 func (f *fakeStore) WithLock(ctx context.Context, _ string, fn func(tx storage.Tx) error) error {
 	f.lockMu.Lock()

@@ -38,7 +38,7 @@ func TestDiscovery(t *testing.T) {
 		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials"},
 		"code_challenge_methods_supported":      {"S256"},
 		"id_token_signing_alg_values_supported": {"ES256"},
-		"scopes_supported":                      {"openid", "profile", "email", "offline_access"},
+		"scopes_supported":                      {"openid", "profile", "email", "offline_access", "groups"},
 		"prompt_values_supported":               {"none", "login", "consent", "select_account", "create"},
 	}
 	for k, v := range lists {

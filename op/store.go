@@ -23,6 +23,8 @@ type Store interface {
 	AuthRequests() storage.AuthRequestStore
 	Tokens() storage.TokenStore
 	SigningKeys() storage.SigningKeyStore
+	// Groups gives the groups claim and the clients' allowed groups.
+	Groups() storage.GroupStore
 	// WithLock runs fn in one transaction holding the named lock (on every
 	// replica sharing the database). Inside fn only tx's stores may be
 	// used. See storage.Store.WithLock.

@@ -107,7 +107,7 @@ func (s *oidcStorage) checkUserGrant(ctx context.Context, g grant) error {
 	if slices.Contains(g.scopes, ScopeAdmin) && u.Role != storage.RoleAdmin {
 		return oidc.ErrInvalidScope().WithDescription("scope %s is for administrators", ScopeAdmin).WithParent(ErrScopeNotAllowed)
 	}
-	return nil
+	return s.checkAllowedGroups(ctx, g.clientID, u.ID)
 }
 
 // activeUser loads the user and refuses anyone not active: invalid_grant,

@@ -55,6 +55,9 @@ func (s *oidcStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.Use
 		return err
 	}
 	setUserClaims(info, u, scopes)
+	if err := s.addGroupsClaim(ctx, info, u.ID, scopes); err != nil {
+		return err
+	}
 	if sb, ok := req.(sessionBound); ok && sb.sessionID() != "" {
 		info.AppendClaims("sid", sb.sessionID())
 	}
@@ -81,7 +84,7 @@ func (s *oidcStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserI
 		return oidc.ErrAccessDenied().WithDescription("user is not active")
 	}
 	setUserClaims(info, u, t.Scopes)
-	return nil
+	return s.addGroupsClaim(ctx, info, u.ID, t.Scopes)
 }
 
 // SetIntrospectionFromToken describes a live token to the client it was
@@ -102,6 +105,9 @@ func (s *oidcStorage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.
 		}
 		info := new(oidc.UserInfo)
 		setUserClaims(info, u, t.Scopes)
+		if err := s.addGroupsClaim(ctx, info, u.ID, t.Scopes); err != nil {
+			return err
+		}
 		resp.SetUserInfo(info)
 		resp.AuthTime = oidc.FromTime(t.AuthTime)
 		resp.AuthenticationMethodsReferences = t.AMR
@@ -125,9 +131,9 @@ func (s *oidcStorage) GetPrivateClaimsFromScopes(context.Context, string, string
 }
 
 // GetPrivateClaimsFromRequest adds to JWT access tokens what zop leaves
-// out: scope (RFC 9068 §2.2.3), and for user tokens auth_time, amr, acr
-// and sid.
-func (s *oidcStorage) GetPrivateClaimsFromRequest(_ context.Context, req zop.TokenRequest, _ []string) (map[string]any, error) {
+// out: scope (RFC 9068 §2.2.3), and for user tokens auth_time, amr, acr,
+// sid and, with the groups scope, groups.
+func (s *oidcStorage) GetPrivateClaimsFromRequest(ctx context.Context, req zop.TokenRequest, _ []string) (map[string]any, error) {
 	claims := map[string]any{}
 	if sc := req.GetScopes(); len(sc) > 0 {
 		claims["scope"] = strings.Join(sc, " ")
@@ -139,6 +145,13 @@ func (s *oidcStorage) GetPrivateClaimsFromRequest(_ context.Context, req zop.Tok
 		if amr := r.GetAMR(); len(amr) > 0 {
 			claims["amr"] = amr
 			claims["acr"] = acrOf(amr)
+		}
+		if slices.Contains(req.GetScopes(), ScopeGroups) && r.GetSubject() != "" {
+			names, err := s.groupNames(ctx, r.GetSubject())
+			if err != nil {
+				return nil, err
+			}
+			claims[ClaimGroups] = names
 		}
 	}
 	if sb, ok := req.(sessionBound); ok && sb.sessionID() != "" {

@@ -30,9 +30,12 @@ type Client struct {
 	Dev bool
 	// Admin service clients get the gatehouse:admin scope by client
 	// credentials.
-	Admin     bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Admin bool
+	// AllowedGroups, when not empty, admits only members of at least one
+	// of these groups (names, compared under FoldCase).
+	AllowedGroups []string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 
 	// RequireMFA: users signing in to this client must pass a second
 	// factor (and enrol one when they have none).

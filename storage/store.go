@@ -38,6 +38,8 @@ type Stores interface {
 	MFA() MFAStore
 	PersonalTokens() PersonalTokenStore
 	Devices() DeviceStore
+	Groups() GroupStore
+	Invitations() InvitationStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -52,6 +52,7 @@ func (u *UI) adminRoutes(r gin.IRouter) {
 	u.adminClientRoutes(g)
 	u.adminSettingsRoutes(g)
 	u.adminAuditRoutes(g)
+	u.adminAccessRoutes(g) // admin_groups.go
 }
 
 // adminOnly lets administrators through with their session in the

@@ -19,7 +19,7 @@ var (
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-		"scopes", "access_token_format", ""}
+		"scopes", "access_token_format", "allowed_groups", ""}
 	defaultClientScopes = []string{"openid", "profile", "email", "offline_access"}
 )
 
@@ -38,6 +38,7 @@ type clientInput struct {
 	RedirectURIs, PostLogoutURIs []string
 	GrantTypes, Scopes           []string
 	AccessTokenFormat            string
+	AllowedGroups                []string
 	problems                     []ClientProblem
 }
 
@@ -52,7 +53,7 @@ func newClientInput() clientInput {
 func clientInputOf(cl storage.Client) clientInput {
 	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty, RequireMFA: cl.RequireMFA,
 		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
-		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat}
+		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -63,6 +64,7 @@ func clientInputFrom(form url.Values) clientInput {
 		RedirectURIs:   listOf(form.Get("redirect_uris"), "\n", maxClientURIs),
 		PostLogoutURIs: listOf(form.Get("post_logout_redirect_uris"), "\n", maxClientURIs),
 		Scopes:         listOf(form.Get("scopes"), "", maxClientScopes),
+		AllowedGroups:  listOf(form.Get("allowed_groups"), ",", maxClientScopes),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -109,6 +111,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.GrantTypes = slices.Clone(in.GrantTypes)
 	c.Scopes = slices.Clone(in.Scopes)
 	c.AccessTokenFormat = in.AccessTokenFormat
+	c.AllowedGroups = slices.Clone(in.AllowedGroups)
 	return c
 }
 
@@ -123,6 +126,7 @@ type adminClientForm struct {
 	RedirectURIs   string // one per line
 	PostLogoutURIs string
 	Scopes         string // space-separated
+	AllowedGroups  string // comma-separated
 	Grants         []choice
 	Formats        []choice
 	// Errors holds the translated message of each refused field, by form
@@ -145,7 +149,8 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 	lang := u.lang(c)
 	f := adminClientForm{adminNav: adminNav{Nav: "clients"}, New: in.New, ID: in.ID, Name: in.Name, Public: in.Public,
 		FirstParty: in.FirstParty, RequireMFA: in.RequireMFA, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
-		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " ")}
+		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " "),
+		AllowedGroups: strings.Join(in.AllowedGroups, ", ")}
 	if nav != nil {
 		f.Notice, f.Alert = nav.Notice, nav.Alert
 	}

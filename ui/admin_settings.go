@@ -37,7 +37,7 @@ type AdminSettings interface {
 
 // Choices of the settings form whose values the rules elsewhere accept.
 var (
-	settingsModes     = []string{string(account.ModeOpen), string(account.ModeAudit), string(account.ModeClosed)}
+	settingsModes     = []string{string(account.ModeOpen), string(account.ModeAudit), string(account.ModeClosed), string(account.ModeInvite)}
 	settingsCaptchas  = []string{"builtin", "hcaptcha", "turnstile", "recaptcha", "none"}
 	settingsIdentify  = []string{"", string(account.IdentifyEmail), string(account.IdentifyLoginAndEmail)}
 	settingsDurations = []string{"session_lifetime", "session_max_lifetime", "session_idle_timeout"}

@@ -130,6 +130,10 @@ type adminUserData struct {
 	MFA        bool // two-step verification is on
 	// Actions lists the actions the user's state allows, in order.
 	Actions []userActionView
+	// Groups are the user's groups; ShowGroups when the console manages
+	// groups (admin_groups.go).
+	Groups     []storage.Group
+	ShowGroups bool
 }
 
 // sessionRow is one browser session of the user.
@@ -178,6 +182,13 @@ func (u *UI) renderUser(c *gin.Context, status int, id string, d adminUserData) 
 	if err := u.fillUserDetails(ctx, lang, &d); err != nil {
 		u.fail(c, "read user details", err)
 		return
+	}
+	if u.adminAccess != nil {
+		if d.Groups, err = u.adminAccess.UserGroups(ctx, usr.ID); err != nil {
+			u.fail(c, "read user's groups", err)
+			return
+		}
+		d.ShowGroups = true
 	}
 	for _, a := range userActions {
 		if a.name == mfaResetAction && !d.MFA {

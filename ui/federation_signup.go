@@ -61,7 +61,7 @@ func (u *UI) renderSignup(c *gin.Context, authRequestID string, status int, capE
 	if !ok {
 		return
 	}
-	if rs.Mode == account.ModeClosed {
+	if rs.Mode == account.ModeClosed || rs.Mode == account.ModeInvite {
 		u.Render(c, http.StatusOK, registerClosedTemplate, closedData{})
 		return
 	}

@@ -229,8 +229,9 @@ func (u *UI) renderLoginWithCaptcha(c *gin.Context, status int, f loginForm, cap
 	u.Render(c, status, loginTemplate, f)
 }
 
-// registrationClosed reports whether the registration mode is closed. The
-// settings failing to load only logs: the link is shown, and the
+// registrationClosed reports whether the registration form is shut: mode
+// closed, or invite (only an invitation's link registers). The settings
+// failing to load only logs: the link is shown, and the
 // registration page itself reports the failure.
 func (u *UI) registrationClosed(c *gin.Context) bool {
 	if u.registration == nil {
@@ -241,7 +242,7 @@ func (u *UI) registrationClosed(c *gin.Context) bool {
 		u.log.WarnContext(c.Request.Context(), "read registration settings for the sign-in page", u.logAttrs(c, err)...)
 		return false
 	}
-	return rs.Mode == account.ModeClosed
+	return rs.Mode == account.ModeClosed || rs.Mode == account.ModeInvite
 }
 
 // clientName is how the pages name the application behind ar.

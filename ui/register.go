@@ -90,8 +90,16 @@ func (u *UI) registerRoutes(r gin.IRouter, bound gin.HandlerFunc) {
 // registerPage serves GET /register: the configured form, or the page
 // that says registration is disabled.
 func (u *UI) registerPage(c *gin.Context) {
+	if token := c.Query(invitationParam); token != "" && u.invitations != nil {
+		u.invitationPage(c, token) // register_invite.go
+		return
+	}
 	rs, ok := u.registrationSettings(c)
 	if !ok {
+		return
+	}
+	if rs.Mode == account.ModeInvite {
+		u.Render(c, http.StatusOK, registerInviteOnlyTemplate, closedData{})
 		return
 	}
 	if rs.Mode == account.ModeClosed {
@@ -109,15 +117,23 @@ func (u *UI) registerPage(c *gin.Context) {
 // registerSubmit serves POST /register: check the captcha and every field,
 // register, then show what happens next (or sign in at once, shape C).
 func (u *UI) registerSubmit(c *gin.Context) {
+	if !u.parseForm(c) {
+		return
+	}
+	if token := c.Request.PostForm.Get(invitationParam); token != "" && u.invitations != nil {
+		u.invitationSubmit(c, token) // register_invite.go
+		return
+	}
 	rs, ok := u.registrationSettings(c)
 	if !ok {
 		return
 	}
-	if rs.Mode == account.ModeClosed {
-		u.Render(c, http.StatusForbidden, registerClosedTemplate, closedData{})
+	if rs.Mode == account.ModeInvite {
+		u.Render(c, http.StatusForbidden, registerInviteOnlyTemplate, closedData{})
 		return
 	}
-	if !u.parseForm(c) {
+	if rs.Mode == account.ModeClosed {
+		u.Render(c, http.StatusForbidden, registerClosedTemplate, closedData{})
 		return
 	}
 	form := c.Request.PostForm

@@ -62,6 +62,11 @@ type AuthRequestView struct {
 // signed-in user may not have; the client gets invalid_scope.
 var ErrScopeNotAllowed = errors.New("ui: scope not allowed for this user")
 
+// ErrNoAccess: the application admits only some groups and the signed-in
+// user is in none of them; the pages explain it and the client gets
+// access_denied.
+var ErrNoAccess = errors.New("ui: the user has no access to this application")
+
 // AuthRequests is what the pages need from the OpenID Provider. The server
 // passes an adapter: package ui never imports package op.
 type AuthRequests interface {

@@ -172,6 +172,10 @@ func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		u.redirectError(c, ar, oauthInvalidScope)
 		return
 	}
+	if errors.Is(err, ErrNoAccess) {
+		u.renderNoAccess(c, ar) // no_access.go
+		return
+	}
 	if err != nil {
 		u.fail(c, "complete authorization request", err)
 		return

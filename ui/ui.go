@@ -65,6 +65,12 @@ type Options struct {
 	// Accounts. Captcha, when set, guards their forms.
 	Registration Registration
 	Captcha      Captcha
+	// Invitations, with Registration, lets an invitation's link register
+	// its address (/register?invitation=...; register_invite.go).
+	Invitations Invitations
+	// AdminAccess, with Admin, adds the console's groups and invitations
+	// (admin_groups.go).
+	AdminAccess AdminAccess
 	// Passwords, with Registration, adds password reset (/reset...) and
 	// the change-password page (/account/password).
 	Passwords Passwords
@@ -124,6 +130,8 @@ type UI struct {
 	admin           Admin
 	mfa             SecondFactors
 	console         Console
+	invitations     Invitations
+	adminAccess     AdminAccess
 	now             func() time.Time
 }
 
@@ -217,6 +225,8 @@ func newFromOptions(opts Options) *UI {
 		admin:           opts.Admin,
 		mfa:             opts.SecondFactors,
 		console:         opts.Console,
+		invitations:     opts.Invitations,
+		adminAccess:     opts.AdminAccess,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -315,5 +325,6 @@ func goMessageKeys() []string {
 	keys = append(keys, adminMessageKeys()...)
 	keys = append(keys, mfaMessageKeys()...)
 	keys = append(keys, consoleMessageKeys()...)
+	keys = append(keys, adminAccessMessageKeys()...) // admin_groups.go
 	return append(keys, scopeMessageKeys()...)
 }

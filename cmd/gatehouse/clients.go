@@ -37,6 +37,8 @@ type clientsCreateOptions struct {
 	scopes     string
 	redirects  listFlag
 	postLogout listFlag
+	// allowedGroups is --allowed-groups (issue 16).
+	allowedGroups string
 }
 
 func clientsCreateFlags(fs *flag.FlagSet) any {
@@ -54,6 +56,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Dev, "dev", false, "development client: allows http redirect URIs on any host")
 	fs.BoolVar(&o.cc.Admin, "admin", false, "service client that gets the gatehouse:admin scope by client credentials")
 	fs.BoolVar(&o.cc.RequireMFA, "require-mfa", false, "users must pass two-step verification before this client gets a code")
+	fs.StringVar(&o.allowedGroups, "allowed-groups", "", "comma `list` of groups whose members alone may sign in (default: everyone)")
 	return o
 }
 
@@ -80,6 +83,7 @@ func runClientsCreate(ctx context.Context, e *env, common *commonFlags, opts any
 	}
 	o.cc.RedirectURIs, o.cc.PostLogoutRedirectURIs = o.redirects, o.postLogout
 	o.cc.GrantTypes, o.cc.Scopes = splitCSV(o.grantTypes), splitCSV(o.scopes)
+	o.cc.AllowedGroups = splitGroups(o.allowedGroups)
 	generated := ""
 	if !o.cc.Public && o.cc.Secret == "" {
 		generated = op.GenerateClientSecret()
@@ -130,7 +134,26 @@ func clientJSON(c storage.Client) map[string]any {
 		"grant_types": c.GrantTypes, "scopes": c.Scopes, "first_party": c.FirstParty,
 		"access_token_format": c.AccessTokenFormat, "dev": c.Dev, "admin": c.Admin, "require_mfa": c.RequireMFA,
 		"created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
+		"allowed_groups": nonNil(c.AllowedGroups),
 	}
+}
+
+// splitGroups splits a comma list of group names (names may hold spaces).
+func splitGroups(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
 }
 
 func runClientsList(ctx context.Context, e *env, common *commonFlags, _ any, _ []string) error {

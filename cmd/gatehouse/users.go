@@ -27,7 +27,9 @@ func usersCommand() *command {
 		{name: "list", summary: "list users", run: runUsersList, flags: usersListFlags},
 		usersApproveCommand(), usersRejectCommand(), // users_lifecycle.go
 		usersBlockCommand(), usersUnblockCommand(), usersDeleteCommand(), // users_admin.go
-		usersMFAResetCommand(), // users_mfa.go
+		usersMFAResetCommand(),                     // users_mfa.go
+		usersImportCommand(), usersExportCommand(), // users_import.go
+		usersInviteCommand(), // users_invite.go
 	}}
 }
 

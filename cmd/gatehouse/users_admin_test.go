@@ -104,7 +104,7 @@ func TestSettingsGetSet(t *testing.T) {
 		t.Fatalf("get all: %d\n%s", code, stdout)
 	}
 	for _, tc := range [][]string{
-		{"settings", "set", "registration.mode", "invite"},
+		{"settings", "set", "registration.mode", "lottery"},
 		{"settings", "set", "shoe.size", "44"},
 		{"settings", "set", "password.min_length", "many"},
 		{"settings", "set", "registration.mode"},

@@ -88,7 +88,7 @@ func TestAdminSetSetting(t *testing.T) {
 	e := newRegEnv(t, shapeA(t))
 	ctx := t.Context()
 	e.svc.UseSessionSettings(e.store.Settings(), 0)
-	if _, err := e.r.SetSetting(ctx, "registration.mode", json.RawMessage(`"invite"`), ""); !errors.Is(err, ErrInvalid) {
+	if _, err := e.r.SetSetting(ctx, "registration.mode", json.RawMessage(`"lottery"`), ""); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("bad mode = %v", err)
 	}
 	if _, err := e.r.SetSetting(ctx, "shoe.size", json.RawMessage(`44`), ""); !errors.Is(err, ErrUnknownSetting) {

@@ -148,7 +148,7 @@ func (r *Registrar) federate(ctx context.Context, tx storage.Tx, rs Registration
 	if existing != nil {
 		return r.federateExisting(ctx, tx, rs, *existing, id, ip)
 	}
-	if rs.Mode == ModeClosed || !id.AllowSignup {
+	if rs.Mode == ModeClosed || rs.Mode == ModeInvite || !id.AllowSignup {
 		return FederatedOutcome{}, ErrFederatedSignupRefused
 	}
 	p, err := r.federatedProfile(rs, id)

@@ -59,6 +59,13 @@ func TestSignInFederatedOutcomes(t *testing.T) {
 	if _, err := e.r.SignInFederated(ctx, fedID("s1", "", false), ""); err != nil {
 		t.Fatalf("closed mode, known identity = %v", err)
 	}
+	e.setMode(t, ModeInvite) // issue 16: only an invitation's link registers
+	if _, err := e.r.SignInFederated(ctx, fedID("s7", "ed@example.com", true), ""); !errors.Is(err, ErrFederatedSignupRefused) {
+		t.Fatalf("invite mode = %v", err)
+	}
+	if _, err := e.r.SignInFederated(ctx, fedID("s1", "", false), ""); err != nil {
+		t.Fatalf("invite mode, known identity = %v", err)
+	}
 }
 
 func TestLinkAndUnlinkIdentity(t *testing.T) {

@@ -147,9 +147,13 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 }
 
 // Verify reports whether password matches the PHC string encoded, using
-// the parameters encoded carries. A malformed or unsupported hash is an
+// the parameters encoded carries, or one of the imported foreign forms
+// (foreignhash.go), for which NeedsRehash is always true. A malformed or unsupported hash is an
 // error wrapping ErrInvalidHash; an over-long password is false, unhashed.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	if IsForeignHash(encoded) { // imported users (foreignhash.go)
+		return h.verifyForeign(ctx, password, encoded)
+	}
 	stored, err := parsePHC(encoded)
 	if err != nil {
 		return false, err

@@ -105,7 +105,7 @@ func TestParsePHCRejects(t *testing.T) {
 	for _, tc := range []struct{ name, enc string }{
 		{"empty", ""},
 		{"bcrypt", "$2a$10$abcdefghijklmnopqrstuv"},
-		{"argon2i", "$argon2i$v=19$m=64,t=1,p=1" + tail},
+		{"argon2d", "$argon2d$v=19$m=64,t=1,p=1" + tail},
 		{"old version", "$argon2id$v=16$m=64,t=1,p=1" + tail},
 		{"no version", "$argon2id$m=64,t=1,p=1" + tail},
 		{"missing p", "$argon2id$v=19$m=64,t=1" + tail},

@@ -85,7 +85,7 @@ func (r *Registrar) Register(ctx context.Context, in RegistrationInput, rc Regis
 	if err != nil {
 		return RegistrationOutcome{}, err
 	}
-	if rs.Mode == ModeClosed {
+	if rs.Mode == ModeClosed || rs.Mode == ModeInvite { // invited addresses: RegisterInvited
 		return RegistrationOutcome{}, ErrRegistrationClosed
 	}
 	if err := CheckRegistration(rs, in, r.languages); err != nil {

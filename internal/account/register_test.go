@@ -113,17 +113,20 @@ func TestRegisterShapeCAudit(t *testing.T) {
 	e.lastLetter(t, LetterAwaitingApproval, "mo@example.com")
 }
 
-// A closed instance creates nothing.
+// A closed instance creates nothing; nor does the form of an invite-only
+// one (issue 16).
 func TestRegisterClosed(t *testing.T) {
-	rs := shapeA(t)
-	rs.Mode = ModeClosed
-	e := newRegEnv(t, rs)
-	_, err := e.r.Register(t.Context(), inputA("ada", "ada@example.com", "analytical engine"), RegisterContext{})
-	if !errors.Is(err, ErrRegistrationClosed) {
-		t.Fatalf("Register = %v, want ErrRegistrationClosed", err)
-	}
-	if n, _ := e.store.Users().CountByState(t.Context()); len(n) != 0 || len(e.letters(t)) != 0 {
-		t.Fatalf("closed registration created users %v or letters", n)
+	for _, mode := range []RegistrationMode{ModeClosed, ModeInvite} {
+		rs := shapeA(t)
+		rs.Mode = mode
+		e := newRegEnv(t, rs)
+		_, err := e.r.Register(t.Context(), inputA("ada", "ada@example.com", "analytical engine"), RegisterContext{})
+		if !errors.Is(err, ErrRegistrationClosed) {
+			t.Fatalf("%s: Register = %v, want ErrRegistrationClosed", mode, err)
+		}
+		if n, _ := e.store.Users().CountByState(t.Context()); len(n) != 0 || len(e.letters(t)) != 0 {
+			t.Fatalf("%s: registration created users %v or letters", mode, n)
+		}
 	}
 }
 

@@ -61,10 +61,15 @@ const (
 	ModeAudit RegistrationMode = "audit"
 	// ModeClosed: nobody may register; existing users sign in as usual.
 	ModeClosed RegistrationMode = "closed"
+	// ModeInvite: only an invited address may register, through the
+	// invitation's link (issue 16).
+	ModeInvite RegistrationMode = "invite"
 )
 
 // Valid reports whether m is one of the modes.
-func (m RegistrationMode) Valid() bool { return m == ModeOpen || m == ModeAudit || m == ModeClosed }
+func (m RegistrationMode) Valid() bool {
+	return m == ModeOpen || m == ModeAudit || m == ModeClosed || m == ModeInvite
+}
 
 // Registration form fields. Their names are the stable form field names.
 const (
@@ -186,7 +191,7 @@ func (rs RegistrationSettings) NeedsLink() bool { return rs.VerifyEmail || rs.Pr
 // Validate applies the rules the configuration applies.
 func (rs RegistrationSettings) Validate() error {
 	if !rs.Mode.Valid() {
-		return fmt.Errorf("account: registration mode %q is not open, audit or closed", rs.Mode)
+		return fmt.Errorf("account: registration mode %q is not open, audit, closed or invite", rs.Mode)
 	}
 	if _, err := ParseRegistrationFields(rs.FieldNames()); err != nil {
 		return err

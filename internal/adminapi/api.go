@@ -129,7 +129,9 @@ type Deps struct {
 	Verifier Verifier
 	Accounts Accounts
 	Clients  Clients
-	Logger   *slog.Logger
+	// Access manages groups, invitations and imports.
+	Access Access
+	Logger *slog.Logger
 }
 
 // API is the management REST API.
@@ -137,6 +139,7 @@ type API struct {
 	verifier Verifier
 	accounts Accounts
 	clients  Clients
+	access   Access
 	log      *slog.Logger
 	seenMu   sync.Mutex
 	seen     map[string]struct{} // token ids already audited as admin sign-ins
@@ -144,13 +147,13 @@ type API struct {
 
 // New returns the API over deps.
 func New(deps Deps) (*API, error) {
-	if deps.Verifier == nil || deps.Accounts == nil || deps.Clients == nil {
-		return nil, errors.New("adminapi: New needs a verifier, accounts and clients")
+	if deps.Verifier == nil || deps.Accounts == nil || deps.Clients == nil || deps.Access == nil {
+		return nil, errors.New("adminapi: New needs a verifier, accounts, clients and access")
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, log: deps.Logger,
+	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, log: deps.Logger,
 		seen: map[string]struct{}{}}, nil
 }
 

@@ -28,6 +28,7 @@ type clientJSON struct {
 	CreatedAt              time.Time `json:"created_at"`
 	UpdatedAt              time.Time `json:"updated_at"`
 	Secret                 string    `json:"secret,omitempty"`
+	AllowedGroups          []string  `json:"allowed_groups"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -40,7 +41,8 @@ func toClientJSON(c storage.Client) clientJSON {
 	return clientJSON{ID: c.ID, Name: c.Name, Public: c.Public, RedirectURIs: nz(c.RedirectURIs),
 		PostLogoutRedirectURIs: nz(c.PostLogoutRedirectURIs), GrantTypes: nz(c.GrantTypes), Scopes: nz(c.Scopes),
 		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
-		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		AllowedGroups: nz(c.AllowedGroups)}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -57,10 +59,12 @@ type clientInJSON struct {
 	Dev                    *bool     `json:"dev"`
 	Admin                  *bool     `json:"admin"`
 	RequireMFA             *bool     `json:"require_mfa"`
+	AllowedGroups          *[]string `json:"allowed_groups"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
-	"first_party", "access_token_format", "dev", "admin", "require_mfa"}
+	"first_party", "access_token_format", "dev", "admin", "require_mfa",
+	"allowed_groups"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -90,6 +94,7 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setB(&c.Dev, in.Dev)
 	setB(&c.Admin, in.Admin)
 	setB(&c.RequireMFA, in.RequireMFA)
+	setL(&c.AllowedGroups, in.AllowedGroups)
 }
 
 func (a *API) listClients(c *gin.Context) {

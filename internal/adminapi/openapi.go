@@ -80,7 +80,11 @@ func operation(rt route) map[string]any {
 		op["parameters"] = params
 	}
 	if rt.Body != "" {
-		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": ref(rt.Body)}}}
+		mediaType := "application/json"
+		if rt.Body == "UserImport" {
+			mediaType = "application/x-ndjson" // JSON Lines
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{mediaType: map[string]any{"schema": ref(rt.Body)}}}
 	}
 	return op
 }
@@ -106,7 +110,8 @@ func schemas() map[string]any {
 	}
 	client := map[string]string{"id": "string", "name": "string", "public": "boolean", "redirect_uris": "array",
 		"post_logout_redirect_uris": "array", "grant_types": "array", "scopes": "array", "first_party": "boolean",
-		"access_token_format": "string", "dev": "boolean", "admin": "boolean", "require_mfa": "boolean"}
+		"access_token_format": "string", "dev": "boolean", "admin": "boolean", "require_mfa": "boolean",
+		"allowed_groups": "array"}
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",
@@ -115,6 +120,11 @@ func schemas() map[string]any {
 	return map[string]any{
 		"UserCreate": obj(user), "UserPatch": obj(patch), "Reject": obj(map[string]string{"reason": "string"}),
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),
+		"GroupCreate":      obj(map[string]string{"name": "string", "description": "string"}),
+		"GroupPatch":       obj(map[string]string{"name": "string", "description": "string"}),
+		"InvitationCreate": obj(map[string]string{"email": "string", "groups": "array"}),
+		"UserImport": map[string]any{"type": "string", "description": "JSON Lines: one user a line with email, username, given_name, " +
+			"family_name, email_verified, groups, state and password_hash (README, Importing users)"},
 		"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status"}, "properties": map[string]any{
 			"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"},
 			"status": map[string]any{"type": "integer"}, "detail": map[string]any{"type": "string"},

@@ -22,7 +22,7 @@ type route struct {
 // routes is the route table, relative to Prefix.
 func (a *API) routes() []route {
 	page := []string{"cursor", "limit"}
-	return []route{
+	return append([]route{
 		{http.MethodGet, "/users", "List users", "users", append([]string{"state", "q", "created_after"}, page...), "", 200, a.listUsers},
 		{http.MethodPost, "/users", "Create an active user and send a set-your-password link", "users", nil, "UserCreate", 201, a.createUser},
 		{http.MethodGet, "/users/:id", "Get a user", "users", nil, "", 200, a.getUser},
@@ -50,5 +50,5 @@ func (a *API) routes() []route {
 		{http.MethodGet, "/settings", "Get the instance settings", "settings", nil, "", 200, a.getSettings},
 		{http.MethodPatch, "/settings", "Change instance settings", "settings", nil, "SettingsPatch", 200, a.patchSettings},
 		{http.MethodGet, "/audit-events", "List audit events, newest first", "audit", append([]string{"user", "type", "since"}, page...), "", 200, a.listAudit},
-	}
+	}, a.accessRoutes(page)...) // access_routes.go
 }

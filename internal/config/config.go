@@ -59,7 +59,7 @@ type Config struct {
 	PasswordRequire       []string      `key:"PASSWORD_REQUIRE" help:"character classes every new password must contain: any of upper, lower, digit, symbol"`
 	SweepInterval         time.Duration `key:"SWEEP_INTERVAL" help:"how often expired codes, tokens and sessions are deleted"`
 
-	RegistrationMode        string        `key:"REGISTRATION_MODE" help:"open, audit (an administrator approves new users) or closed"`
+	RegistrationMode        string        `key:"REGISTRATION_MODE" help:"open, audit (an administrator approves new users), closed or invite (only invited addresses)"`
 	RegistrationFields      []string      `key:"REGISTRATION_FIELDS" help:"fields of the registration form; a trailing ? marks a field optional"`
 	RegistrationVerifyEmail bool          `key:"REGISTRATION_VERIFY_EMAIL" help:"new users confirm their email address through a link"`
 	VerifyLinkLifetime      time.Duration `key:"VERIFY_LINK_LIFETIME" help:"lifetime of email confirmation links"`
@@ -202,4 +202,6 @@ type ClientConfig struct {
 	Admin                  bool     `yaml:"admin"`
 	// RequireMFA: users must pass a second factor for this client.
 	RequireMFA bool `yaml:"require_mfa"`
+	// AllowedGroups admits only members of these groups (issue 16).
+	AllowedGroups []string `yaml:"allowed_groups"`
 }

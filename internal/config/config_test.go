@@ -60,7 +60,7 @@ func TestInvalidSettingsNameTheirKey(t *testing.T) {
 		{"bool", map[string]string{"GATEHOUSE_DEV": "maybe"}, "GATEHOUSE_DEV"},
 		{"int", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "many"}, "GATEHOUSE_DATABASE_MAX_OPEN_CONNS"},
 		{"duration", map[string]string{"GATEHOUSE_SHUTDOWN_TIMEOUT": "soon"}, "GATEHOUSE_SHUTDOWN_TIMEOUT"},
-		{"registration mode", map[string]string{"GATEHOUSE_REGISTRATION_MODE": "invite"}, "GATEHOUSE_REGISTRATION_MODE"},
+		{"registration mode", map[string]string{"GATEHOUSE_REGISTRATION_MODE": "lottery"}, "GATEHOUSE_REGISTRATION_MODE"},
 		{"password minimum too low", map[string]string{"GATEHOUSE_PASSWORD_MIN_LENGTH": "7"}, "GATEHOUSE_PASSWORD_MIN_LENGTH"},
 		{"password minimum too high", map[string]string{"GATEHOUSE_PASSWORD_MIN_LENGTH": "129"}, "GATEHOUSE_PASSWORD_MIN_LENGTH"},
 		{"password class unknown", map[string]string{"GATEHOUSE_PASSWORD_REQUIRE": "upper,emoji"}, "GATEHOUSE_PASSWORD_REQUIRE"},

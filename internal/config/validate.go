@@ -329,9 +329,9 @@ var RegistrationFieldNames = []string{
 
 func (c *Config) validateRegistration() error {
 	switch c.RegistrationMode {
-	case "open", "audit", "closed":
+	case "open", "audit", "closed", "invite":
 	default:
-		return invalid("REGISTRATION_MODE", "%q is not open, audit or closed", c.RegistrationMode)
+		return invalid("REGISTRATION_MODE", "%q is not open, audit, closed or invite", c.RegistrationMode)
 	}
 	seen := map[string]bool{}
 	for _, f := range c.RegistrationFields {

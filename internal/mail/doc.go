@@ -42,7 +42,7 @@
 //
 // Letters (Letter.Template, with the Data each uses): verify_email (Link,
 // Name), activate (Link, Name), already_registered (Name, Login),
-// awaiting_approval (Name), account_active (Name), registration_rejected
+// awaiting_approval (Name), account_active (Name), invitation (Link, Name), registration_rejected
 // (Name, Reason), reset_link and reset_confirm (Link, Minutes, Name),
 // reset_temporary (Password, Link, Minutes, Name), reset_complete and
 // password_changed (Name), email_change_confirm (Link, Name),

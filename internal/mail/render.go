@@ -36,6 +36,7 @@ const (
 	TokenCreated           = "token_created"            // Data: TokenName, Scopes, Expires, Link, Name
 	NewSignIn              = "new_signin"               // Data: Browser, IP, Time, Link, Name
 	Goodbye                = "goodbye"                  // Data: Name
+	Invitation             = "invitation"               // Data: Link (required), Name; issue 16
 )
 
 // Templates lists every letter.
@@ -43,7 +44,7 @@ func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
 		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
 		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed,
-		TokenCreated, NewSignIn, Goodbye}
+		TokenCreated, NewSignIn, Goodbye, Invitation}
 }
 
 // requiredData names the Data keys a letter cannot do without.
@@ -55,6 +56,7 @@ var requiredData = map[string][]string{
 	ResetTemporary:     {"Password", "Link"},
 	EmailChangeConfirm: {"Link"},
 	EmailChangeNotice:  {"NewEmail"},
+	Invitation:         {"Link"},
 }
 
 // Template names every letter file defines, and the shared layout's.

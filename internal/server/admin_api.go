@@ -31,6 +31,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 		Verifier: bearerVerifier{p: s.provider, personal: personaltoken.NewVerifier(s.store, nil, s.log)},
 		Accounts: apiAccounts{Registrar: s.reg.registrar, mfa: s.mfa},
 		Clients:  s.adminClients(),
+		Access:   s.accessAPIOf(), // access.go
 		Logger:   s.log,
 	})
 	if err != nil {

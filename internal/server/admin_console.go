@@ -153,6 +153,11 @@ func clientProblems(c storage.Client) []ui.ClientProblem {
 			add("scopes", s)
 		}
 	}
+	for _, g := range c.AllowedGroups {
+		if refused(func(p *storage.Client) { p.AllowedGroups = []string{g} }) {
+			add("allowed_groups", g)
+		}
+	}
 	if refused(func(p *storage.Client) { p.AccessTokenFormat = c.AccessTokenFormat }) {
 		add("access_token_format", "")
 	}

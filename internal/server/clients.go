@@ -39,6 +39,7 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		Dev:                    cc.Dev,
 		Admin:                  cc.Admin,
 		RequireMFA:             cc.RequireMFA,
+		AllowedGroups:          cc.AllowedGroups,
 	}
 	if c.Name == "" {
 		c.Name = c.ID

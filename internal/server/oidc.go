@@ -71,8 +71,12 @@ func withClientIP(c *gin.Context) {
 	c.Next()
 }
 
-// authRequests adapts the provider to what the pages need.
-type authRequests struct{ p *op.Provider }
+// authRequests adapts the provider to what the pages need; audit records
+// the sign-ins an application's allowed groups refused.
+type authRequests struct {
+	p     *op.Provider
+	audit storage.AuditStore
+}
 
 func (a authRequests) Get(ctx context.Context, id string) (ui.AuthRequestView, error) {
 	r, c, err := a.p.AuthRequest(ctx, id)
@@ -98,8 +102,23 @@ func (a authRequests) Complete(ctx context.Context, id, userID, sessionID string
 	if errors.Is(err, op.ErrScopeNotAllowed) {
 		return fmt.Errorf("%w: %w", ui.ErrScopeNotAllowed, err)
 	}
+	if errors.Is(err, op.ErrNoAccess) {
+		r, _, lookupErr := a.p.AuthRequest(ctx, id)
+		e := &storage.AuditEvent{Time: time.Now(), Type: AuditAccessDenied, UserID: userID,
+			Details: map[string]string{"client_id": r.ClientID, "reason": "not in an allowed group"}}
+		if lookupErr == nil {
+			if auditErr := a.audit.Append(ctx, e); auditErr != nil {
+				return fmt.Errorf("audit refused sign-in: %w", auditErr)
+			}
+		}
+		return fmt.Errorf("%w: %w", ui.ErrNoAccess, err)
+	}
 	return err
 }
+
+// AuditAccessDenied is the audit event of a sign-in refused by a client's
+// allowed groups.
+const AuditAccessDenied = "access.denied"
 
 func (a authRequests) CallbackURL(ctx context.Context, id string) string {
 	return a.p.CallbackURL(ctx, id)

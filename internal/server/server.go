@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpbase"
@@ -44,6 +45,7 @@ type Server struct {
 	provider *op.Provider
 	reg      *registration // registration.go
 	mfa      *account.SecondFactors
+	access   *access.Service // access.go
 }
 
 // New opens the database, applies pending migrations (unless
@@ -123,6 +125,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildMFA(); err != nil { // mfa.go
 		return err
 	}
+	s.buildAccess() // access.go
 	opts := ui.Options{
 		InstanceName:        s.cfg.InstanceName,
 		Logger:              s.log,
@@ -131,13 +134,15 @@ func (s *Server) build(ctx context.Context) error {
 		Accounts:            accounts{Service: s.accounts, p: provider, reg: s.reg.registrar},
 		ClassifySignInError: classifySignInError,
 		SessionLifetime:     s.cfg.SessionLifetime,
-		AuthRequests:        authRequests{p: provider},
+		AuthRequests:        authRequests{p: provider, audit: s.store.Audit()},
 		Consents:            consents{store: s.store.Consents(), now: time.Now},
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
 	}
-	s.registrationPages(&opts) // registration.go
-	s.mfaPages(&opts)          // mfa.go
+	s.registrationPages(&opts)         // registration.go
+	s.mfaPages(&opts)                  // mfa.go
+	opts.Invitations = s.reg.registrar // invitations (access.go)
+	opts.AdminAccess = s.accessAPIOf()
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}

@@ -13,7 +13,7 @@ import (
 type clients struct{ h handle }
 
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
-	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa`
+	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -31,6 +31,7 @@ type clientRow struct {
 	CreatedAt              dbTime `db:"created_at"`
 	UpdatedAt              dbTime `db:"updated_at"`
 	RequireMFA             bool   `db:"require_mfa"`
+	AllowedGroups          string `db:"allowed_groups"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -41,6 +42,7 @@ func (r clientRow) client() (storage.Client, error) {
 		GrantTypes: d.list(r.GrantTypes), Scopes: d.list(r.Scopes), FirstParty: r.FirstParty,
 		AccessTokenFormat: r.AccessTokenFormat, Dev: r.Dev, Admin: r.Admin, RequireMFA: r.RequireMFA,
 		CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
+		AllowedGroups: d.list(r.AllowedGroups),
 	}
 	if d.err != nil {
 		return storage.Client{}, fmt.Errorf("client %s: %w", r.ID, d.err)
@@ -56,7 +58,7 @@ func clientLists(c *storage.Client) ([]string, error) {
 	if c.AccessTokenFormat != storage.AccessTokenJWT && c.AccessTokenFormat != storage.AccessTokenOpaque {
 		return nil, fmt.Errorf("%w: unknown access token format %q", storage.ErrInvalid, c.AccessTokenFormat)
 	}
-	return encodeLists(c.RedirectURIs, c.PostLogoutRedirectURIs, c.GrantTypes, c.Scopes)
+	return encodeLists(c.RedirectURIs, c.PostLogoutRedirectURIs, c.GrantTypes, c.Scopes, c.AllowedGroups)
 }
 
 func (s clients) Create(ctx context.Context, c *storage.Client) error {
@@ -74,9 +76,9 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
-		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA)
+		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4])
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -127,10 +129,11 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 	}
 	n, err := s.h.exec(ctx, `UPDATE clients SET secret_hash = ?, public = ?, name = ?,
 		redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
-		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?
+		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?,
+		allowed_groups = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
-		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, c.ID)
+		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4], c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}

@@ -143,3 +143,5 @@ func (s stores) FederationFlows() storage.FederationFlowStore { return federatio
 func (s stores) MFA() storage.MFAStore                        { return mfaStore{s.h} }
 func (s stores) PersonalTokens() storage.PersonalTokenStore   { return personalTokens{s.h} }
 func (s stores) Devices() storage.DeviceStore                 { return devices{s.h} }
+func (s stores) Groups() storage.GroupStore                   { return groups{s.h} }
+func (s stores) Invitations() storage.InvitationStore         { return invitations{s.h} }

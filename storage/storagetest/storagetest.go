@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.federationFlows(t)
 	s.mfa(t)
 	s.console(t)
+	s.groups(t)
 }
 
 type suite struct {
