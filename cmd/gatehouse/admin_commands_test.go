@@ -177,3 +177,22 @@ func TestKeysCommands(t *testing.T) {
 		t.Errorf("early rotate: code %d stderr %q", code, stderr)
 	}
 }
+
+// TestFlagsAfterArguments: flags may come before or after the arguments
+// (INTERFACES.md), and "--" ends the flags.
+func TestFlagsAfterArguments(t *testing.T) {
+	env := sqliteEnv(t)
+	if code, _, stderr := runCLI(t, env, "clients", "create", "--id", "late", "--redirect-uri", "https://l.example/cb"); code != 0 {
+		t.Fatalf("create: %d %q", code, stderr)
+	}
+	code, stdout, stderr := runCLI(t, env, "clients", "show", "late", "--verbose")
+	if code != 0 || !strings.Contains(stdout, `"client_id": "late"`) || !strings.Contains(stderr, "level=") {
+		t.Fatalf("show ID --verbose: %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := runCLI(t, env, "clients", "show", "late", "--frob"); code != 2 || !strings.Contains(stderr, "frob") {
+		t.Errorf("an unknown flag after the argument: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, env, "clients", "show", "--", "--verbose"); code != 2 || !strings.Contains(stderr, `"--verbose"`) {
+		t.Errorf("after --, --verbose is an argument (no such client): %d %q", code, stderr)
+	}
+}

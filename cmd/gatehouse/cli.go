@@ -99,7 +99,8 @@ func (c *command) execute(ctx context.Context, e *env, path string, args []strin
 		opts = c.flags(fs)
 	}
 	fs.Usage = func() { c.usage(fs, path) }
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return errHelpShown
 		}
@@ -109,10 +110,33 @@ func (c *command) execute(ctx context.Context, e *env, path string, args []strin
 		c.usage(fs, path)
 		return fmt.Errorf("%w: %s needs a subcommand", errUsage, path)
 	}
-	if fs.NArg() > 0 && !c.takesArgs() {
-		return fmt.Errorf("%w: %s: unknown command or argument %q (see %s --help)", errUsage, path, fs.Arg(0), path)
+	if len(positional) > 0 && !c.takesArgs() {
+		return fmt.Errorf("%w: %s: unknown command or argument %q (see %s --help)", errUsage, path, positional[0], path)
 	}
-	return c.run(ctx, e, common, opts, fs.Args())
+	return c.run(ctx, e, common, opts, positional)
+}
+
+// parseInterspersed parses flags that come before or after the arguments
+// (`users block --verbose ID` as `users block ID --verbose`) and returns
+// the arguments in order; everything after "--" is an argument.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional, tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return append(positional, tail...), nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 func (c *command) takesArgs() bool { return c.args != "" }
