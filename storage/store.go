@@ -36,6 +36,7 @@ type Stores interface {
 	Captchas() CaptchaStore
 	FederationFlows() FederationFlowStore
 	MFA() MFAStore
+	Passkeys() PasskeyStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

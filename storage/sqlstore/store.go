@@ -141,3 +141,4 @@ func (s stores) OneTimeTokens() storage.OneTimeTokenStore     { return oneTimeTo
 func (s stores) Captchas() storage.CaptchaStore               { return captchas{s.h} }
 func (s stores) FederationFlows() storage.FederationFlowStore { return federationFlows{s.h} }
 func (s stores) MFA() storage.MFAStore                        { return mfaStore{s.h} }
+func (s stores) Passkeys() storage.PasskeyStore               { return passkeyStore{s.h} }

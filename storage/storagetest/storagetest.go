@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.captchas(t)
 	s.federationFlows(t)
 	s.mfa(t)
+	s.passkeys(t)
 }
 
 type suite struct {
