@@ -83,6 +83,9 @@ type Options struct {
 	// second step at sign-in (/login/mfa) and the security pages
 	// (/account/security, /account/totp...; mfa_*.go).
 	SecondFactors SecondFactors
+	// Passkeys, with SecondFactors, adds passkeys (/account/passkeys...,
+	// /login/passkey; passkeys.go).
+	Passkeys Passkeys
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -119,6 +122,7 @@ type UI struct {
 	identities      LinkedIdentities
 	admin           Admin
 	mfa             SecondFactors
+	passkeys        Passkeys
 	now             func() time.Time
 }
 
@@ -211,6 +215,7 @@ func newFromOptions(opts Options) *UI {
 		identities:      opts.Identities,
 		admin:           opts.Admin,
 		mfa:             opts.SecondFactors,
+		passkeys:        opts.Passkeys,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -268,6 +273,9 @@ func (u *UI) Register(r gin.IRouter) {
 	}
 	if u.mfa != nil && u.profiles != nil {
 		u.mfaRoutes(r, bound)
+		if u.passkeys != nil {
+			u.passkeyRoutes(r, bound)
+		}
 	}
 }
 
@@ -305,5 +313,6 @@ func goMessageKeys() []string {
 	keys = append(keys, federationMessageKeys()...)
 	keys = append(keys, adminMessageKeys()...)
 	keys = append(keys, mfaMessageKeys()...)
+	keys = append(keys, passkeyMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

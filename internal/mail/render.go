@@ -33,13 +33,15 @@ const (
 	MFADisabled            = "mfa_disabled"             // Data: Name, ByAdmin
 	MFARecoveryRegenerated = "mfa_recovery_regenerated" // Data: Name
 	MFARecoveryUsed        = "mfa_recovery_used"        // Data: Name, Left
+	// Passkeys (internal/account passkeys.go).
+	PasskeyChanged = "passkey_changed" // Data: Name, Change (added, renamed, removed), Passkey, ByAdmin
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
 		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
-		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed}
+		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed, PasskeyChanged}
 }
 
 // requiredData names the Data keys a letter cannot do without.

@@ -44,6 +44,7 @@ type Server struct {
 	provider *op.Provider
 	reg      *registration // registration.go
 	mfa      *account.SecondFactors
+	passkeys *account.Passkeys // passkeys.go
 }
 
 // New opens the database, applies pending migrations (unless
@@ -123,6 +124,9 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildMFA(); err != nil { // mfa.go
 		return err
 	}
+	if err := s.buildPasskeys(); err != nil { // passkeys.go
+		return err
+	}
 	opts := ui.Options{
 		InstanceName:        s.cfg.InstanceName,
 		Logger:              s.log,
@@ -138,6 +142,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.registrationPages(&opts) // registration.go
 	s.mfaPages(&opts)          // mfa.go
+	opts.Passkeys = s.passkeys // passkeys.go
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}
