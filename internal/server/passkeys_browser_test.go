@@ -17,7 +17,7 @@ import (
 // (conditional mediation).
 func TestPasskeyAddAndSignInInBrowser(t *testing.T) {
 	page := testharness.NewPage(t)
-	srv := startPasskeyServer(t, "")
+	srv := startPasskeyServer(t, "", nil)
 	srv.CreateUser(t, "ada@example.com", testPass)
 	app := newBrowserApp(t, srv, "passkey-browser")
 	addVirtualAuthenticator(t, page)
