@@ -89,6 +89,11 @@ type Accounts interface {
 	// ResetMFA turns it off (account.ErrMFANotEnabled when it was off).
 	UserMFA(ctx context.Context, id string) (bool, error)
 	ResetMFA(ctx context.Context, id, actorID string) error
+	// UserPasskeys lists the user's passkeys; RemovePasskey removes one
+	// (audited with the actor, mailed; account.ErrLastSignInMethod for
+	// the last one of a user without a password).
+	UserPasskeys(ctx context.Context, id string) ([]storage.Passkey, error)
+	RemovePasskey(ctx context.Context, id, passkeyID, actorID string) error
 }
 
 // Clients manages OAuth clients with the registration rules of the CLI;

@@ -142,7 +142,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.registrationPages(&opts) // registration.go
 	s.mfaPages(&opts)          // mfa.go
-	opts.Passkeys = s.passkeys // passkeys.go
+	s.passkeyPages(&opts)      // passkeys.go
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}
