@@ -231,7 +231,7 @@ func (u *UI) loginMFASubmit(c *gin.Context) {
 			u.finishPending(c, pending, ar, f.ReturnTo, mfa.WithPasskey(pending.AMR, synced))
 			return
 		}
-		u.finishStepUp(c, *ar, si)
+		u.finishPasskeyStepUp(c, *ar, si, mfa.WithPasskey(si.session.AMR, synced))
 		return
 	}
 	if mfa.NormalizeCode(code) == "" {

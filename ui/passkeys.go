@@ -428,3 +428,27 @@ func isStateError(err error) bool {
 	return errors.Is(err, account.ErrNotVerified) || errors.Is(err, account.ErrPendingApproval) ||
 		errors.Is(err, account.ErrBlocked) || errors.Is(err, account.ErrRejected)
 }
+
+// passkeyStepUp is provided by SecondFactors adapters that can record a
+// passkey's methods on a stepped-up session.
+type passkeyStepUp interface {
+	StepUpSessionWith(ctx context.Context, old storage.BrowserSession, amr []string, userAgent, ip string) (string, storage.BrowserSession, error)
+}
+
+// finishPasskeyStepUp is finishStepUp after a passkey: the new session
+// records the passkey's methods.
+func (u *UI) finishPasskeyStepUp(c *gin.Context, ar AuthRequestView, si *signedIn, amr []string) {
+	su, ok := u.mfa.(passkeyStepUp)
+	if !ok {
+		u.finishStepUp(c, ar, si)
+		return
+	}
+	secret, bs, err := su.StepUpSessionWith(c.Request.Context(), si.session, amr,
+		truncateUTF8(c.Request.UserAgent(), maxUserAgent), c.ClientIP())
+	if err != nil {
+		u.fail(c, "step up session", err)
+		return
+	}
+	u.setSessionCookie(c, secret, bs)
+	u.proceed(c, ar, &signedIn{session: bs, user: si.user})
+}

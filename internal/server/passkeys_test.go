@@ -5,9 +5,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/oauth2"
 
 	"github.com/gatehouse/gatehouse/internal/testharness"
 	"github.com/gatehouse/gatehouse/internal/testserver"
@@ -204,5 +207,44 @@ func TestPasskeyBlockedUserGetsNoSession(t *testing.T) {
 	status, _, body := passkeySignInHTTP(t, other, soft, other.newFlow(), srv.URL, srv.URL)
 	if status != http.StatusForbidden || signedInSessions(t, srv.Server, userID) > before {
 		t.Fatalf("blocked user: %d, sessions %d -> %d\n%s", status, before, signedInSessions(t, srv.Server, userID), mainText(body))
+	}
+}
+
+// TestPasskeyStepUp: a session made with the password alone, whose user
+// then added a passkey, is stepped up with the passkey when an
+// application asks for acr mfa; the token says hwk and mfa, not otp.
+func TestPasskeyStepUp(t *testing.T) {
+	srv := startPasskeyServer(t, "", nil)
+	srv.CreateUser(t, "ada@example.com", testPass)
+	rp := newRelyingParty(t, srv.Server, "stepup-app", registerClient(t, srv.Server, "stepup-app", true))
+	soft := testharness.NewSoftAuthenticator()
+	signInForAccount(t, rp, "ada@example.com", testPass)
+	registerPasskeyHTTP(t, rp, soft, srv.URL, srv.URL, "Key")
+
+	f := rp.newFlow(oauth2.SetAuthURLParam("acr_values", "mfa"))
+	loc, status, body := rp.follow(f.url)
+	if loc != "" || status != http.StatusOK || !strings.Contains(body, `id="passkey-second"`) {
+		t.Fatalf("no step-up page: %s %d\n%s", loc, status, mainText(body))
+	}
+	m := regexp.MustCompile(`data-auth-request-id="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil || strings.Contains(body, `name="code"`) {
+		t.Fatalf("the passkey-only second step:\n%s", body)
+	}
+	cred, err := soft.Assert(passkeyChallenge(t, rp, "/login/mfa/passkey/options"), "localhost", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, next, body := rp.postForm("/login/mfa", url.Values{"passkey": {string(cred)}, "authRequestID": {m[1]}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("passkey step-up: %d\n%s", status, mainText(body))
+	}
+	tok, err := rp.exchange(f, rp.codeFrom(f, next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, claims := rp.verifyIDToken(tok, f.nonce)
+	amr := amrOf(claims)
+	if !slices.Contains(amr, "pwd") || !slices.Contains(amr, "hwk") || !slices.Contains(amr, "mfa") || slices.Contains(amr, "otp") || claims["acr"] != "mfa" {
+		t.Fatalf("step-up amr %v acr %v", amr, claims["acr"])
 	}
 }
