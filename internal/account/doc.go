@@ -23,6 +23,13 @@
 // sign-in throttle), removal by the user or an administrator, the MFA
 // policy, and the session step-up (Service.StepUpSession).
 //
+// Passkeys (passkeys.go) applies the passkey rules over internal/mfa and
+// go-webauthn: registration and sign-in ceremonies whose challenges are
+// stored hashed, single-use, bound to the browser and expiring; the
+// signature counter (a regression is refused and audited as a possible
+// clone); renaming and removal (never the last way to sign in of a user
+// without a password), each audited and mailed.
+//
 // Errors are sentinels and typed errors wrapped with %w: test them with
 // errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
 // storage.ErrAlreadyExists, ...) and errors.As (*FieldError,
