@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -247,4 +248,74 @@ func TestPasskeyStepUp(t *testing.T) {
 	if !slices.Contains(amr, "pwd") || !slices.Contains(amr, "hwk") || !slices.Contains(amr, "mfa") || slices.Contains(amr, "otp") || claims["acr"] != "mfa" {
 		t.Fatalf("step-up amr %v acr %v", amr, claims["acr"])
 	}
+}
+
+// TestPasskeyForms: adding needs a recent sign-in and a name; renaming
+// keeps what was typed when the name is refused; renaming is mailed.
+func TestPasskeyForms(t *testing.T) {
+	srv := startPasskeyServer(t, "", nil)
+	srv.CreateUser(t, "ada@example.com", testPass)
+	rp := newRelyingParty(t, srv.Server, "none", "")
+
+	// Not signed in: the options say where to sign in.
+	status, body := rp.postJSON("/account/passkeys/options", nil)
+	if status != http.StatusUnauthorized || !strings.Contains(string(body), `"location":"/login?`) {
+		t.Fatalf("options without a session: %d %s", status, body)
+	}
+	signInForAccount(t, rp, "ada@example.com", testPass)
+	soft := testharness.NewSoftAuthenticator()
+	status, opts := rp.postJSON("/account/passkeys/options", nil)
+	if status != http.StatusOK {
+		t.Fatalf("options: %d %s", status, opts)
+	}
+	cred, err := soft.Register(opts, "localhost", srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body = rp.postJSON("/account/passkeys", map[string]any{"name": "   ", "credential": json.RawMessage(cred)})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(string(body), "1 to 64 characters") {
+		t.Fatalf("blank name: %d %s", status, body)
+	}
+	status, body = rp.postJSON("/account/passkeys", map[string]any{"name": "Laptop", "credential": "not a credential"})
+	if status != http.StatusUnprocessableEntity && status != http.StatusBadRequest {
+		t.Fatalf("garbage credential: %d %s", status, body)
+	}
+	registerPasskeyHTTP(t, rp, soft, srv.URL, srv.URL, "Laptop")
+	srv.letter(t, "ada@example.com", "A passkey was added")
+
+	list, err := srv.Srv.Passkeys().List(context.Background(), storedUserID(t, srv, "ada@example.com"))
+	if err != nil || len(list) != 1 {
+		t.Fatal(list, err)
+	}
+	target := "/account/passkeys/" + list[0].ID
+	status, _, page := rp.get(target)
+	if status != http.StatusOK || !strings.Contains(page, `value="Laptop"`) {
+		t.Fatalf("passkey page: %d\n%s", status, mainText(page))
+	}
+	long := strings.Repeat("x", 65)
+	status, _, page = rp.postForm(target+"/rename", url.Values{"name": {long}})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `value="`+long+`"`) || !strings.Contains(page, `aria-invalid="true"`) {
+		t.Fatalf("too long a name: %d\n%s", status, mainText(page))
+	}
+	status, loc, page := rp.postForm(target+"/rename", url.Values{"name": {"Work laptop"}})
+	if status != http.StatusSeeOther || !strings.Contains(loc, "passkey_renamed") {
+		t.Fatalf("rename: %d %s\n%s", status, loc, mainText(page))
+	}
+	srv.letter(t, "ada@example.com", "was renamed")
+	if status, _, page = rp.get("/account/security"); !strings.Contains(page, "Work laptop") {
+		t.Fatalf("security page: %d\n%s", status, mainText(page))
+	}
+	status, _, _ = rp.get("/account/passkeys/unknown")
+	if status != http.StatusNotFound {
+		t.Fatalf("unknown passkey page: %d", status)
+	}
+}
+
+func storedUserID(t *testing.T, srv *regServer, email string) string {
+	t.Helper()
+	u, err := srv.Srv.Store().Users().ByLogin(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
 }
