@@ -190,3 +190,25 @@ func TestPasskeyLastWayToSignInKept(t *testing.T) {
 		t.Fatalf("blank name: %v", err)
 	}
 }
+
+// TestUnlinkLastIdentityWithPasskey: a user without a password may unlink
+// the last identity while a passkey still signs them in.
+func TestUnlinkLastIdentityWithPasskey(t *testing.T) {
+	e := newPasskeyEnv(t)
+	ctx := t.Context()
+	u, err := e.store.Users().ByID(ctx, e.u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.PasswordHash = ""
+	if err := e.store.Users().Update(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	ident := storage.Identity{UserID: e.u.ID, Provider: "gh", Subject: "42", Email: "ada@example.test"}
+	if err := e.store.Identities().Create(ctx, &ident); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.r.UnlinkIdentity(ctx, e.u.ID, ident.ID, ""); err != nil {
+		t.Fatalf("unlink with a passkey left: %v", err)
+	}
+}
