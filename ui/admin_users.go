@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -128,6 +129,10 @@ type adminUserData struct {
 	Tokens     []tokenRow
 	Events     []auditRow
 	MFA        bool // two-step verification is on
+	// PasskeysOn: the console manages passkeys (AdminPasskeys); Passkeys
+	// are the user's.
+	PasskeysOn bool
+	Passkeys   []passkeyRow
 	// Actions lists the actions the user's state allows, in order.
 	Actions []userActionView
 	// Groups are the user's groups; ShowGroups when the console manages
@@ -157,6 +162,7 @@ var adminUserNotices = map[string]string{
 	"mfa_reset":         "admin.user.notice.mfa_reset",
 	"identity_unlinked": "admin.user.notice.identity_unlinked",
 	"token_revoked":     "admin.user.notice.token_revoked",
+	"passkey_removed":   "admin.user.notice.passkey_removed",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -232,6 +238,13 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 			Created: formatTime(t.CreatedAt), Expires: formatTime(t.ExpiresAt), LastUsed: formatTime(t.LastUsedAt),
 			LastUsedIP: t.LastUsedIP, Expired: !u.now().Before(t.ExpiresAt)})
 	}
+	if pk, ok := u.admin.(AdminPasskeys); ok {
+		list, err := pk.UserPasskeys(ctx, d.User.ID)
+		if err != nil {
+			return err
+		}
+		d.PasskeysOn, d.Passkeys = true, passkeyRows(list)
+	}
 	events, err := u.admin.AuditEvents(ctx, storage.AuditFilter{UserID: d.User.ID, Limit: adminUserEvents})
 	if err != nil {
 		return err
@@ -288,6 +301,7 @@ var userActions = []userAction{
 	{name: "unlink-identity", states: anyState, confirm: true, notice: "identity_unlinked", field: "identity", run: func(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
 		return a.AdminUnlinkIdentity(ctx, id, boundedID(f.Get("identity")), actor)
 	}},
+	{name: "remove-passkey", states: anyState, confirm: true, notice: "passkey_removed", field: "passkey", run: removePasskeyAction},
 	{name: mfaResetAction, states: anyState, confirm: true, notice: "mfa_reset", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		err := a.ResetMFA(ctx, id, actor)
 		if errors.Is(err, account.ErrMFANotEnabled) {
@@ -304,6 +318,29 @@ var userActions = []userAction{
 	{name: "delete", states: anyState, confirm: true, notice: "deleted", run: func(ctx context.Context, a AdminUsers, id, actor string, _ url.Values) error {
 		return a.DeleteUser(ctx, id, actor)
 	}},
+}
+
+// AdminPasskeys is what the console needs to list and remove a user's
+// passkeys; an Admin that also provides it gets the passkeys section.
+type AdminPasskeys interface {
+	UserPasskeys(ctx context.Context, id string) ([]storage.Passkey, error)
+	// RemovePasskey removes one (audited with the actor, mailed);
+	// account.ErrLastSignInMethod for the last way to sign in.
+	RemovePasskey(ctx context.Context, id, passkeyID, actorID string) error
+}
+
+// removePasskeyAction removes the passkey named in the form; the last way
+// to sign in of a user without a password stays (a conflict).
+func removePasskeyAction(ctx context.Context, a AdminUsers, id, actor string, f url.Values) error {
+	pk, ok := a.(AdminPasskeys)
+	if !ok {
+		return storage.ErrNotFound
+	}
+	err := pk.RemovePasskey(ctx, id, boundedID(f.Get("passkey")), actor)
+	if errors.Is(err, account.ErrLastSignInMethod) {
+		return fmt.Errorf("%w: %w", storage.ErrConflict, err)
+	}
+	return err
 }
 
 // mfaResetAction turns off a user's two-step verification.

@@ -39,6 +39,20 @@
 //	GET, POST /account/totp/remove  confirmation, then off
 //	GET, POST /account/recovery-codes  how many left; new codes shown once
 //
+// With Options.Passkeys as well (passkeys.go; templates/static/passkeys.js
+// drives the ceremonies, the pages work without it):
+//
+//	POST /account/passkeys/options   JSON registration options (recent sign-in)
+//	POST /account/passkeys           JSON {name, credential}: add; 201 {location}
+//	GET  /account/passkeys/{id}      rename form, removal confirmation
+//	POST /account/passkeys/{id}/rename  name
+//	POST /account/passkeys/{id}/remove  recent sign-in; 409 for the last way in
+//	POST /login/passkey/options      JSON discoverable sign-in options
+//	POST /login/passkey              credential, authRequestID, return_to,
+//	                                 remember_me: as a password sign-in
+//	POST /login/mfa/passkey/options  JSON options for the second step
+//	POST /login/mfa                  passkey (instead of code)
+//
 // With Options.AuthRequests as well (consent.go, binding.go):
 //
 //	GET  /consent  ?authRequestID=: the client and its scopes in words

@@ -48,6 +48,8 @@ type loginForm struct {
 	CaptchaFailed bool
 	// Providers are the "Continue with ..." buttons (federation.go).
 	Providers []providerButton
+	// PasskeysOn shows "Sign in with a passkey" (passkeys.go).
+	PasskeysOn bool
 
 	Alert           string // translated message about the whole attempt
 	LoginMissing    bool
@@ -215,6 +217,7 @@ func (u *UI) renderLogin(c *gin.Context, status int, f loginForm) {
 func (u *UI) renderLoginWithCaptcha(c *gin.Context, status int, f loginForm, capErr error) {
 	f.HideRegister = u.registrationClosed(c)
 	f.Providers = u.providerButtons(storage.FlowSignIn, f.AuthRequestID, "")
+	f.PasskeysOn = u.passkeys != nil
 	needs, ok := u.loginNeedsCaptcha(c, f.Login)
 	if !ok {
 		return

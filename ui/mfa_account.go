@@ -106,6 +106,9 @@ type securityView struct {
 	Since    string // YYYY-MM-DD
 	Notice   string
 	Required bool // the policy requires a second factor of this user
+	// PasskeysOn: passkeys are offered; Passkeys lists the user's.
+	PasskeysOn bool
+	Passkeys   []passkeyRow
 }
 
 // securityPage serves GET /account/security: the sign-in methods at a
@@ -130,8 +133,17 @@ func (u *UI) securityPage(c *gin.Context) {
 	if st.TOTP {
 		v.Since = st.Since.UTC().Format("2006-01-02")
 	}
-	if c.Query(securityNoticeParam) == securityNoticeRemoved {
-		v.Notice = securityNoticeRemoved
+	switch n := c.Query(securityNoticeParam); n {
+	case securityNoticeRemoved, securityNoticeAdded, securityNoticeRenamed, securityNoticeGone:
+		v.Notice = n
+	}
+	if u.passkeys != nil {
+		list, err := u.passkeys.List(ctx, si.user.ID)
+		if err != nil {
+			u.fail(c, "list passkeys", err)
+			return
+		}
+		v.PasskeysOn, v.Passkeys = true, passkeyRows(list)
 	}
 	u.Render(c, http.StatusOK, securityTemplate, v)
 }

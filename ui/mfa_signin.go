@@ -74,6 +74,10 @@ type mfaForm struct {
 	StepUp        bool   // an existing session adds its missing factor
 	Alert         string // translated
 	CodeMissing   bool
+	// HasTOTP and HasPasskeys say which second factors the user has
+	// (passkeys.go): the code form, the passkey button, or both.
+	HasTOTP     bool
+	HasPasskeys bool
 }
 
 // HasErrors reports whether the page shows an error.
@@ -157,7 +161,21 @@ func (u *UI) loginMFAPage(c *gin.Context) {
 		}
 		f.StepUp = true
 	}
-	u.Render(c, http.StatusOK, loginMFATemplate, f)
+	u.renderMFA(c, http.StatusOK, f)
+}
+
+// renderMFA shows the second-step page with the factors the user has.
+func (u *UI) renderMFA(c *gin.Context, status int, f mfaForm) {
+	f.HasTOTP = true
+	if userID, ok := u.secondStepUser(c); ok {
+		st, err := u.mfa.Status(c.Request.Context(), userID)
+		if err != nil {
+			u.fail(c, "read second factors", err)
+			return
+		}
+		f.HasTOTP, f.HasPasskeys = st.TOTP, st.Passkeys > 0 && u.passkeys != nil
+	}
+	u.Render(c, status, loginMFATemplate, f)
 }
 
 // toSignIn sends the browser to the first step.
@@ -204,9 +222,21 @@ func (u *UI) loginMFASubmit(c *gin.Context) {
 		}
 		f.StepUp, userID = true, si.user.ID
 	}
+	if response := readCredential(c, passkeyField); response != nil && u.passkeys != nil {
+		synced, ok := u.verifyPasskeyStep(c, f, userID, response)
+		if !ok {
+			return
+		}
+		if isPending {
+			u.finishPending(c, pending, ar, f.ReturnTo, mfa.WithPasskey(pending.AMR, synced))
+			return
+		}
+		u.finishPasskeyStepUp(c, *ar, si, mfa.WithPasskey(si.session.AMR, synced))
+		return
+	}
 	if mfa.NormalizeCode(code) == "" {
 		f.CodeMissing = true
-		u.Render(c, http.StatusUnprocessableEntity, loginMFATemplate, f)
+		u.renderMFA(c, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if err := u.mfa.Verify(c.Request.Context(), userID, code, c.ClientIP()); err != nil {
@@ -214,7 +244,7 @@ func (u *UI) loginMFASubmit(c *gin.Context) {
 		return
 	}
 	if isPending {
-		u.finishPending(c, pending, ar, f.ReturnTo)
+		u.finishPending(c, pending, ar, f.ReturnTo, mfa.WithSecondFactor(pending.AMR))
 		return
 	}
 	u.finishStepUp(c, *ar, si)
@@ -226,12 +256,12 @@ func (u *UI) refuseCode(c *gin.Context, f mfaForm, err error) {
 	if te, ok := errors.AsType[*account.ThrottledError](err); ok {
 		c.Header("Retry-After", strconv.FormatInt(durationSeconds(te.RetryAfter), 10))
 		f.Alert = u.bundle.T(lang, "mfa.error.throttled")
-		u.Render(c, http.StatusTooManyRequests, loginMFATemplate, f)
+		u.renderMFA(c, http.StatusTooManyRequests, f)
 		return
 	}
 	if errors.Is(err, account.ErrWrongCode) {
 		f.Alert = u.bundle.T(lang, "mfa.error.wrong_code")
-		u.Render(c, http.StatusUnprocessableEntity, loginMFATemplate, f)
+		u.renderMFA(c, http.StatusUnprocessableEntity, f)
 		return
 	}
 	if errors.Is(err, account.ErrMFANotEnabled) {
@@ -243,7 +273,7 @@ func (u *UI) refuseCode(c *gin.Context, f mfaForm, err error) {
 
 // finishPending starts the session of a pending sign-in whose second step
 // passed, and goes on as the first step would have.
-func (u *UI) finishPending(c *gin.Context, p account.PendingSignIn, ar *AuthRequestView, returnTo string) {
+func (u *UI) finishPending(c *gin.Context, p account.PendingSignIn, ar *AuthRequestView, returnTo string, amr []string) {
 	http.SetCookie(c.Writer, u.newCookie(mfaPendingCookie, "", -1))
 	user, err := u.mfa.User(c.Request.Context(), p.UserID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && user.State != storage.UserActive) {
@@ -255,7 +285,7 @@ func (u *UI) finishPending(c *gin.Context, p account.PendingSignIn, ar *AuthRequ
 		u.fail(c, "read signed-in user", err)
 		return
 	}
-	si, ok := u.startSession(c, user, p.Persistent, mfa.WithSecondFactor(p.AMR))
+	si, ok := u.startSession(c, user, p.Persistent, amr)
 	if !ok {
 		return
 	}

@@ -93,6 +93,9 @@ type Options struct {
 	// personal tokens, sessions, connected apps, activity, export and
 	// deletion, and "new sign-in" letters.
 	Console Console
+	// Passkeys, with SecondFactors, adds passkeys (/account/passkeys...,
+	// /login/passkey; passkeys.go).
+	Passkeys Passkeys
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -132,6 +135,7 @@ type UI struct {
 	console         Console
 	invitations     Invitations
 	adminAccess     AdminAccess
+	passkeys        Passkeys
 	now             func() time.Time
 }
 
@@ -227,6 +231,7 @@ func newFromOptions(opts Options) *UI {
 		console:         opts.Console,
 		invitations:     opts.Invitations,
 		adminAccess:     opts.AdminAccess,
+		passkeys:        opts.Passkeys,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -287,6 +292,9 @@ func (u *UI) Register(r gin.IRouter) {
 	}
 	if u.mfa != nil && u.profiles != nil {
 		u.mfaRoutes(r, bound)
+		if u.passkeys != nil {
+			u.passkeyRoutes(r, bound)
+		}
 	}
 }
 
@@ -326,5 +334,6 @@ func goMessageKeys() []string {
 	keys = append(keys, mfaMessageKeys()...)
 	keys = append(keys, consoleMessageKeys()...)
 	keys = append(keys, adminAccessMessageKeys()...) // admin_groups.go
+	keys = append(keys, passkeyMessageKeys()...)
 	return append(keys, scopeMessageKeys()...)
 }

@@ -28,6 +28,13 @@
 // connected applications, activity, export and self-deletion, "new
 // sign-in" letters, and their instance settings (console_settings.go).
 //
+// Passkeys (passkeys.go) applies the passkey rules over internal/mfa and
+// go-webauthn: registration and sign-in ceremonies whose challenges are
+// stored hashed, single-use, bound to the browser and expiring; the
+// signature counter (a regression is refused and audited as a possible
+// clone); renaming and removal (never the last way to sign in of a user
+// without a password), each audited and mailed.
+//
 // Errors are sentinels and typed errors wrapped with %w: test them with
 // errors.Is (ErrInvalidCredentials, ErrThrottled, ErrNoSession, ErrInvalid,
 // storage.ErrAlreadyExists, ...) and errors.As (*FieldError,

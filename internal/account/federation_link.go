@@ -62,8 +62,8 @@ func (r *Registrar) Identities(ctx context.Context, userID string) ([]storage.Id
 }
 
 // UnlinkIdentity removes one of the user's identities. It is refused with
-// ErrLastSignInMethod when the user has no password and no other
-// identity; an identity that is not the user's is storage.ErrNotFound.
+// ErrLastSignInMethod when the user has no password, no other identity
+// and no passkey; an identity that is not the user's is storage.ErrNotFound.
 func (r *Registrar) UnlinkIdentity(ctx context.Context, userID, identityID, ip string) error {
 	return r.store.InTx(ctx, func(tx storage.Tx) error {
 		u, err := tx.Users().ByID(ctx, userID)
@@ -89,7 +89,13 @@ func (r *Registrar) UnlinkIdentity(ctx context.Context, userID, identityID, ip s
 			return fmt.Errorf("account: unlink %s: %w", identityID, storage.ErrNotFound)
 		}
 		if u.PasswordHash == "" && len(list) == 1 {
-			return ErrLastSignInMethod
+			n, err := tx.Passkeys().CountByUser(ctx, userID)
+			if err != nil {
+				return fmt.Errorf("account: unlink: count passkeys: %w", err)
+			}
+			if n == 0 {
+				return ErrLastSignInMethod // a passkey is a way to sign in too
+			}
 		}
 		if err := tx.Identities().Delete(ctx, target.ID); err != nil {
 			return fmt.Errorf("account: unlink: %w", err)

@@ -56,6 +56,7 @@ type SecondFactorStore interface {
 	InTx(ctx context.Context, fn func(tx storage.Tx) error) error
 	MFA() storage.MFAStore
 	Users() storage.UserStore
+	Passkeys() storage.PasskeyStore
 }
 
 // SecondFactors applies the two-step verification rules: enrolment of a
@@ -91,31 +92,39 @@ type MFAStatus struct {
 	TOTP          bool      // an authenticator is on
 	Since         time.Time // when it was turned on
 	RecoveryCodes int       // unused recovery codes
+	Passkeys      int       // passkeys, each also a second factor
 }
 
 // Status returns the user's second factors.
 func (f *SecondFactors) Status(ctx context.Context, userID string) (MFAStatus, error) {
+	n, err := f.store.Passkeys().CountByUser(ctx, userID)
+	if err != nil {
+		return MFAStatus{}, fmt.Errorf("account: count passkeys: %w", err)
+	}
+	st := MFAStatus{Passkeys: n}
 	t, err := f.store.MFA().TOTP(ctx, userID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return MFAStatus{}, nil
+		return st, nil
 	case err != nil:
 		return MFAStatus{}, fmt.Errorf("account: read mfa: %w", err)
 	}
 	if !t.Confirmed {
-		return MFAStatus{}, nil
+		return st, nil
 	}
-	n, err := f.store.MFA().RecoveryCodesLeft(ctx, userID)
+	left, err := f.store.MFA().RecoveryCodesLeft(ctx, userID)
 	if err != nil {
 		return MFAStatus{}, fmt.Errorf("account: read mfa: %w", err)
 	}
-	return MFAStatus{TOTP: true, Since: t.ConfirmedAt, RecoveryCodes: n}, nil
+	st.TOTP, st.Since, st.RecoveryCodes = true, t.ConfirmedAt, left
+	return st, nil
 }
 
-// Enabled reports whether the user has an authenticator on.
+// Enabled reports whether the user has a second factor: an authenticator
+// or a passkey.
 func (f *SecondFactors) Enabled(ctx context.Context, userID string) (bool, error) {
 	st, err := f.Status(ctx, userID)
-	return st.TOTP, err
+	return st.TOTP || st.Passkeys > 0, err
 }
 
 // Policy returns the instance's MFA policy.

@@ -14,12 +14,18 @@ import (
 // and "mfa" to its methods and records the second factor's time. The old
 // session ends. It returns the new cookie secret.
 func (s *Service) StepUpSession(ctx context.Context, old storage.BrowserSession, userAgent, ip string) (string, storage.BrowserSession, error) {
+	return s.StepUpSessionWith(ctx, old, mfa.WithSecondFactor(old.AMR), userAgent, ip)
+}
+
+// StepUpSessionWith is StepUpSession with the new session's methods given
+// (a passkey's: mfa.WithPasskey).
+func (s *Service) StepUpSessionWith(ctx context.Context, old storage.BrowserSession, amr []string, userAgent, ip string) (string, storage.BrowserSession, error) {
 	now := storage.Time(s.now())
 	secret := newSessionSecret()
 	bs := old
 	bs.ID, bs.TokenHash = "", hashSecret(secret)
 	bs.CreatedAt, bs.LastSeenAt, bs.MFATime = now, now, now
-	bs.AMR = mfa.WithSecondFactor(old.AMR)
+	bs.AMR = amr
 	bs.UserAgent, bs.IP = truncate(userAgent, maxUserAgentBytes), ip
 	if err := s.stores.Sessions().Create(ctx, &bs); err != nil {
 		return "", storage.BrowserSession{}, fmt.Errorf("account: step-up session: %w", err)

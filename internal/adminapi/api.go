@@ -100,6 +100,11 @@ type Accounts interface {
 	SaveConsoleSettingsByAdmin(ctx context.Context, cs account.ConsoleSettings, actorID string) error
 	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
 	RevokePersonalToken(ctx context.Context, userID, tokenID, actorID, ip string) error
+	// UserPasskeys lists the user's passkeys; RemovePasskey removes one
+	// (audited with the actor, mailed; account.ErrLastSignInMethod for
+	// the last one of a user without a password).
+	UserPasskeys(ctx context.Context, id string) ([]storage.Passkey, error)
+	RemovePasskey(ctx context.Context, id, passkeyID, actorID string) error
 }
 
 // Clients manages OAuth clients with the registration rules of the CLI;

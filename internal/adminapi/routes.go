@@ -37,6 +37,8 @@ func (a *API) routes() []route {
 		{http.MethodGet, "/users/:id/sessions", "List a user's browser sessions", "users", nil, "", 200, a.listSessions},
 		{http.MethodDelete, "/users/:id/sessions", "End every session and token of a user", "users", nil, "", 204, a.endSessions},
 		{http.MethodDelete, "/users/:id/mfa", "Turn off a user's two-step verification (authenticator and recovery codes)", "users", nil, "", 204, a.resetMFA},
+		{http.MethodGet, "/users/:id/passkeys", "List a user's passkeys", "users", nil, "", 200, a.listPasskeys},
+		{http.MethodDelete, "/users/:id/passkeys/:passkey_id", "Remove a user's passkey", "users", nil, "", 204, a.removePasskey},
 		{http.MethodGet, "/users/:id/identities", "List a user's linked identities", "users", nil, "", 200, a.listIdentities},
 		{http.MethodDelete, "/users/:id/identities/:identity_id", "Unlink an identity", "users", nil, "", 204, a.unlinkIdentity},
 		{http.MethodGet, "/users/:id/tokens", "List a user's personal API tokens (never the token)", "users", nil, "", 200, a.listTokens},

@@ -37,13 +37,15 @@ const (
 	NewSignIn              = "new_signin"               // Data: Browser, IP, Time, Link, Name
 	Goodbye                = "goodbye"                  // Data: Name
 	Invitation             = "invitation"               // Data: Link (required), Name; issue 16
+	// Passkeys (internal/account passkeys.go).
+	PasskeyChanged = "passkey_changed" // Data: Name, Change (added, renamed, removed), Passkey, ByAdmin
 )
 
 // Templates lists every letter.
 func Templates() []string {
 	return []string{VerifyEmail, Activate, AlreadyRegistered, AwaitingApproval, AccountActive, RegistrationRejected,
 		ResetLink, ResetConfirm, ResetTemporary, ResetComplete, PasswordChanged, EmailChangeConfirm, EmailChangeNotice,
-		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed,
+		MFAEnabled, MFADisabled, MFARecoveryRegenerated, MFARecoveryUsed, PasskeyChanged,
 		TokenCreated, NewSignIn, Goodbye, Invitation}
 }
 

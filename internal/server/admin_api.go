@@ -29,7 +29,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 	s.accounts.UseSessionSettings(s.store.Settings(), 0)
 	api, err := adminapi.New(adminapi.Deps{
 		Verifier: bearerVerifier{p: s.provider, personal: personaltoken.NewVerifier(s.store, nil, s.log)},
-		Accounts: apiAccounts{Registrar: s.reg.registrar, mfa: s.mfa},
+		Accounts: apiAccounts{Registrar: s.reg.registrar, mfa: s.mfa, server: s},
 		Clients:  s.adminClients(),
 		Access:   s.accessAPIOf(), // access.go
 		Logger:   s.log,
@@ -44,7 +44,18 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 // apiAccounts is the account rules with two-step verification for the API.
 type apiAccounts struct {
 	*account.Registrar
-	mfa *account.SecondFactors
+	mfa    *account.SecondFactors
+	server *Server // passkeys.go
+}
+
+// UserPasskeys lists the user's passkeys.
+func (a apiAccounts) UserPasskeys(ctx context.Context, id string) ([]storage.Passkey, error) {
+	return a.server.userPasskeys(ctx, id)
+}
+
+// RemovePasskey removes one of the user's passkeys (audited, mailed).
+func (a apiAccounts) RemovePasskey(ctx context.Context, id, passkeyID, actorID string) error {
+	return a.server.removePasskey(ctx, id, passkeyID, actorID)
 }
 
 // UserMFA reports whether the user has two-step verification on.

@@ -25,12 +25,13 @@ type adminConsole struct {
 	clients adminClients
 	users   storage.UserStore
 	mfa     *account.SecondFactors
+	server  *Server // passkeys.go
 }
 
 // adminConsole builds the console's services over the server's account
 // rules and client adapter.
 func (s *Server) adminConsole() adminConsole {
-	return adminConsole{Registrar: s.reg.registrar, clients: s.adminClients(), users: s.store.Users(), mfa: s.mfa}
+	return adminConsole{Registrar: s.reg.registrar, clients: s.adminClients(), users: s.store.Users(), mfa: s.mfa, server: s}
 }
 
 // UserMFA reports whether the user has two-step verification on.
@@ -196,4 +197,14 @@ func grantProblem(c storage.Client, refused func(func(*storage.Client)) bool) st
 		return "redirect_uris"
 	}
 	return "grant_types"
+}
+
+// UserPasskeys lists the user's passkeys.
+func (a adminConsole) UserPasskeys(ctx context.Context, id string) ([]storage.Passkey, error) {
+	return a.server.userPasskeys(ctx, id)
+}
+
+// RemovePasskey removes one of the user's passkeys (audited, mailed).
+func (a adminConsole) RemovePasskey(ctx context.Context, id, passkeyID, actorID string) error {
+	return a.server.removePasskey(ctx, id, passkeyID, actorID)
 }

@@ -52,3 +52,8 @@ func (f secondFactors) StepUpSession(ctx context.Context, old storage.BrowserSes
 // SecondFactors returns the two-step verification rules (tests enrol
 // users through it).
 func (s *Server) SecondFactors() *account.SecondFactors { return s.mfa }
+
+// StepUpSessionWith steps a session up with a passkey's methods.
+func (f secondFactors) StepUpSessionWith(ctx context.Context, old storage.BrowserSession, amr []string, userAgent, ip string) (string, storage.BrowserSession, error) {
+	return f.svc.StepUpSessionWith(ctx, old, amr, userAgent, ip)
+}

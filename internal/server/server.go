@@ -45,7 +45,8 @@ type Server struct {
 	provider *op.Provider
 	reg      *registration // registration.go
 	mfa      *account.SecondFactors
-	access   *access.Service // access.go
+	access   *access.Service   // access.go
+	passkeys *account.Passkeys // passkeys.go
 }
 
 // New opens the database, applies pending migrations (unless
@@ -125,7 +126,10 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildMFA(); err != nil { // mfa.go
 		return err
 	}
-	s.buildAccess() // access.go
+	s.buildAccess()                           // access.go
+	if err := s.buildPasskeys(); err != nil { // passkeys.go
+		return err
+	}
 	opts := ui.Options{
 		InstanceName:        s.cfg.InstanceName,
 		Logger:              s.log,
@@ -141,6 +145,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.registrationPages(&opts)         // registration.go
 	s.mfaPages(&opts)                  // mfa.go
+	s.passkeyPages(&opts)              // passkeys.go
 	opts.Invitations = s.reg.registrar // invitations (access.go)
 	opts.AdminAccess = s.accessAPIOf()
 	if err := s.federationPages(&opts); err != nil {

@@ -43,6 +43,9 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if _, err := s.store.FederationFlows().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: federation flows", slog.Any("error", err))
 	}
+	if _, err := s.store.Passkeys().DeleteExpiredChallenges(ctx, now); err != nil {
+		s.log.WarnContext(ctx, "sweep: passkey challenges", slog.Any("error", err))
+	}
 	if _, err := s.store.OneTimeTokens().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: one-time tokens", slog.Any("error", err))
 	}

@@ -145,3 +145,4 @@ func (s stores) PersonalTokens() storage.PersonalTokenStore   { return personalT
 func (s stores) Devices() storage.DeviceStore                 { return devices{s.h} }
 func (s stores) Groups() storage.GroupStore                   { return groups{s.h} }
 func (s stores) Invitations() storage.InvitationStore         { return invitations{s.h} }
+func (s stores) Passkeys() storage.PasskeyStore               { return passkeyStore{s.h} }
