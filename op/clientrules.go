@@ -60,6 +60,11 @@ func ValidateClient(c storage.Client) error {
 		}
 	}
 	checkAllowedGroups(c.AllowedGroups, add) // groups.go
+	if c.BackchannelLogoutURI != "" {
+		if err := checkBackchannelURI(c.BackchannelLogoutURI, c.Dev); err != nil {
+			add("backchannel_logout_uri %q: %v", c.BackchannelLogoutURI, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -234,4 +239,24 @@ func DefaultScopes(grantTypes []string) []string {
 		scopes = append(scopes, ScopeOfflineAccess)
 	}
 	return scopes
+}
+
+// checkBackchannelURI applies the rules of a back-channel logout URI: an
+// absolute https URL (http only on a loopback host or for a dev client),
+// without fragment or user info (Back-Channel Logout 1.0 §2.2).
+func checkBackchannelURI(raw string, dev bool) error {
+	if err := checkURIText(raw); err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("must be an absolute https URL")
+	}
+	if err := checkWebURI(u); err != nil {
+		return err
+	}
+	if u.Scheme == "http" && !dev && !isLoopbackHost(u.Hostname()) {
+		return errors.New("http is only allowed on a loopback host (or for a dev client)")
+	}
+	return nil
 }

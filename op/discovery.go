@@ -77,6 +77,8 @@ func (p *Provider) discoveryConfig(ctx context.Context) *oidc.DiscoveryConfigura
 	cfg.ClaimsParameterSupported = false
 	cfg.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 	cfg.ACRValuesSupported = acrValuesSupported
+	cfg.BackChannelLogoutSupported = true // backchannel.go
+	cfg.BackChannelLogoutSessionSupported = true
 	return cfg
 }
 

@@ -40,6 +40,7 @@ type Stores interface {
 	Devices() DeviceStore
 	Groups() GroupStore
 	Invitations() InvitationStore
+	LogoutDeliveries() LogoutDeliveryStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -19,7 +19,7 @@ var (
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-		"scopes", "access_token_format", "allowed_groups", ""}
+		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri", ""}
 	defaultClientScopes = []string{"openid", "profile", "email", "offline_access"}
 )
 
@@ -39,6 +39,8 @@ type clientInput struct {
 	GrantTypes, Scopes           []string
 	AccessTokenFormat            string
 	AllowedGroups                []string
+	BackchannelLogoutURI         string
+	BackchannelSessionRequired   bool
 	problems                     []ClientProblem
 }
 
@@ -53,7 +55,8 @@ func newClientInput() clientInput {
 func clientInputOf(cl storage.Client) clientInput {
 	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty, RequireMFA: cl.RequireMFA,
 		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
-		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups}
+		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups,
+		BackchannelLogoutURI: cl.BackchannelLogoutURI, BackchannelSessionRequired: cl.BackchannelLogoutSessionRequired}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -65,6 +68,9 @@ func clientInputFrom(form url.Values) clientInput {
 		PostLogoutURIs: listOf(form.Get("post_logout_redirect_uris"), "\n", maxClientURIs),
 		Scopes:         listOf(form.Get("scopes"), "", maxClientScopes),
 		AllowedGroups:  listOf(form.Get("allowed_groups"), ",", maxClientScopes),
+
+		BackchannelLogoutURI:       keep("backchannel_logout_uri"),
+		BackchannelSessionRequired: checked(form.Get("backchannel_logout_session_required")),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -112,6 +118,8 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.Scopes = slices.Clone(in.Scopes)
 	c.AccessTokenFormat = in.AccessTokenFormat
 	c.AllowedGroups = slices.Clone(in.AllowedGroups)
+	c.BackchannelLogoutURI = in.BackchannelLogoutURI
+	c.BackchannelLogoutSessionRequired = in.BackchannelSessionRequired
 	return c
 }
 
@@ -127,8 +135,11 @@ type adminClientForm struct {
 	PostLogoutURIs string
 	Scopes         string // space-separated
 	AllowedGroups  string // comma-separated
-	Grants         []choice
-	Formats        []choice
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI       string
+	BackchannelSessionRequired bool
+	Grants                     []choice
+	Formats                    []choice
 	// Errors holds the translated message of each refused field, by form
 	// field name; "" is the form as a whole.
 	Errors map[string]string
@@ -150,7 +161,8 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 	f := adminClientForm{adminNav: adminNav{Nav: "clients"}, New: in.New, ID: in.ID, Name: in.Name, Public: in.Public,
 		FirstParty: in.FirstParty, RequireMFA: in.RequireMFA, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
 		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " "),
-		AllowedGroups: strings.Join(in.AllowedGroups, ", ")}
+		AllowedGroups: strings.Join(in.AllowedGroups, ", "), BackchannelLogoutURI: in.BackchannelLogoutURI,
+		BackchannelSessionRequired: in.BackchannelSessionRequired}
 	if nav != nil {
 		f.Notice, f.Alert = nav.Notice, nav.Alert
 	}

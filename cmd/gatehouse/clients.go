@@ -57,6 +57,8 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Admin, "admin", false, "service client that gets the gatehouse:admin scope by client credentials")
 	fs.BoolVar(&o.cc.RequireMFA, "require-mfa", false, "users must pass two-step verification before this client gets a code")
 	fs.StringVar(&o.allowedGroups, "allowed-groups", "", "comma `list` of groups whose members alone may sign in (default: everyone)")
+	fs.StringVar(&o.cc.BackchannelLogoutURI, "backchannel-logout-uri", "", "`URL` that receives logout tokens when a session ends (back-channel logout)")
+	fs.BoolVar(&o.cc.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "the client needs sid in logout tokens (always sent)")
 	return o
 }
 
@@ -134,7 +136,8 @@ func clientJSON(c storage.Client) map[string]any {
 		"grant_types": c.GrantTypes, "scopes": c.Scopes, "first_party": c.FirstParty,
 		"access_token_format": c.AccessTokenFormat, "dev": c.Dev, "admin": c.Admin, "require_mfa": c.RequireMFA,
 		"created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
-		"allowed_groups": nonNil(c.AllowedGroups),
+		"allowed_groups":         nonNil(c.AllowedGroups),
+		"backchannel_logout_uri": c.BackchannelLogoutURI, "backchannel_logout_session_required": c.BackchannelLogoutSessionRequired,
 	}
 }
 

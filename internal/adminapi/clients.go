@@ -29,6 +29,9 @@ type clientJSON struct {
 	UpdatedAt              time.Time `json:"updated_at"`
 	Secret                 string    `json:"secret,omitempty"`
 	AllowedGroups          []string  `json:"allowed_groups"`
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI             string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -42,7 +45,8 @@ func toClientJSON(c storage.Client) clientJSON {
 		PostLogoutRedirectURIs: nz(c.PostLogoutRedirectURIs), GrantTypes: nz(c.GrantTypes), Scopes: nz(c.Scopes),
 		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
 		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		AllowedGroups: nz(c.AllowedGroups)}
+		AllowedGroups: nz(c.AllowedGroups), BackchannelLogoutURI: c.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -60,11 +64,14 @@ type clientInJSON struct {
 	Admin                  *bool     `json:"admin"`
 	RequireMFA             *bool     `json:"require_mfa"`
 	AllowedGroups          *[]string `json:"allowed_groups"`
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI             *string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired *bool   `json:"backchannel_logout_session_required"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
-	"allowed_groups"}
+	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -95,6 +102,8 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setB(&c.Admin, in.Admin)
 	setB(&c.RequireMFA, in.RequireMFA)
 	setL(&c.AllowedGroups, in.AllowedGroups)
+	setS(&c.BackchannelLogoutURI, in.BackchannelLogoutURI)
+	setB(&c.BackchannelLogoutSessionRequired, in.BackchannelLogoutSessionRequired)
 }
 
 func (a *API) listClients(c *gin.Context) {

@@ -204,4 +204,7 @@ type ClientConfig struct {
 	RequireMFA bool `yaml:"require_mfa"`
 	// AllowedGroups admits only members of these groups (issue 16).
 	AllowedGroups []string `yaml:"allowed_groups"`
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI             string `yaml:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `yaml:"backchannel_logout_session_required"`
 }

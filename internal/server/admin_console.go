@@ -158,6 +158,9 @@ func clientProblems(c storage.Client) []ui.ClientProblem {
 			add("allowed_groups", g)
 		}
 	}
+	if refused(func(p *storage.Client) { p.BackchannelLogoutURI = c.BackchannelLogoutURI }) {
+		add("backchannel_logout_uri", c.BackchannelLogoutURI)
+	}
 	if refused(func(p *storage.Client) { p.AccessTokenFormat = c.AccessTokenFormat }) {
 		add("access_token_format", "")
 	}

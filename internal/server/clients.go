@@ -40,6 +40,9 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		Admin:                  cc.Admin,
 		RequireMFA:             cc.RequireMFA,
 		AllowedGroups:          cc.AllowedGroups,
+
+		BackchannelLogoutURI:             cc.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: cc.BackchannelLogoutSessionRequired,
 	}
 	if c.Name == "" {
 		c.Name = c.ID

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.mfa(t)
 	s.console(t)
 	s.groups(t)
+	s.logoutDeliveries(t)
 }
 
 type suite struct {
