@@ -21,6 +21,7 @@ type Provider struct {
 	docs    publicDocs
 	log     *slog.Logger
 	kick    chan struct{} // wakes RunBackchannel (backchannel.go)
+	jwks    jwksCache     // clients' jwks_uri key sets (clientassertion.go)
 }
 
 // verifierAlgs are the algorithms zop accepts on tokens it verifies

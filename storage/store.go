@@ -41,6 +41,7 @@ type Stores interface {
 	Groups() GroupStore
 	Invitations() InvitationStore
 	LogoutDeliveries() LogoutDeliveryStore
+	ClientAssertions() ClientAssertionStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

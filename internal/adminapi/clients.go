@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -32,6 +33,10 @@ type clientJSON struct {
 	// Back-channel logout (issue 18).
 	BackchannelLogoutURI             string `json:"backchannel_logout_uri"`
 	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required"`
+	// Client authentication (issue 18): jwks is the JSON key set itself.
+	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method"`
+	JWKS                    json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                 string          `json:"jwks_uri"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -46,7 +51,8 @@ func toClientJSON(c storage.Client) clientJSON {
 		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
 		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		AllowedGroups: nz(c.AllowedGroups), BackchannelLogoutURI: c.BackchannelLogoutURI,
-		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired}
+		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -65,13 +71,17 @@ type clientInJSON struct {
 	RequireMFA             *bool     `json:"require_mfa"`
 	AllowedGroups          *[]string `json:"allowed_groups"`
 	// Back-channel logout (issue 18).
-	BackchannelLogoutURI             *string `json:"backchannel_logout_uri"`
-	BackchannelLogoutSessionRequired *bool   `json:"backchannel_logout_session_required"`
+	BackchannelLogoutURI             *string          `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired *bool            `json:"backchannel_logout_session_required"`
+	TokenEndpointAuthMethod          *string          `json:"token_endpoint_auth_method"`
+	JWKS                             *json.RawMessage `json:"jwks"`
+	JWKSURI                          *string          `json:"jwks_uri"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
-	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required"}
+	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required",
+	"token_endpoint_auth_method", "jwks", "jwks_uri"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -104,6 +114,35 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setL(&c.AllowedGroups, in.AllowedGroups)
 	setS(&c.BackchannelLogoutURI, in.BackchannelLogoutURI)
 	setB(&c.BackchannelLogoutSessionRequired, in.BackchannelLogoutSessionRequired)
+	setS(&c.TokenEndpointAuthMethod, in.TokenEndpointAuthMethod)
+	setS(&c.JWKSURI, in.JWKSURI)
+	if in.JWKS != nil {
+		c.JWKS = ""
+		if s := string(*in.JWKS); s != "null" {
+			c.JWKS = s
+		}
+	}
+}
+
+// authMethodOf is the client's token endpoint auth method as registered,
+// or what it means when none was: none for public clients, else
+// client_secret_basic.
+func authMethodOf(c storage.Client) string {
+	switch {
+	case c.TokenEndpointAuthMethod != "":
+		return c.TokenEndpointAuthMethod
+	case c.Public:
+		return "none"
+	}
+	return "client_secret_basic"
+}
+
+// rawJWKS is the stored key set as JSON, nil when none.
+func rawJWKS(s string) json.RawMessage {
+	if s == "" || !json.Valid([]byte(s)) {
+		return nil
+	}
+	return json.RawMessage(s)
 }
 
 func (a *API) listClients(c *gin.Context) {

@@ -161,6 +161,7 @@ func clientProblems(c storage.Client) []ui.ClientProblem {
 	if refused(func(p *storage.Client) { p.BackchannelLogoutURI = c.BackchannelLogoutURI }) {
 		add("backchannel_logout_uri", c.BackchannelLogoutURI)
 	}
+	clientAuthProblems(c, refused, add)
 	if refused(func(p *storage.Client) { p.AccessTokenFormat = c.AccessTokenFormat }) {
 		add("access_token_format", "")
 	}
@@ -199,4 +200,21 @@ func grantProblem(c storage.Client, refused func(func(*storage.Client)) bool) st
 		return "redirect_uris"
 	}
 	return "grant_types"
+}
+
+// clientAuthProblems blames jwks, jwks_uri or token_endpoint_auth_method
+// for a refused client authentication setting (issue 18).
+func clientAuthProblems(c storage.Client, refused func(func(*storage.Client)) bool, add func(field, value string)) {
+	if c.JWKS != "" && refused(func(p *storage.Client) { p.JWKS = c.JWKS }) {
+		add("jwks", "")
+	}
+	if c.JWKSURI != "" && refused(func(p *storage.Client) { p.JWKSURI = c.JWKSURI }) {
+		add("jwks_uri", c.JWKSURI)
+	}
+	if refused(func(p *storage.Client) {
+		p.Public, p.SecretHash = c.Public, c.SecretHash
+		p.TokenEndpointAuthMethod, p.JWKS, p.JWKSURI = c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI
+	}) {
+		add("token_endpoint_auth_method", c.TokenEndpointAuthMethod)
+	}
 }

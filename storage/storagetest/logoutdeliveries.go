@@ -14,6 +14,7 @@ func (s suite) logoutDeliveries(t *testing.T) {
 		sub("ClientFieldsRoundTrip", testClientProtocolFields),
 	)
 	s.test(t, "LogoutDeliveryClaimMarkFail", testLogoutClaimMark)
+	s.test(t, "ClientAssertionJTI", testClientAssertionJTI)
 }
 
 // sessionWithTokens creates a user's session and, for each client, a
@@ -121,4 +122,16 @@ func testClientProtocolFields(t *testing.T, st storage.Store) {
 	if again.JWKS != `{"keys":[]}` || again.JWKSURI != "" {
 		t.Fatalf("updated client %+v", again)
 	}
+}
+
+// A client assertion's jti is accepted once per client until it expires.
+func testClientAssertionJTI(t *testing.T, st storage.Store) {
+	now := time.Now()
+	noErr(t, st.ClientAssertions().Use(t.Context(), "c1", "jti-1", now.Add(time.Minute)))
+	wantErr(t, st.ClientAssertions().Use(t.Context(), "c1", "jti-1", now.Add(time.Minute)), storage.ErrAlreadyExists)
+	noErr(t, st.ClientAssertions().Use(t.Context(), "c2", "jti-1", now.Add(time.Minute)))
+	wantErr(t, st.ClientAssertions().Use(t.Context(), "c1", "", now), storage.ErrInvalid)
+	n, err := st.ClientAssertions().DeleteExpired(t.Context(), now.Add(2*time.Minute))
+	noErr(t, err)
+	wantN(t, "expired jtis deleted", n, 2)
 }
