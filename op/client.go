@@ -202,7 +202,14 @@ func (s *oidcStorage) authenticate(ctx context.Context, id, secret string) (stor
 	if err != nil {
 		return storage.Client{}, err
 	}
-	if c.Public || c.SecretHash == "" || !VerifyClientSecret(c.SecretHash, secret) {
+	if asserted := assertedClient(ctx); asserted != "" { // clientassertion.go
+		if asserted != c.ID {
+			return storage.Client{}, errClientAuth
+		}
+		return c, nil
+	}
+	if c.Public || c.SecretHash == "" || c.TokenEndpointAuthMethod == AuthPrivateKeyJWT ||
+		!VerifyClientSecret(c.SecretHash, secret) {
 		return storage.Client{}, errClientAuth
 	}
 	return c, nil

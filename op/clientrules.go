@@ -60,6 +60,12 @@ func ValidateClient(c storage.Client) error {
 		}
 	}
 	checkAllowedGroups(c.AllowedGroups, add) // groups.go
+	checkClientAuth(c, add)                  // clientassertion.go rules, below
+	if c.BackchannelLogoutURI != "" {
+		if err := checkBackchannelURI(c.BackchannelLogoutURI, c.Dev); err != nil {
+			add("backchannel_logout_uri %q: %v", c.BackchannelLogoutURI, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -234,4 +240,63 @@ func DefaultScopes(grantTypes []string) []string {
 		scopes = append(scopes, ScopeOfflineAccess)
 	}
 	return scopes
+}
+
+// checkBackchannelURI applies the rules of a back-channel logout URI: an
+// absolute https URL (http only on a loopback host or for a dev client),
+// without fragment or user info (Back-Channel Logout 1.0 §2.2).
+func checkBackchannelURI(raw string, dev bool) error {
+	if err := checkURIText(raw); err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return errors.New("must be an absolute https URL")
+	}
+	if err := checkWebURI(u); err != nil {
+		return err
+	}
+	if u.Scheme == "http" && !dev && !isLoopbackHost(u.Hostname()) {
+		return errors.New("http is only allowed on a loopback host (or for a dev client)")
+	}
+	return nil
+}
+
+// checkClientAuth applies the rules of token_endpoint_auth_method, jwks
+// and jwks_uri: private_key_jwt needs a confidential client with exactly
+// one of jwks (public keys) and jwks_uri (https, or http on loopback or
+// for a dev client); none is for public clients; client_secret_jwt is
+// not supported (the secret is stored only hashed).
+func checkClientAuth(c storage.Client, add addFunc) {
+	switch c.TokenEndpointAuthMethod {
+	case "", AuthClientSecretBasic, AuthClientSecretPost:
+		if c.TokenEndpointAuthMethod != "" && c.Public {
+			add("token_endpoint_auth_method %q needs a confidential client", c.TokenEndpointAuthMethod)
+		}
+	case AuthNone:
+		if !c.Public {
+			add("token_endpoint_auth_method none is for public clients")
+		}
+	case AuthPrivateKeyJWT:
+		if c.Public {
+			add("token_endpoint_auth_method private_key_jwt needs a confidential client")
+		}
+		if (c.JWKS == "") == (c.JWKSURI == "") {
+			add("token_endpoint_auth_method private_key_jwt needs exactly one of jwks and jwks_uri")
+		}
+	case AuthClientSecretJWT:
+		add("token_endpoint_auth_method client_secret_jwt is not supported")
+	default:
+		add("token_endpoint_auth_method %q is not one of client_secret_basic, client_secret_post, private_key_jwt, none", c.TokenEndpointAuthMethod)
+	}
+	if c.JWKS != "" {
+		if _, err := ParseClientJWKS(c.JWKS); err != nil {
+			add("jwks: %v", err)
+		}
+	}
+	if c.JWKSURI != "" {
+		if err := checkBackchannelURI(c.JWKSURI, c.Dev); err != nil {
+			add("jwks_uri %q: %v", c.JWKSURI, err)
+		}
+	}
 }

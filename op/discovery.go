@@ -77,6 +77,21 @@ func (p *Provider) discoveryConfig(ctx context.Context) *oidc.DiscoveryConfigura
 	cfg.ClaimsParameterSupported = false
 	cfg.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 	cfg.ACRValuesSupported = acrValuesSupported
+	// Client authentication (clientassertion.go): private_key_jwt at the
+	// token, introspection and revocation endpoints; secrets by Basic or
+	// POST everywhere.
+	cfg.TokenEndpointAuthMethodsSupported = []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodPrivateKeyJWT, oidc.AuthMethodNone}
+	cfg.IntrospectionEndpointAuthMethodsSupported = []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodPrivateKeyJWT}
+	cfg.RevocationEndpointAuthMethodsSupported = []oidc.AuthMethod{oidc.AuthMethodBasic, oidc.AuthMethodPost, oidc.AuthMethodPrivateKeyJWT, oidc.AuthMethodNone}
+	algs := make([]string, len(assertionAlgs))
+	for i, a := range assertionAlgs {
+		algs[i] = string(a)
+	}
+	cfg.TokenEndpointAuthSigningAlgValuesSupported = algs
+	cfg.IntrospectionEndpointAuthSigningAlgValuesSupported = algs
+	cfg.RevocationEndpointAuthSigningAlgValuesSupported = algs
+	cfg.BackChannelLogoutSupported = true // backchannel.go
+	cfg.BackChannelLogoutSessionSupported = true
 	return cfg
 }
 

@@ -24,7 +24,7 @@ func (p *Provider) Paths() []string { return slices.Clone(paths) }
 func (p *Provider) Handler() http.Handler { return p.handler }
 
 func (p *Provider) buildHandler() http.Handler {
-	return withCORS(withNoStore(http.HandlerFunc(p.route)))
+	return withCORS(withNoStore(p.withClientAssertion(http.HandlerFunc(p.route))))
 }
 
 func (p *Provider) route(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,8 @@ type Provider struct {
 	handler http.Handler
 	docs    publicDocs
 	log     *slog.Logger
+	kick    chan struct{} // wakes RunBackchannel (backchannel.go)
+	jwks    jwksCache     // clients' jwks_uri key sets (clientassertion.go)
 }
 
 // verifierAlgs are the algorithms zop accepts on tokens it verifies
@@ -35,7 +37,7 @@ func New(ctx context.Context, opts Options, store Store) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Provider{opts: opts, st: newOIDCStorage(opts, store), log: opts.Logger}
+	p := &Provider{opts: opts, st: newOIDCStorage(opts, store), log: opts.Logger, kick: make(chan struct{}, 1)}
 	p.zop, err = zop.NewProvider(p.zopConfig(), p.st, zop.StaticIssuer(opts.Issuer), p.zopOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("op: build provider: %w", err)

@@ -40,6 +40,22 @@ type Client struct {
 	// RequireMFA: users signing in to this client must pass a second
 	// factor (and enrol one when they have none).
 	RequireMFA bool
+
+	// BackchannelLogoutURI receives logout tokens (OIDC Back-Channel
+	// Logout 1.0) when a browser session in which the client got tokens
+	// ends; empty: none are sent.
+	BackchannelLogoutURI string
+	// BackchannelLogoutSessionRequired: the client needs sid in logout
+	// tokens (Gatehouse always sends it).
+	BackchannelLogoutSessionRequired bool
+	// JWKS is the client's public key set (JSON) for private_key_jwt;
+	// JWKSURI is where to fetch it instead. At most one is set.
+	JWKS    string
+	JWKSURI string
+	// TokenEndpointAuthMethod is how the client authenticates
+	// (client_secret_basic, client_secret_post, private_key_jwt,
+	// client_secret_jwt, none); empty: by secret, or none when public.
+	TokenEndpointAuthMethod string
 }
 
 // ClientStore keeps clients.

@@ -41,6 +41,8 @@ type Stores interface {
 	Groups() GroupStore
 	Invitations() InvitationStore
 	Passkeys() PasskeyStore
+	LogoutDeliveries() LogoutDeliveryStore
+	ClientAssertions() ClientAssertionStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -19,7 +19,11 @@ var (
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-		"scopes", "access_token_format", "allowed_groups", ""}
+		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri",
+		"token_endpoint_auth_method", "jwks", "jwks_uri", ""}
+	// clientAuthMethods are the token_endpoint_auth_method choices; ""
+	// is the default (a secret, or none for a public client).
+	clientAuthMethods   = []string{"", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
 	defaultClientScopes = []string{"openid", "profile", "email", "offline_access"}
 )
 
@@ -39,6 +43,9 @@ type clientInput struct {
 	GrantTypes, Scopes           []string
 	AccessTokenFormat            string
 	AllowedGroups                []string
+	BackchannelLogoutURI         string
+	BackchannelSessionRequired   bool
+	AuthMethod, JWKS, JWKSURI    string
 	problems                     []ClientProblem
 }
 
@@ -53,7 +60,9 @@ func newClientInput() clientInput {
 func clientInputOf(cl storage.Client) clientInput {
 	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty, RequireMFA: cl.RequireMFA,
 		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
-		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups}
+		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups,
+		BackchannelLogoutURI: cl.BackchannelLogoutURI, BackchannelSessionRequired: cl.BackchannelLogoutSessionRequired,
+		AuthMethod: cl.TokenEndpointAuthMethod, JWKS: cl.JWKS, JWKSURI: cl.JWKSURI}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -65,6 +74,12 @@ func clientInputFrom(form url.Values) clientInput {
 		PostLogoutURIs: listOf(form.Get("post_logout_redirect_uris"), "\n", maxClientURIs),
 		Scopes:         listOf(form.Get("scopes"), "", maxClientScopes),
 		AllowedGroups:  listOf(form.Get("allowed_groups"), ",", maxClientScopes),
+
+		BackchannelLogoutURI:       keep("backchannel_logout_uri"),
+		BackchannelSessionRequired: checked(form.Get("backchannel_logout_session_required")),
+		AuthMethod:                 keep("token_endpoint_auth_method"),
+		JWKS:                       strings.TrimSpace(truncateUTF8(form.Get("jwks"), 64*maxKeptValue)),
+		JWKSURI:                    keep("jwks_uri"),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -112,6 +127,9 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.Scopes = slices.Clone(in.Scopes)
 	c.AccessTokenFormat = in.AccessTokenFormat
 	c.AllowedGroups = slices.Clone(in.AllowedGroups)
+	c.BackchannelLogoutURI = in.BackchannelLogoutURI
+	c.BackchannelLogoutSessionRequired = in.BackchannelSessionRequired
+	c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI = in.AuthMethod, in.JWKS, in.JWKSURI
 	return c
 }
 
@@ -127,8 +145,14 @@ type adminClientForm struct {
 	PostLogoutURIs string
 	Scopes         string // space-separated
 	AllowedGroups  string // comma-separated
-	Grants         []choice
-	Formats        []choice
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI       string
+	BackchannelSessionRequired bool
+	// Client authentication (issue 18).
+	AuthMethods   []choice
+	JWKS, JWKSURI string
+	Grants        []choice
+	Formats       []choice
 	// Errors holds the translated message of each refused field, by form
 	// field name; "" is the form as a whole.
 	Errors map[string]string
@@ -150,7 +174,11 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 	f := adminClientForm{adminNav: adminNav{Nav: "clients"}, New: in.New, ID: in.ID, Name: in.Name, Public: in.Public,
 		FirstParty: in.FirstParty, RequireMFA: in.RequireMFA, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
 		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " "),
-		AllowedGroups: strings.Join(in.AllowedGroups, ", ")}
+		AllowedGroups: strings.Join(in.AllowedGroups, ", "), BackchannelLogoutURI: in.BackchannelLogoutURI,
+		BackchannelSessionRequired: in.BackchannelSessionRequired, JWKS: in.JWKS, JWKSURI: in.JWKSURI}
+	for _, m := range clientAuthMethods {
+		f.AuthMethods = append(f.AuthMethods, choice{Value: m, Label: u.bundle.T(lang, "clientauth.method."+m), Checked: in.AuthMethod == m})
+	}
 	if nav != nil {
 		f.Notice, f.Alert = nav.Notice, nav.Alert
 	}

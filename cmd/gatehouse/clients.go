@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -39,6 +40,7 @@ type clientsCreateOptions struct {
 	postLogout listFlag
 	// allowedGroups is --allowed-groups (issue 16).
 	allowedGroups string
+	jwks          string // --jwks, JSON or @FILE (issue 18)
 }
 
 func clientsCreateFlags(fs *flag.FlagSet) any {
@@ -57,6 +59,11 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Admin, "admin", false, "service client that gets the gatehouse:admin scope by client credentials")
 	fs.BoolVar(&o.cc.RequireMFA, "require-mfa", false, "users must pass two-step verification before this client gets a code")
 	fs.StringVar(&o.allowedGroups, "allowed-groups", "", "comma `list` of groups whose members alone may sign in (default: everyone)")
+	fs.StringVar(&o.cc.BackchannelLogoutURI, "backchannel-logout-uri", "", "`URL` that receives logout tokens when a session ends (back-channel logout)")
+	fs.StringVar(&o.cc.TokenEndpointAuthMethod, "token-endpoint-auth-method", "", "`method`: client_secret_basic, client_secret_post, private_key_jwt or none (default: by secret, none when --public)")
+	fs.StringVar(&o.jwks, "jwks", "", "the client's public key set (JSON) for private_key_jwt; @FILE reads it from a file")
+	fs.StringVar(&o.cc.JWKSURI, "jwks-uri", "", "`URL` of the client's public key set for private_key_jwt")
+	fs.BoolVar(&o.cc.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "the client needs sid in logout tokens (always sent)")
 	return o
 }
 
@@ -84,6 +91,16 @@ func runClientsCreate(ctx context.Context, e *env, common *commonFlags, opts any
 	o.cc.RedirectURIs, o.cc.PostLogoutRedirectURIs = o.redirects, o.postLogout
 	o.cc.GrantTypes, o.cc.Scopes = splitCSV(o.grantTypes), splitCSV(o.scopes)
 	o.cc.AllowedGroups = splitGroups(o.allowedGroups)
+	if path, ok := strings.CutPrefix(o.jwks, "@"); ok {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("%w: clients create: --jwks: %v", errUsage, err)
+		}
+		o.jwks = string(data)
+	}
+	if o.jwks != "" {
+		o.cc.JWKS = o.jwks
+	}
 	generated := ""
 	if !o.cc.Public && o.cc.Secret == "" {
 		generated = op.GenerateClientSecret()
@@ -134,7 +151,9 @@ func clientJSON(c storage.Client) map[string]any {
 		"grant_types": c.GrantTypes, "scopes": c.Scopes, "first_party": c.FirstParty,
 		"access_token_format": c.AccessTokenFormat, "dev": c.Dev, "admin": c.Admin, "require_mfa": c.RequireMFA,
 		"created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
-		"allowed_groups": nonNil(c.AllowedGroups),
+		"allowed_groups":         nonNil(c.AllowedGroups),
+		"backchannel_logout_uri": c.BackchannelLogoutURI, "backchannel_logout_session_required": c.BackchannelLogoutSessionRequired,
+		"token_endpoint_auth_method": c.TokenEndpointAuthMethod, "jwks_uri": c.JWKSURI, "jwks": jwksValue(c.JWKS),
 	}
 }
 
@@ -212,4 +231,12 @@ func runClientsDelete(ctx context.Context, e *env, common *commonFlags, _ any, a
 		fmt.Fprintf(e.stdout, "deleted client %s\n", args[0])
 		return nil
 	})
+}
+
+// jwksValue shows a stored key set as JSON, nil when none.
+func jwksValue(s string) any {
+	if s == "" || !json.Valid([]byte(s)) {
+		return nil
+	}
+	return json.RawMessage(s)
 }

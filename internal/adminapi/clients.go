@@ -1,6 +1,7 @@
 package adminapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"time"
@@ -29,6 +30,13 @@ type clientJSON struct {
 	UpdatedAt              time.Time `json:"updated_at"`
 	Secret                 string    `json:"secret,omitempty"`
 	AllowedGroups          []string  `json:"allowed_groups"`
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI             string `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannel_logout_session_required"`
+	// Client authentication (issue 18): jwks is the JSON key set itself.
+	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method"`
+	JWKS                    json.RawMessage `json:"jwks,omitempty"`
+	JWKSURI                 string          `json:"jwks_uri"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -42,7 +50,9 @@ func toClientJSON(c storage.Client) clientJSON {
 		PostLogoutRedirectURIs: nz(c.PostLogoutRedirectURIs), GrantTypes: nz(c.GrantTypes), Scopes: nz(c.Scopes),
 		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
 		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		AllowedGroups: nz(c.AllowedGroups)}
+		AllowedGroups: nz(c.AllowedGroups), BackchannelLogoutURI: c.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
+		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -60,11 +70,18 @@ type clientInJSON struct {
 	Admin                  *bool     `json:"admin"`
 	RequireMFA             *bool     `json:"require_mfa"`
 	AllowedGroups          *[]string `json:"allowed_groups"`
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI             *string          `json:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired *bool            `json:"backchannel_logout_session_required"`
+	TokenEndpointAuthMethod          *string          `json:"token_endpoint_auth_method"`
+	JWKS                             *json.RawMessage `json:"jwks"`
+	JWKSURI                          *string          `json:"jwks_uri"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
-	"allowed_groups"}
+	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required",
+	"token_endpoint_auth_method", "jwks", "jwks_uri"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -95,6 +112,37 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setB(&c.Admin, in.Admin)
 	setB(&c.RequireMFA, in.RequireMFA)
 	setL(&c.AllowedGroups, in.AllowedGroups)
+	setS(&c.BackchannelLogoutURI, in.BackchannelLogoutURI)
+	setB(&c.BackchannelLogoutSessionRequired, in.BackchannelLogoutSessionRequired)
+	setS(&c.TokenEndpointAuthMethod, in.TokenEndpointAuthMethod)
+	setS(&c.JWKSURI, in.JWKSURI)
+	if in.JWKS != nil {
+		c.JWKS = ""
+		if s := string(*in.JWKS); s != "null" {
+			c.JWKS = s
+		}
+	}
+}
+
+// authMethodOf is the client's token endpoint auth method as registered,
+// or what it means when none was: none for public clients, else
+// client_secret_basic.
+func authMethodOf(c storage.Client) string {
+	switch {
+	case c.TokenEndpointAuthMethod != "":
+		return c.TokenEndpointAuthMethod
+	case c.Public:
+		return "none"
+	}
+	return "client_secret_basic"
+}
+
+// rawJWKS is the stored key set as JSON, nil when none.
+func rawJWKS(s string) json.RawMessage {
+	if s == "" || !json.Valid([]byte(s)) {
+		return nil
+	}
+	return json.RawMessage(s)
 }
 
 func (a *API) listClients(c *gin.Context) {

@@ -204,4 +204,12 @@ type ClientConfig struct {
 	RequireMFA bool `yaml:"require_mfa"`
 	// AllowedGroups admits only members of these groups (issue 16).
 	AllowedGroups []string `yaml:"allowed_groups"`
+	// Back-channel logout (issue 18).
+	BackchannelLogoutURI             string `yaml:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `yaml:"backchannel_logout_session_required"`
+	// Client authentication (issue 18): jwks is the key set as a JSON
+	// string (or YAML mapping, see ClientJWKS).
+	TokenEndpointAuthMethod string `yaml:"token_endpoint_auth_method"`
+	JWKS                    any    `yaml:"jwks"`
+	JWKSURI                 string `yaml:"jwks_uri"`
 }

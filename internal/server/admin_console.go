@@ -159,6 +159,10 @@ func clientProblems(c storage.Client) []ui.ClientProblem {
 			add("allowed_groups", g)
 		}
 	}
+	if refused(func(p *storage.Client) { p.BackchannelLogoutURI = c.BackchannelLogoutURI }) {
+		add("backchannel_logout_uri", c.BackchannelLogoutURI)
+	}
+	clientAuthProblems(c, refused, add)
 	if refused(func(p *storage.Client) { p.AccessTokenFormat = c.AccessTokenFormat }) {
 		add("access_token_format", "")
 	}
@@ -207,4 +211,21 @@ func (a adminConsole) UserPasskeys(ctx context.Context, id string) ([]storage.Pa
 // RemovePasskey removes one of the user's passkeys (audited, mailed).
 func (a adminConsole) RemovePasskey(ctx context.Context, id, passkeyID, actorID string) error {
 	return a.server.removePasskey(ctx, id, passkeyID, actorID)
+}
+
+// clientAuthProblems blames jwks, jwks_uri or token_endpoint_auth_method
+// for a refused client authentication setting (issue 18).
+func clientAuthProblems(c storage.Client, refused func(func(*storage.Client)) bool, add func(field, value string)) {
+	if c.JWKS != "" && refused(func(p *storage.Client) { p.JWKS = c.JWKS }) {
+		add("jwks", "")
+	}
+	if c.JWKSURI != "" && refused(func(p *storage.Client) { p.JWKSURI = c.JWKSURI }) {
+		add("jwks_uri", c.JWKSURI)
+	}
+	if refused(func(p *storage.Client) {
+		p.Public, p.SecretHash = c.Public, c.SecretHash
+		p.TokenEndpointAuthMethod, p.JWKS, p.JWKSURI = c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI
+	}) {
+		add("token_endpoint_auth_method", c.TokenEndpointAuthMethod)
+	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -40,6 +41,16 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		Admin:                  cc.Admin,
 		RequireMFA:             cc.RequireMFA,
 		AllowedGroups:          cc.AllowedGroups,
+
+		BackchannelLogoutURI:             cc.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: cc.BackchannelLogoutSessionRequired,
+		TokenEndpointAuthMethod:          cc.TokenEndpointAuthMethod,
+		JWKSURI:                          cc.JWKSURI,
+	}
+	if jwks, err := clientJWKS(cc.JWKS); err != nil {
+		return storage.Client{}, "", fmt.Errorf("client %s: jwks: %w", cc.ID, err)
+	} else {
+		c.JWKS = jwks
 	}
 	if c.Name == "" {
 		c.Name = c.ID
@@ -106,4 +117,21 @@ func (s *Server) applyStaticClients(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// clientJWKS is a client's jwks from the configuration: a JSON string
+// (the CLI flag, or YAML text) or a YAML mapping, as JSON text.
+func clientJWKS(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return strings.TrimSpace(v), nil
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
 }

@@ -36,6 +36,10 @@ type TestHooks struct {
 	MailRetryBase time.Duration
 	// MailPollInterval is how often the mail worker looks for due letters.
 	MailPollInterval time.Duration
+	// BackchannelRetryBase is the first retry delay of a logout token;
+	// BackchannelPollInterval how often the worker looks for due ones.
+	BackchannelRetryBase    time.Duration
+	BackchannelPollInterval time.Duration
 }
 
 type testHooksKey struct{}

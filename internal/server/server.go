@@ -47,6 +47,8 @@ type Server struct {
 	mfa      *account.SecondFactors
 	access   *access.Service   // access.go
 	passkeys *account.Passkeys // passkeys.go
+	// backchannel configures the logout token worker (backchannel.go).
+	backchannel op.BackchannelOptions
 }
 
 // New opens the database, applies pending migrations (unless
@@ -120,6 +122,9 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.provider = provider
+	if err := s.buildBackchannel(ctx); err != nil { // backchannel.go
+		return err
+	}
 	if err := s.buildRegistration(ctx); err != nil { // registration.go
 		return err
 	}
@@ -225,7 +230,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	sweepCtx, stopSweeper := context.WithCancel(ctx)
 	defer stopSweeper()
 	go s.sweepEvery(sweepCtx, s.cfg.SweepInterval)
-	go s.runMail(sweepCtx) // registration.go
+	go s.runMail(sweepCtx)        // registration.go
+	go s.runBackchannel(sweepCtx) // backchannel.go
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

@@ -29,6 +29,8 @@ func (s *Server) Sweep(ctx context.Context, now time.Time) {
 	if err := s.provider.Sweep(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: provider", slog.Any("error", err))
 	}
+	s.sweepBackchannel(ctx, now)      // backchannel.go
+	s.sweepClientAssertions(ctx, now) // clientauth.go
 	if n, err := s.store.Sessions().DeleteExpired(ctx, now); err != nil {
 		s.log.WarnContext(ctx, "sweep: sessions", slog.Any("error", err))
 	} else if n > 0 {

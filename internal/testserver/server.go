@@ -95,7 +95,8 @@ func Start(t testing.TB, opts ServerOptions) *Server {
 	}
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
-	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailPollInterval: DefaultMailPollInterval}
+	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailPollInterval: DefaultMailPollInterval,
+		BackchannelRetryBase: DefaultMailRetryBase, BackchannelPollInterval: DefaultMailPollInterval}
 	if hooks.MailRetryBase == 0 {
 		hooks.MailRetryBase = DefaultMailRetryBase
 	}

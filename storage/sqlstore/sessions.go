@@ -126,8 +126,19 @@ func (s sessions) Touch(ctx context.Context, id string, now time.Time) error {
 	return nil
 }
 
+// Delete and DeleteByUser end sessions: in the same transaction they queue
+// a back-channel logout for every client that received tokens in them
+// (logoutdeliveries.go).
 func (s sessions) Delete(ctx context.Context, id string) error {
-	n, err := s.h.exec(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id)
+	var n int64
+	err := s.h.atomic(ctx, func(h handle) error {
+		if err := enqueueLogouts(ctx, h, `id = ?`, id); err != nil {
+			return err
+		}
+		var err error
+		n, err = h.exec(ctx, `DELETE FROM browser_sessions WHERE id = ?`, id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("delete session %s: %w", id, mapErr(err))
 	}
@@ -138,7 +149,15 @@ func (s sessions) Delete(ctx context.Context, id string) error {
 }
 
 func (s sessions) DeleteByUser(ctx context.Context, userID, keepID string) (int64, error) {
-	n, err := s.h.exec(ctx, `DELETE FROM browser_sessions WHERE user_id = ? AND id <> ?`, userID, keepID)
+	var n int64
+	err := s.h.atomic(ctx, func(h handle) error {
+		if err := enqueueLogouts(ctx, h, `user_id = ? AND id <> ?`, userID, keepID); err != nil {
+			return err
+		}
+		var err error
+		n, err = h.exec(ctx, `DELETE FROM browser_sessions WHERE user_id = ? AND id <> ?`, userID, keepID)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("delete sessions of user %s: %w", userID, mapErr(err))
 	}

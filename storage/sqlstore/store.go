@@ -125,24 +125,26 @@ type stores struct {
 	h handle
 }
 
-func (s stores) Users() storage.UserStore                     { return users{s.h} }
-func (s stores) Identities() storage.IdentityStore            { return identities{s.h} }
-func (s stores) Sessions() storage.SessionStore               { return sessions{s.h} }
-func (s stores) Settings() storage.SettingStore               { return settings{s.h} }
-func (s stores) Audit() storage.AuditStore                    { return audit{s.h} }
-func (s stores) Clients() storage.ClientStore                 { return clients{s.h} }
-func (s stores) AuthRequests() storage.AuthRequestStore       { return authRequests{s.h} }
-func (s stores) Tokens() storage.TokenStore                   { return tokens{s.h} }
-func (s stores) SigningKeys() storage.SigningKeyStore         { return signingKeys{s.h} }
-func (s stores) Consents() storage.ConsentStore               { return consents{s.h} }
-func (s stores) Throttles() storage.ThrottleStore             { return throttles{s.h} }
-func (s stores) Outbox() storage.OutboxStore                  { return outbox{s.h} }
-func (s stores) OneTimeTokens() storage.OneTimeTokenStore     { return oneTimeTokens{s.h} }
-func (s stores) Captchas() storage.CaptchaStore               { return captchas{s.h} }
-func (s stores) FederationFlows() storage.FederationFlowStore { return federationFlows{s.h} }
-func (s stores) MFA() storage.MFAStore                        { return mfaStore{s.h} }
-func (s stores) PersonalTokens() storage.PersonalTokenStore   { return personalTokens{s.h} }
-func (s stores) Devices() storage.DeviceStore                 { return devices{s.h} }
-func (s stores) Groups() storage.GroupStore                   { return groups{s.h} }
-func (s stores) Invitations() storage.InvitationStore         { return invitations{s.h} }
-func (s stores) Passkeys() storage.PasskeyStore               { return passkeyStore{s.h} }
+func (s stores) Users() storage.UserStore                       { return users{s.h} }
+func (s stores) Identities() storage.IdentityStore              { return identities{s.h} }
+func (s stores) Sessions() storage.SessionStore                 { return sessions{s.h} }
+func (s stores) Settings() storage.SettingStore                 { return settings{s.h} }
+func (s stores) Audit() storage.AuditStore                      { return audit{s.h} }
+func (s stores) Clients() storage.ClientStore                   { return clients{s.h} }
+func (s stores) AuthRequests() storage.AuthRequestStore         { return authRequests{s.h} }
+func (s stores) Tokens() storage.TokenStore                     { return tokens{s.h} }
+func (s stores) SigningKeys() storage.SigningKeyStore           { return signingKeys{s.h} }
+func (s stores) Consents() storage.ConsentStore                 { return consents{s.h} }
+func (s stores) Throttles() storage.ThrottleStore               { return throttles{s.h} }
+func (s stores) Outbox() storage.OutboxStore                    { return outbox{s.h} }
+func (s stores) OneTimeTokens() storage.OneTimeTokenStore       { return oneTimeTokens{s.h} }
+func (s stores) Captchas() storage.CaptchaStore                 { return captchas{s.h} }
+func (s stores) FederationFlows() storage.FederationFlowStore   { return federationFlows{s.h} }
+func (s stores) MFA() storage.MFAStore                          { return mfaStore{s.h} }
+func (s stores) PersonalTokens() storage.PersonalTokenStore     { return personalTokens{s.h} }
+func (s stores) Devices() storage.DeviceStore                   { return devices{s.h} }
+func (s stores) Groups() storage.GroupStore                     { return groups{s.h} }
+func (s stores) Invitations() storage.InvitationStore           { return invitations{s.h} }
+func (s stores) Passkeys() storage.PasskeyStore                 { return passkeyStore{s.h} }
+func (s stores) LogoutDeliveries() storage.LogoutDeliveryStore  { return logoutDeliveries{s.h} }
+func (s stores) ClientAssertions() storage.ClientAssertionStore { return clientAssertions{s.h} }

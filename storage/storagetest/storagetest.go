@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.console(t)
 	s.groups(t)
 	s.passkeys(t)
+	s.logoutDeliveries(t)
 }
 
 type suite struct {
