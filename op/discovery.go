@@ -40,7 +40,7 @@ func (p *Provider) discovery(ctx context.Context) ([]byte, error) {
 	if p.docs.keys == st {
 		return p.docs.discovery, nil
 	}
-	b, err := json.Marshal(discoveryDocument{p.discoveryConfig(ctx), promptValuesSupported})
+	b, err := json.Marshal(discoveryDocument{p.discoveryConfig(ctx), promptValuesSupported, true})
 	if err != nil {
 		return nil, fmt.Errorf("op: marshal discovery: %w", err)
 	}
@@ -56,6 +56,8 @@ var promptValuesSupported = []string{"none", "login", "consent", "select_account
 type discoveryDocument struct {
 	*oidc.DiscoveryConfiguration
 	PromptValuesSupported []string `json:"prompt_values_supported"`
+	// AuthorizationResponseIssParameterSupported: RFC 9207 (withIss).
+	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 }
 
 // discoveryConfig is zop's document corrected to what Gatehouse does: zop

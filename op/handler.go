@@ -34,7 +34,7 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	case PathKeys:
 		p.serveKeys(w, r)
 	case PathAuthorize:
-		p.serveAuthorize(w, r)
+		p.withIss(p.serveAuthorize)(w, r)
 	case PathToken:
 		p.answerOutages(w, r, outageReplacesErrors, p.serveToken)
 	case PathIntrospect:
@@ -50,7 +50,7 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	case PathEndSession:
 		p.serveEndSession(w, r)
 	case PathCallback:
-		p.zop.ServeHTTP(w, r)
+		p.withIss(p.zop.ServeHTTP)(w, r)
 	default:
 		http.NotFound(w, r)
 	}
