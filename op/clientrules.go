@@ -40,7 +40,8 @@ const maxRedirectURILength = 2000
 //   - a confidential client has a secret hash from HashClientSecret, a
 //     public one none;
 //   - the access token format is "jwt" or "opaque";
-//   - scopes are valid scope tokens (RFC 6749 §3.3).
+//   - scopes are valid scope tokens (RFC 6749 §3.3);
+//   - id_token_signed_response_alg is empty, RS256, ES256 or EdDSA.
 func ValidateClient(c storage.Client) error {
 	var errs []error
 	add := func(format string, args ...any) {
@@ -60,6 +61,9 @@ func ValidateClient(c storage.Client) error {
 		}
 	}
 	checkAllowedGroups(c.AllowedGroups, add) // groups.go
+	if a := c.IDTokenSignedResponseAlg; a != "" && !validAlgorithm(a) {
+		add("id_token_signed_response_alg %q is not RS256, ES256 or EdDSA", a)
+	}
 	return errors.Join(errs...)
 }
 

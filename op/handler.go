@@ -107,7 +107,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	if gt == GrantAuthorizationCode {
 		r = r.WithContext(withCodeVerifier(r.Context(), r.Form.Get("code_verifier")))
 	}
-	p.zop.ServeHTTP(w, r)
+	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
 }
 
 // serveEndSession keeps the raw post_logout_redirect_uri and state for

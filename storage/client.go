@@ -40,6 +40,10 @@ type Client struct {
 	// RequireMFA: users signing in to this client must pass a second
 	// factor (and enrol one when they have none).
 	RequireMFA bool
+
+	// IDTokenSignedResponseAlg: the algorithm of this client's ID tokens
+	// (RS256, ES256 or EdDSA); empty is the instance's algorithm.
+	IDTokenSignedResponseAlg string
 }
 
 // ClientStore keeps clients.

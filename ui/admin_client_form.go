@@ -19,7 +19,10 @@ var (
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-		"scopes", "access_token_format", "allowed_groups", ""}
+		"scopes", "access_token_format", "allowed_groups", "id_token_signed_response_alg", ""}
+	// clientIDTokenAlgs are the ID token algorithms a client may ask for;
+	// "" is the instance's (issue 18).
+	clientIDTokenAlgs   = []string{"", "RS256", "ES256", "EdDSA"}
 	defaultClientScopes = []string{"openid", "profile", "email", "offline_access"}
 )
 
@@ -39,6 +42,7 @@ type clientInput struct {
 	GrantTypes, Scopes           []string
 	AccessTokenFormat            string
 	AllowedGroups                []string
+	IDTokenAlg                   string // id_token_signed_response_alg (issue 18)
 	problems                     []ClientProblem
 }
 
@@ -53,7 +57,8 @@ func newClientInput() clientInput {
 func clientInputOf(cl storage.Client) clientInput {
 	return clientInput{ID: cl.ID, Name: cl.Name, Public: cl.Public, FirstParty: cl.FirstParty, RequireMFA: cl.RequireMFA,
 		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
-		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups}
+		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups,
+		IDTokenAlg: cl.IDTokenSignedResponseAlg}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -65,6 +70,7 @@ func clientInputFrom(form url.Values) clientInput {
 		PostLogoutURIs: listOf(form.Get("post_logout_redirect_uris"), "\n", maxClientURIs),
 		Scopes:         listOf(form.Get("scopes"), "", maxClientScopes),
 		AllowedGroups:  listOf(form.Get("allowed_groups"), ",", maxClientScopes),
+		IDTokenAlg:     keep("id_token_signed_response_alg"),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -112,6 +118,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.Scopes = slices.Clone(in.Scopes)
 	c.AccessTokenFormat = in.AccessTokenFormat
 	c.AllowedGroups = slices.Clone(in.AllowedGroups)
+	c.IDTokenSignedResponseAlg = in.IDTokenAlg
 	return c
 }
 
@@ -129,6 +136,7 @@ type adminClientForm struct {
 	AllowedGroups  string // comma-separated
 	Grants         []choice
 	Formats        []choice
+	IDTokenAlgs    []choice // id_token_signed_response_alg; "" is the instance's
 	// Errors holds the translated message of each refused field, by form
 	// field name; "" is the form as a whole.
 	Errors map[string]string
@@ -161,6 +169,13 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 	for _, format := range clientFormats {
 		f.Formats = append(f.Formats, choice{Value: format, Label: u.bundle.T(lang, "admin.clients.format."+format),
 			Checked: in.AccessTokenFormat == format})
+	}
+	for _, alg := range clientIDTokenAlgs {
+		label := alg
+		if alg == "" {
+			label = u.bundle.T(lang, "protocol.client.id_token_alg.default")
+		}
+		f.IDTokenAlgs = append(f.IDTokenAlgs, choice{Value: alg, Label: label, Checked: in.IDTokenAlg == alg})
 	}
 	f.Errors = u.clientErrors(lang, in.problems)
 	u.Render(c, status, adminClientTemplate, f)
@@ -201,11 +216,15 @@ func clientErrorKey(field string) string {
 	if field == "" {
 		return "admin.clients.error.client"
 	}
+	if field == "id_token_signed_response_alg" {
+		return "protocol.client.error.id_token_alg"
+	}
 	return "admin.clients.error." + field
 }
 
 func clientFormMessageKeys() []string {
-	keys := []string{"admin.clients.notice.saved"}
+	keys := []string{"admin.clients.notice.saved", "protocol.client.id_token_alg", "protocol.client.id_token_alg.default",
+		"protocol.client.id_token_alg_help"}
 	for _, f := range clientFormFields {
 		keys = append(keys, clientErrorKey(f))
 	}

@@ -57,6 +57,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Admin, "admin", false, "service client that gets the gatehouse:admin scope by client credentials")
 	fs.BoolVar(&o.cc.RequireMFA, "require-mfa", false, "users must pass two-step verification before this client gets a code")
 	fs.StringVar(&o.allowedGroups, "allowed-groups", "", "comma `list` of groups whose members alone may sign in (default: everyone)")
+	fs.StringVar(&o.cc.IDTokenSignedResponseAlg, "id-token-signed-response-alg", "", "`algorithm` of this client's ID tokens: RS256, ES256 or EdDSA (default: the instance's)")
 	return o
 }
 
@@ -135,6 +136,8 @@ func clientJSON(c storage.Client) map[string]any {
 		"access_token_format": c.AccessTokenFormat, "dev": c.Dev, "admin": c.Admin, "require_mfa": c.RequireMFA,
 		"created_at": c.CreatedAt, "updated_at": c.UpdatedAt,
 		"allowed_groups": nonNil(c.AllowedGroups),
+
+		"id_token_signed_response_alg": c.IDTokenSignedResponseAlg,
 	}
 }
 

@@ -29,6 +29,8 @@ type clientJSON struct {
 	UpdatedAt              time.Time `json:"updated_at"`
 	Secret                 string    `json:"secret,omitempty"`
 	AllowedGroups          []string  `json:"allowed_groups"`
+	// IDTokenSignedResponseAlg: "" is the instance's algorithm (issue 18).
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -42,7 +44,7 @@ func toClientJSON(c storage.Client) clientJSON {
 		PostLogoutRedirectURIs: nz(c.PostLogoutRedirectURIs), GrantTypes: nz(c.GrantTypes), Scopes: nz(c.Scopes),
 		FirstParty: c.FirstParty, AccessTokenFormat: c.AccessTokenFormat, Dev: c.Dev, Admin: c.Admin,
 		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		AllowedGroups: nz(c.AllowedGroups)}
+		AllowedGroups: nz(c.AllowedGroups), IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -60,11 +62,14 @@ type clientInJSON struct {
 	Admin                  *bool     `json:"admin"`
 	RequireMFA             *bool     `json:"require_mfa"`
 	AllowedGroups          *[]string `json:"allowed_groups"`
+	// IDTokenSignedResponseAlg (issue 18).
+	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
-	"allowed_groups"}
+	"allowed_groups",
+	"id_token_signed_response_alg"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -95,6 +100,7 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setB(&c.Admin, in.Admin)
 	setB(&c.RequireMFA, in.RequireMFA)
 	setL(&c.AllowedGroups, in.AllowedGroups)
+	setS(&c.IDTokenSignedResponseAlg, in.IDTokenSignedResponseAlg)
 }
 
 func (a *API) listClients(c *gin.Context) {

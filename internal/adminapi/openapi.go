@@ -111,7 +111,7 @@ func schemas() map[string]any {
 	client := map[string]string{"id": "string", "name": "string", "public": "boolean", "redirect_uris": "array",
 		"post_logout_redirect_uris": "array", "grant_types": "array", "scopes": "array", "first_party": "boolean",
 		"access_token_format": "string", "dev": "boolean", "admin": "boolean", "require_mfa": "boolean",
-		"allowed_groups": "array"}
+		"allowed_groups": "array", "id_token_signed_response_alg": "string"}
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",

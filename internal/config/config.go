@@ -204,4 +204,7 @@ type ClientConfig struct {
 	RequireMFA bool `yaml:"require_mfa"`
 	// AllowedGroups admits only members of these groups (issue 16).
 	AllowedGroups []string `yaml:"allowed_groups"`
+	// IDTokenSignedResponseAlg: RS256, ES256 or EdDSA; empty is the
+	// instance's algorithm (issue 18).
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
 }

@@ -40,6 +40,8 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		Admin:                  cc.Admin,
 		RequireMFA:             cc.RequireMFA,
 		AllowedGroups:          cc.AllowedGroups,
+
+		IDTokenSignedResponseAlg: cc.IDTokenSignedResponseAlg,
 	}
 	if c.Name == "" {
 		c.Name = c.ID

@@ -13,7 +13,8 @@ import (
 type clients struct{ h handle }
 
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
-	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups`
+	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups,
+	id_token_signed_response_alg`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -32,6 +33,7 @@ type clientRow struct {
 	UpdatedAt              dbTime `db:"updated_at"`
 	RequireMFA             bool   `db:"require_mfa"`
 	AllowedGroups          string `db:"allowed_groups"`
+	IDTokenAlg             string `db:"id_token_signed_response_alg"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -42,7 +44,8 @@ func (r clientRow) client() (storage.Client, error) {
 		GrantTypes: d.list(r.GrantTypes), Scopes: d.list(r.Scopes), FirstParty: r.FirstParty,
 		AccessTokenFormat: r.AccessTokenFormat, Dev: r.Dev, Admin: r.Admin, RequireMFA: r.RequireMFA,
 		CreatedAt: r.CreatedAt.time(), UpdatedAt: r.UpdatedAt.time(),
-		AllowedGroups: d.list(r.AllowedGroups),
+		AllowedGroups:            d.list(r.AllowedGroups),
+		IDTokenSignedResponseAlg: r.IDTokenAlg,
 	}
 	if d.err != nil {
 		return storage.Client{}, fmt.Errorf("client %s: %w", r.ID, d.err)
@@ -76,9 +79,10 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
-		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4])
+		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4],
+		c.IDTokenSignedResponseAlg)
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -130,10 +134,11 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 	n, err := s.h.exec(ctx, `UPDATE clients SET secret_hash = ?, public = ?, name = ?,
 		redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
 		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?,
-		allowed_groups = ?
+		allowed_groups = ?, id_token_signed_response_alg = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
-		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4], c.ID)
+		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4],
+		c.IDTokenSignedResponseAlg, c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}
