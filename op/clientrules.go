@@ -19,6 +19,8 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantDeviceCode is the device authorization grant (RFC 8628).
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // maxRedirectURILength bounds a registered URI (and so every URL built on it).
@@ -33,8 +35,9 @@ const maxRedirectURILength = 2000
 //     loopback host (any http host when c.Dev), or a reverse-domain custom
 //     scheme for native apps; never a wildcard, a fragment, user info,
 //     whitespace, or a javascript:, data: or vbscript: URI in any case;
-//   - grant types are among authorization_code, refresh_token and
-//     client_credentials; refresh_token needs authorization_code;
+//   - grant types are among authorization_code, refresh_token,
+//     client_credentials and the device code grant (RFC 8628);
+//     refresh_token needs authorization_code or the device code grant;
 //     client_credentials needs a secret; authorization_code needs a
 //     redirect URI;
 //   - a confidential client has a secret hash from HashClientSecret, a
@@ -100,13 +103,13 @@ func checkGrants(c storage.Client, add addFunc) {
 		add("at least one grant type is required")
 	}
 	for _, g := range c.GrantTypes {
-		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials {
-			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials)", g)
+		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials && g != GrantDeviceCode {
+			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials, %s)", g, GrantDeviceCode)
 		}
 	}
 	has := func(g string) bool { return slices.Contains(c.GrantTypes, g) }
-	if has(GrantRefreshToken) && !has(GrantAuthorizationCode) {
-		add("refresh_token needs authorization_code")
+	if has(GrantRefreshToken) && !has(GrantAuthorizationCode) && !has(GrantDeviceCode) {
+		add("refresh_token needs authorization_code or the device code grant")
 	}
 	if slices.Contains(c.Scopes, ScopeOfflineAccess) && !has(GrantRefreshToken) {
 		add("scope offline_access needs the refresh_token grant type (without it the consent page would promise offline access that never comes)")

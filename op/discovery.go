@@ -69,6 +69,10 @@ func (p *Provider) discoveryConfig(ctx context.Context) *oidc.DiscoveryConfigura
 	cfg.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFragment), string(oidc.ResponseModeFormPost)}
 	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
 	cfg.DeviceAuthorizationEndpoint = ""
+	if p.DeviceFlowEnabled() { // device.go
+		cfg.DeviceAuthorizationEndpoint = p.opts.Issuer + PathDeviceAuthorization
+		cfg.GrantTypesSupported = append(cfg.GrantTypesSupported, oidc.GrantTypeDeviceCode)
+	}
 	cfg.CheckSessionIframe = ""
 	cfg.TokenEndpointAuthSigningAlgValuesSupported = nil
 	cfg.IntrospectionEndpointAuthMethodsSupported = []oidc.AuthMethod{oidc.AuthMethodBasic}

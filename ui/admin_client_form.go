@@ -14,7 +14,8 @@ import (
 // that decide which combinations a client may have live with the
 // provider, behind Options.Admin.
 var (
-	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
+	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials",
+		"urn:ietf:params:oauth:grant-type:device_code"} // the device flow (issue 18)
 	clientFormats    = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.

@@ -71,6 +71,9 @@ type Options struct {
 	// AdminAccess, with Admin, adds the console's groups and invitations
 	// (admin_groups.go).
 	AdminAccess AdminAccess
+	// DeviceFlow adds the device flow's page (/device; device.go), for a
+	// signed-in user.
+	DeviceFlow DeviceFlow
 	// Passwords, with Registration, adds password reset (/reset...) and
 	// the change-password page (/account/password).
 	Passwords Passwords
@@ -132,6 +135,7 @@ type UI struct {
 	console         Console
 	invitations     Invitations
 	adminAccess     AdminAccess
+	deviceFlow      DeviceFlow
 	now             func() time.Time
 }
 
@@ -227,6 +231,7 @@ func newFromOptions(opts Options) *UI {
 		console:         opts.Console,
 		invitations:     opts.Invitations,
 		adminAccess:     opts.AdminAccess,
+		deviceFlow:      opts.DeviceFlow,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -287,6 +292,10 @@ func (u *UI) Register(r gin.IRouter) {
 	}
 	if u.mfa != nil && u.profiles != nil {
 		u.mfaRoutes(r, bound)
+	}
+	if u.deviceFlow != nil {
+		r.GET(devicePath, u.devicePage) // device.go
+		r.POST(devicePath, u.deviceSubmit)
 	}
 }
 
