@@ -16,7 +16,7 @@ import (
 var (
 	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials",
 		"urn:ietf:params:oauth:grant-type:device_code"} // the device flow (issue 18)
-	clientFormats    = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
+	clientFormats = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
