@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -91,6 +93,16 @@ func (s *oidcStorage) StoreDeviceAuthorization(ctx context.Context, clientID, de
 	ds := s.deviceStore()
 	if ds == nil {
 		return errors.New("op: device flow not available")
+	}
+	c, err := s.client(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	// The scopes the client may ask for, as at /authorize (authrequest.go).
+	allowed := allowedScopes(c)
+	scopes = slices.DeleteFunc(slices.Clone(scopes), func(sc string) bool { return !slices.Contains(allowed, sc) })
+	if len(scopes) == 0 {
+		return oidc.ErrInvalidScope().WithDescription("none of the requested scopes is allowed for this client")
 	}
 	a := storage.DeviceAuthorization{ClientID: clientID, DeviceCodeHash: hashToken(deviceCode),
 		UserCodeHash: hashToken(NormalizeUserCode(userCode)), Scopes: scopes, CreatedAt: s.now(), ExpiresAt: expires}
