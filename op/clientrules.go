@@ -19,6 +19,8 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantDeviceCode is the device authorization grant (RFC 8628).
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // maxRedirectURILength bounds a registered URI (and so every URL built on it).
@@ -33,14 +35,16 @@ const maxRedirectURILength = 2000
 //     loopback host (any http host when c.Dev), or a reverse-domain custom
 //     scheme for native apps; never a wildcard, a fragment, user info,
 //     whitespace, or a javascript:, data: or vbscript: URI in any case;
-//   - grant types are among authorization_code, refresh_token and
-//     client_credentials; refresh_token needs authorization_code;
+//   - grant types are among authorization_code, refresh_token,
+//     client_credentials and the device code grant (RFC 8628);
+//     refresh_token needs authorization_code or the device code grant;
 //     client_credentials needs a secret; authorization_code needs a
 //     redirect URI;
 //   - a confidential client has a secret hash from HashClientSecret, a
 //     public one none;
 //   - the access token format is "jwt" or "opaque";
-//   - scopes are valid scope tokens (RFC 6749 §3.3).
+//   - scopes are valid scope tokens (RFC 6749 §3.3);
+//   - id_token_signed_response_alg is empty, RS256, ES256 or EdDSA.
 func ValidateClient(c storage.Client) error {
 	var errs []error
 	add := func(format string, args ...any) {
@@ -65,6 +69,9 @@ func ValidateClient(c storage.Client) error {
 		if err := checkBackchannelURI(c.BackchannelLogoutURI, c.Dev); err != nil {
 			add("backchannel_logout_uri %q: %v", c.BackchannelLogoutURI, err)
 		}
+	}
+	if a := c.IDTokenSignedResponseAlg; a != "" && !validAlgorithm(a) {
+		add("id_token_signed_response_alg %q is not RS256, ES256 or EdDSA", a)
 	}
 	return errors.Join(errs...)
 }
@@ -102,13 +109,13 @@ func checkGrants(c storage.Client, add addFunc) {
 		add("at least one grant type is required")
 	}
 	for _, g := range c.GrantTypes {
-		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials {
-			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials)", g)
+		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials && g != GrantDeviceCode {
+			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials, %s)", g, GrantDeviceCode)
 		}
 	}
 	has := func(g string) bool { return slices.Contains(c.GrantTypes, g) }
-	if has(GrantRefreshToken) && !has(GrantAuthorizationCode) {
-		add("refresh_token needs authorization_code")
+	if has(GrantRefreshToken) && !has(GrantAuthorizationCode) && !has(GrantDeviceCode) {
+		add("refresh_token needs authorization_code or the device code grant")
 	}
 	if slices.Contains(c.Scopes, ScopeOfflineAccess) && !has(GrantRefreshToken) {
 		add("scope offline_access needs the refresh_token grant type (without it the consent page would promise offline access that never comes)")

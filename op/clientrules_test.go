@@ -33,6 +33,11 @@ func TestValidateClient(t *testing.T) {
 		{"valid confidential", func(*storage.Client) {}, ""},
 		{"valid public", func(c *storage.Client) { c.Public, c.SecretHash = true, "" }, ""},
 		{"opaque tokens", func(c *storage.Client) { c.AccessTokenFormat = storage.AccessTokenOpaque }, ""},
+		{"device flow, public, no redirect URI", func(c *storage.Client) {
+			c.Public, c.SecretHash, c.RedirectURIs, c.GrantTypes = true, "", nil, []string{GrantDeviceCode, GrantRefreshToken}
+		}, ""},
+		{"id token alg ES256", func(c *storage.Client) { c.IDTokenSignedResponseAlg = AlgES256 }, ""},
+		{"id token alg HS256", func(c *storage.Client) { c.IDTokenSignedResponseAlg = "HS256" }, "id_token_signed_response_alg"},
 		{"loopback http 127.0.0.1", func(c *storage.Client) { c.RedirectURIs = []string{"http://127.0.0.1:8765/cb"} }, ""},
 		{"loopback http localhost", func(c *storage.Client) { c.RedirectURIs = []string{"http://localhost:3000/cb"} }, ""},
 		{"loopback http ::1", func(c *storage.Client) { c.RedirectURIs = []string{"http://[::1]:3000/cb"} }, ""},

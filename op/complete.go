@@ -86,7 +86,7 @@ func (p *Provider) CallbackURL(_ context.Context, id string) string {
 
 // RejectURL ends the authorization request and returns the client's
 // redirect URI with error=reason and the state, honouring response_mode
-// query or fragment (form_post falls back to query). Use it for prompt=none
+// query or fragment (form_post falls back to query), with iss (RFC 9207). Use it for prompt=none
 // without a session or consent, and for "cancel".
 func (p *Provider) RejectURL(ctx context.Context, id string, reason Rejection) (string, error) {
 	e := rejectionError(reason)
@@ -106,6 +106,7 @@ func (p *Provider) RejectURL(ctx context.Context, id string, reason Rejection) (
 	if err != nil {
 		return "", fmt.Errorf("op: reject auth request: %w", err)
 	}
+	u = addIss(u, p.opts.Issuer)
 	if err := p.st.store.AuthRequests().Delete(ctx, id); err != nil {
 		return "", fmt.Errorf("op: delete rejected auth request: %w", err)
 	}

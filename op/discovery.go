@@ -40,7 +40,7 @@ func (p *Provider) discovery(ctx context.Context) ([]byte, error) {
 	if p.docs.keys == st {
 		return p.docs.discovery, nil
 	}
-	b, err := json.Marshal(discoveryDocument{p.discoveryConfig(ctx), promptValuesSupported})
+	b, err := json.Marshal(discoveryDocument{p.discoveryConfig(ctx), promptValuesSupported, true})
 	if err != nil {
 		return nil, fmt.Errorf("op: marshal discovery: %w", err)
 	}
@@ -56,6 +56,8 @@ var promptValuesSupported = []string{"none", "login", "consent", "select_account
 type discoveryDocument struct {
 	*oidc.DiscoveryConfiguration
 	PromptValuesSupported []string `json:"prompt_values_supported"`
+	// AuthorizationResponseIssParameterSupported: RFC 9207 (withIss).
+	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
 }
 
 // discoveryConfig is zop's document corrected to what Gatehouse does: zop
@@ -67,6 +69,10 @@ func (p *Provider) discoveryConfig(ctx context.Context) *oidc.DiscoveryConfigura
 	cfg.ResponseModesSupported = []string{string(oidc.ResponseModeQuery), string(oidc.ResponseModeFragment), string(oidc.ResponseModeFormPost)}
 	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
 	cfg.DeviceAuthorizationEndpoint = ""
+	if p.DeviceFlowEnabled() { // device.go
+		cfg.DeviceAuthorizationEndpoint = p.opts.Issuer + PathDeviceAuthorization
+		cfg.GrantTypesSupported = append(cfg.GrantTypesSupported, oidc.GrantTypeDeviceCode)
+	}
 	cfg.CheckSessionIframe = ""
 	cfg.TokenEndpointAuthSigningAlgValuesSupported = nil
 	cfg.IntrospectionEndpointAuthMethodsSupported = []oidc.AuthMethod{oidc.AuthMethodBasic}

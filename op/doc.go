@@ -12,7 +12,11 @@
 // code-only authorization, binding an authorization request to the browser
 // that started it, single-use codes with reuse detection, refresh token
 // rotation with family revocation, signing keys encrypted at rest and
-// rotated next -> active -> retired, cache headers and per-path CORS, and
+// rotated next -> active -> retired for each algorithm in use (the
+// instance's, RS256, and those clients ask for; keys.go, rotation.go),
+// per-client ID token algorithms and at+jwt access tokens (tokensign.go),
+// iss in every authorization response (iss.go, RFC 9207), the device
+// flow's storage and page services (device.go, RFC 8628), cache headers and per-path CORS, and
 // 503 temporarily_unavailable (with Retry-After) instead of zop's client
 // errors when the token, introspection, userinfo or revocation endpoint
 // meets a database outage (storage.WatchUnavailable).
@@ -25,7 +29,9 @@
 //	GET  /keys                              JWKS (public keys only, public cache)
 //	GET  /authorize                         authorization endpoint -> login page
 //	GET  /authorize/callback                issues the code once the login page completed the request
-//	POST /oauth/token                       authorization_code, refresh_token, client_credentials
+//	POST /oauth/token                       authorization_code, refresh_token, client_credentials,
+//	                                        device_code (when the store keeps device authorizations)
+//	POST /oauth/device_authorization        RFC 8628 device authorization (device.go)
 //	POST /oauth/introspect                  RFC 7662, client_secret_basic only;
 //	                                        personal API tokens too (personal.go)
 //	GET  /userinfo                          claims for a bearer access token or

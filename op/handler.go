@@ -11,7 +11,8 @@ import (
 
 // paths are what Handler serves; zop's /healthz, /ready and
 // /device_authorization are not among them.
-var paths = []string{PathDiscovery, PathKeys, PathAuthorize, PathCallback, PathToken, PathIntrospect, PathUserinfo, PathRevoke, PathEndSession}
+var paths = []string{PathDiscovery, PathKeys, PathAuthorize, PathCallback, PathToken, PathIntrospect, PathUserinfo, PathRevoke, PathEndSession,
+	PathDeviceAuthorization}
 
 // Paths returns the paths Handler serves, relative to the issuer. Register
 // each on the router for every method (GET, HEAD, POST, OPTIONS), e.g.
@@ -34,7 +35,7 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	case PathKeys:
 		p.serveKeys(w, r)
 	case PathAuthorize:
-		p.serveAuthorize(w, r)
+		p.withIss(p.serveAuthorize)(w, r)
 	case PathToken:
 		p.answerOutages(w, r, outageReplacesErrors, p.serveToken)
 	case PathIntrospect:
@@ -50,7 +51,13 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	case PathEndSession:
 		p.serveEndSession(w, r)
 	case PathCallback:
-		p.zop.ServeHTTP(w, r)
+		p.withIss(p.zop.ServeHTTP)(w, r)
+	case PathDeviceAuthorization: // device.go
+		if p.DeviceFlowEnabled() && allowMethods(w, r, http.MethodPost) {
+			p.answerOutages(w, r, outageReplacesErrors, zop.DeviceAuthorizationHandler(p.zop))
+		} else if !p.DeviceFlowEnabled() {
+			http.NotFound(w, r)
+		}
 	default:
 		http.NotFound(w, r)
 	}
@@ -87,7 +94,7 @@ func (p *Provider) refuseRequestURI(w http.ResponseWriter, r *http.Request) {
 
 // grantTypes the token endpoint accepts at all; zop would also try the
 // JWT bearer grant, which Gatehouse does not offer.
-var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
+var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode}
 
 // serveToken limits the grant types and hands the PKCE verifier to
 // AuthRequestByCode, which checks it while claiming the code.
@@ -100,14 +107,14 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	gt := r.Form.Get("grant_type")
-	if gt != "" && !slices.Contains(grantTypes, gt) {
+	if gt != "" && !slices.Contains(grantTypes, gt) || gt == GrantDeviceCode && !p.DeviceFlowEnabled() {
 		zop.RequestError(w, r, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %s is not supported", gt), nil)
 		return
 	}
 	if gt == GrantAuthorizationCode {
 		r = r.WithContext(withCodeVerifier(r.Context(), r.Form.Get("code_verifier")))
 	}
-	p.zop.ServeHTTP(w, r)
+	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
 }
 
 // serveEndSession keeps the raw post_logout_redirect_uri and state for

@@ -46,7 +46,8 @@ func (k *publicKey) Key() any                           { return k.key }
 // changed, so readers need no lock.
 type keyState struct {
 	loadedAt  time.Time
-	active    *signingKey
+	active    *signingKey                             // the instance's algorithm: what zop signs with
+	signers   map[jose.SignatureAlgorithm]*signingKey // the active key of each algorithm in use
 	published []zop.Key
 	algs      []jose.SignatureAlgorithm // active first
 	jwks      []byte                    // the /keys response body
@@ -80,6 +81,32 @@ func (m *keyManager) current(ctx context.Context) (*keyState, error) {
 	return st, nil
 }
 
+// signer returns the active key of alg, creating keys for an algorithm
+// not in use yet (a client's id_token_signed_response_alg).
+func (m *keyManager) signer(ctx context.Context, alg string) (*signingKey, error) {
+	st, err := m.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if k := st.signers[jose.SignatureAlgorithm(alg)]; k != nil {
+		return k, nil
+	}
+	if !validAlgorithm(alg) {
+		return nil, fmt.Errorf("op: unsupported signing algorithm %q", alg)
+	}
+	if err := m.s.ensureKeys(ctx, false, alg); err != nil {
+		return nil, err
+	}
+	m.invalidate()
+	if st, err = m.current(ctx); err != nil {
+		return nil, err
+	}
+	if k := st.signers[jose.SignatureAlgorithm(alg)]; k != nil {
+		return k, nil
+	}
+	return nil, fmt.Errorf("%w for %s", errNoActiveKey, alg)
+}
+
 // invalidate makes the next call reload.
 func (m *keyManager) invalidate() {
 	m.mu.Lock()
@@ -98,7 +125,7 @@ func (m *keyManager) load(ctx context.Context, now time.Time) (*keyState, error)
 // build turns rows into a key state, reusing the decrypted active key of
 // the previous state when it is the same key.
 func (m *keyManager) build(rows []storage.SigningKey, now time.Time) (*keyState, error) {
-	st := &keyState{loadedAt: now}
+	st := &keyState{loadedAt: now, signers: map[jose.SignatureAlgorithm]*signingKey{}}
 	var jwks jose.JSONWebKeySet
 	for _, r := range publishedKeys(rows, now) {
 		var jwk jose.JSONWebKey
@@ -108,14 +135,15 @@ func (m *keyManager) build(rows []storage.SigningKey, now time.Time) (*keyState,
 		jwk.KeyID, jwk.Algorithm, jwk.Use = r.ID, r.Algorithm, "sig"
 		jwks.Keys = append(jwks.Keys, jwk)
 		st.published = append(st.published, &publicKey{id: r.ID, alg: jose.SignatureAlgorithm(r.Algorithm), key: jwk.Key})
-		if r.State == storage.KeyActive && st.active == nil {
+		if alg := jose.SignatureAlgorithm(r.Algorithm); r.State == storage.KeyActive && st.signers[alg] == nil {
 			k, err := m.activeKey(r)
 			if err != nil {
 				return nil, err
 			}
-			st.active = k
+			st.signers[alg] = k
 		}
 	}
+	st.active = st.signers[jose.SignatureAlgorithm(m.s.opts.SigningAlgorithm)]
 	if st.active == nil {
 		return nil, errNoActiveKey
 	}
@@ -129,8 +157,10 @@ func (m *keyManager) build(rows []storage.SigningKey, now time.Time) (*keyState,
 }
 
 func (m *keyManager) activeKey(r storage.SigningKey) (*signingKey, error) {
-	if prev := m.state; prev != nil && prev.active.id == r.ID {
-		return prev.active, nil
+	if prev := m.state; prev != nil {
+		if k := prev.signers[jose.SignatureAlgorithm(r.Algorithm)]; k != nil && k.id == r.ID {
+			return k, nil
+		}
 	}
 	priv, err := decryptPrivateKey(m.s.opts.KeyEncryptionKey, r.ID, r.Algorithm, r.PrivateEncrypted)
 	if err != nil {

@@ -27,6 +27,7 @@ const (
 	DefaultCacheTTL                 = 15 * time.Second
 	DefaultLoginPath                = "/login"
 	DefaultLogoutPath               = "/logout"
+	DefaultDevicePath               = "/device" // the device flow's user page
 )
 
 // Signing algorithms a Provider can sign with.
@@ -75,6 +76,9 @@ type Options struct {
 	// that log users in and confirm a logout.
 	LoginPath  string
 	LogoutPath string
+	// DevicePath is the ui page where a user enters a device's user code
+	// (RFC 8628 verification_uri), relative to the issuer.
+	DevicePath string
 
 	// PersonalTokens, when set, lets /userinfo and /oauth/introspect
 	// accept personal API tokens (personal.go).
@@ -112,6 +116,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.LoginPath == "" {
 		o.LoginPath = DefaultLoginPath
+	}
+	if o.DevicePath == "" {
+		o.DevicePath = DefaultDevicePath
 	}
 	if o.LogoutPath == "" {
 		o.LogoutPath = DefaultLogoutPath

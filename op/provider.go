@@ -50,7 +50,7 @@ func New(ctx context.Context, opts Options, store Store) (*Provider, error) {
 }
 
 func (p *Provider) zopConfig() *zop.Config {
-	return &zop.Config{
+	cfg := &zop.Config{
 		CryptoKey:                p.opts.CryptoKey,
 		DefaultLogoutRedirectURI: p.opts.Issuer + p.opts.LogoutPath + "?" + LogoutParamDone + "=1",
 		CodeMethodS256:           true,
@@ -59,6 +59,10 @@ func (p *Provider) zopConfig() *zop.Config {
 		SupportedClaims:          supportedClaims,
 		SupportedScopes:          supportedScopes,
 	}
+	if p.DeviceFlowEnabled() {
+		cfg.DeviceAuthorization = *p.deviceConfig()
+	}
+	return cfg
 }
 
 func (p *Provider) zopOptions() []zop.Option {
@@ -101,6 +105,9 @@ func (p *Provider) Sweep(ctx context.Context, now time.Time) error {
 	step("auth requests", func() (int64, error) { return s.AuthRequests().DeleteExpired(ctx, now) })
 	step("tokens", func() (int64, error) { return s.Tokens().DeleteExpired(ctx, now) })
 	step("signing keys", func() (int64, error) { return s.SigningKeys().DeleteUnpublished(ctx, now) })
+	if ds := p.st.deviceStore(); ds != nil { // device.go: kept a while after expiry, so polls get expired_token
+		step("device authorizations", func() (int64, error) { return ds.DeleteExpired(ctx, now.Add(-DeviceCodeLifetime)) })
+	}
 	if _, err := p.st.currentKeys(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("op: sweep: rotate keys: %w", err))
 	}

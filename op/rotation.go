@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -17,8 +18,9 @@ var ErrRotateTooSoon = errors.New("op: the next signing key is not published lon
 // clockSkewMargin pads PublishUntil for verifiers whose clocks run late.
 const clockSkewMargin = time.Minute
 
-// keyPlan is what one rotation step does to the key set.
+// keyPlan is what one rotation step does to the keys of one algorithm.
 type keyPlan struct {
+	alg          string   // the algorithm of the keys created
 	createActive bool     // no key can sign: create one that signs at once
 	createNext   bool     // publish a new next key
 	activate     string   // next key that starts signing
@@ -30,12 +32,80 @@ func (p keyPlan) empty() bool {
 	return !p.createActive && !p.createNext && p.activate == "" && p.retire == "" && len(p.drop) == 0
 }
 
-// planKeys decides the rotation step for rows at now. force rotates before
-// the rotation period ends (CLI), yet never lets a next key sign before it
-// was published for o.publishMargin().
-func planKeys(rows []storage.SigningKey, now time.Time, o *Options, force bool) (keyPlan, error) {
-	var p keyPlan
-	active, next := pickKeys(rows, &p, o)
+// keyPlans is one rotation step for every algorithm in use.
+type keyPlans []keyPlan
+
+func (ps keyPlans) empty() bool {
+	for _, p := range ps {
+		if !p.empty() {
+			return false
+		}
+	}
+	return true
+}
+
+// algorithmsInUse are the algorithms that keep keys: the instance's
+// (SigningAlgorithm), RS256 (every relying party must be able to ask for
+// it), those extra ones a client asked for (id_token_signed_response_alg)
+// and those that still have an active key. A next key of any other
+// algorithm is dropped.
+func algorithmsInUse(rows []storage.SigningKey, o *Options, extra ...string) []string {
+	algs := []string{o.SigningAlgorithm}
+	add := func(a string) {
+		if validAlgorithm(a) && !slices.Contains(algs, a) {
+			algs = append(algs, a)
+		}
+	}
+	add(AlgRS256)
+	for _, a := range extra {
+		add(a)
+	}
+	for _, r := range rows {
+		if r.State == storage.KeyActive {
+			add(r.Algorithm)
+		}
+	}
+	return algs
+}
+
+// planKeys decides the rotation step for rows at now, per algorithm in
+// use: next -> active -> retired holds for each algorithm on its own.
+// force rotates before the rotation period ends (CLI), yet never lets a
+// next key sign before it was published for o.publishMargin().
+func planKeys(rows []storage.SigningKey, now time.Time, o *Options, force bool, extra ...string) (keyPlans, error) {
+	algs := algorithmsInUse(rows, o, extra...)
+	var stray keyPlan
+	for _, r := range rows {
+		if r.State == storage.KeyNext && !slices.Contains(algs, r.Algorithm) {
+			stray.drop = append(stray.drop, r.ID) // no longer in use
+		}
+	}
+	plans := keyPlans{}
+	if !stray.empty() {
+		plans = append(plans, stray)
+	}
+	for _, alg := range algs {
+		var own []storage.SigningKey
+		for _, r := range rows {
+			if r.Algorithm == alg {
+				own = append(own, r)
+			}
+		}
+		p, err := planAlgorithm(own, alg, now, o, force)
+		if err != nil {
+			return nil, err
+		}
+		if !p.empty() {
+			plans = append(plans, p)
+		}
+	}
+	return plans, nil
+}
+
+// planAlgorithm decides the rotation step for the rows of one algorithm.
+func planAlgorithm(rows []storage.SigningKey, alg string, now time.Time, o *Options, force bool) (keyPlan, error) {
+	p := keyPlan{alg: alg}
+	active, next := pickKeys(rows, &p)
 	if active == nil {
 		if next != nil {
 			p.activate = next.ID // nothing else can sign
@@ -62,10 +132,10 @@ func planKeys(rows []storage.SigningKey, now time.Time, o *Options, force bool) 
 	return p, nil
 }
 
-// pickKeys finds the signing key (the most recently activated active one)
-// and the next key (the oldest next one of the configured algorithm); every
-// other active or next key goes to p.drop.
-func pickKeys(rows []storage.SigningKey, p *keyPlan, o *Options) (active, next *storage.SigningKey) {
+// pickKeys finds, among the rows of one algorithm, the signing key (the
+// most recently activated active one) and the next key (the oldest next
+// one); every other active or next key goes to p.drop.
+func pickKeys(rows []storage.SigningKey, p *keyPlan) (active, next *storage.SigningKey) {
 	for i := range rows {
 		r := &rows[i]
 		switch r.State {
@@ -79,10 +149,6 @@ func pickKeys(rows []storage.SigningKey, p *keyPlan, o *Options) (active, next *
 			}
 			p.drop = append(p.drop, r.ID)
 		case storage.KeyNext:
-			if r.Algorithm != o.SigningAlgorithm {
-				p.drop = append(p.drop, r.ID) // configured algorithm changed
-				continue
-			}
 			if next == nil || r.CreatedAt.Before(next.CreatedAt) {
 				if next != nil {
 					p.drop = append(p.drop, next.ID)
@@ -107,16 +173,16 @@ func rotateTooSoon(next *storage.SigningKey, now time.Time, o *Options) error {
 // currentKeys returns the key rows after applying a rotation step when one
 // is due, checking without the lock first so the common case costs one
 // read.
-func (s *oidcStorage) currentKeys(ctx context.Context) ([]storage.SigningKey, error) {
+func (s *oidcStorage) currentKeys(ctx context.Context, extra ...string) ([]storage.SigningKey, error) {
 	rows, err := s.store.SigningKeys().List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("op: list signing keys: %w", err)
 	}
-	p, err := planKeys(rows, s.now(), &s.opts, false)
+	p, err := planKeys(rows, s.now(), &s.opts, false, extra...)
 	if err != nil || p.empty() {
 		return rows, err
 	}
-	if err := s.ensureKeys(ctx, false); err != nil {
+	if err := s.ensureKeys(ctx, false, extra...); err != nil {
 		return nil, err
 	}
 	rows, err = s.store.SigningKeys().List(ctx)
@@ -129,7 +195,7 @@ func (s *oidcStorage) currentKeys(ctx context.Context) ([]storage.SigningKey, er
 // ensureKeys plans and applies one rotation step under the signing-keys
 // lock, reading the rows again inside it: of replicas racing on an empty
 // database, one creates the key and the others find it.
-func (s *oidcStorage) ensureKeys(ctx context.Context, force bool) error {
+func (s *oidcStorage) ensureKeys(ctx context.Context, force bool, extra ...string) error {
 	return s.store.WithLock(ctx, signingKeysLock, func(tx storage.Tx) error {
 		ks := tx.SigningKeys() // on SQLite the outer store would wait for tx
 		rows, err := ks.List(ctx)
@@ -137,17 +203,22 @@ func (s *oidcStorage) ensureKeys(ctx context.Context, force bool) error {
 			return fmt.Errorf("op: list signing keys: %w", err)
 		}
 		now := s.now()
-		p, err := planKeys(rows, now, &s.opts, force)
+		plans, err := planKeys(rows, now, &s.opts, force, extra...)
 		if err != nil {
 			return err
 		}
-		return s.applyPlan(ctx, ks, p, now)
+		for _, p := range plans {
+			if err := s.applyPlan(ctx, ks, p, now); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
 func (s *oidcStorage) applyPlan(ctx context.Context, ks storage.SigningKeyStore, p keyPlan, now time.Time) error {
 	if p.createActive {
-		if err := s.createKey(ctx, ks, storage.KeyActive, now); err != nil {
+		if err := s.createKey(ctx, ks, p.alg, storage.KeyActive, now); err != nil {
 			return err
 		}
 	}
@@ -170,11 +241,11 @@ func (s *oidcStorage) applyPlan(ctx context.Context, ks storage.SigningKeyStore,
 		}
 	}
 	if p.createNext {
-		if err := s.createKey(ctx, ks, storage.KeyNext, now); err != nil {
+		if err := s.createKey(ctx, ks, p.alg, storage.KeyNext, now); err != nil {
 			return err
 		}
 	}
-	s.log.InfoContext(ctx, "signing keys updated", slog.Bool("created_active", p.createActive),
+	s.log.InfoContext(ctx, "signing keys updated", slog.String("algorithm", p.alg), slog.Bool("created_active", p.createActive),
 		slog.String("activated", p.activate), slog.String("retired", p.retire), slog.Bool("created_next", p.createNext))
 	return nil
 }
@@ -186,8 +257,8 @@ func (s *oidcStorage) retiredUntil(now time.Time) time.Time {
 	return now.Add(s.opts.longestJWTLifetime() + s.opts.CacheTTL + clockSkewMargin)
 }
 
-func (s *oidcStorage) createKey(ctx context.Context, ks storage.SigningKeyStore, state string, now time.Time) error {
-	id, alg := storage.NewID(), s.opts.SigningAlgorithm
+func (s *oidcStorage) createKey(ctx context.Context, ks storage.SigningKeyStore, alg, state string, now time.Time) error {
+	id := storage.NewID()
 	priv, err := generateKey(alg)
 	if err != nil {
 		return fmt.Errorf("op: generate %s key: %w", alg, err)

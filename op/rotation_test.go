@@ -13,13 +13,20 @@ import (
 	"github.com/gatehouse/gatehouse/storage"
 )
 
-// keyIDs returns the ids of the keys in state, by state.
+// keysByState returns the ids of the instance algorithm's keys, by state
+// (each algorithm in use rotates on its own; keysByStateOf for another).
 func (e *testEnv) keysByState() map[string][]string {
+	return e.keysByStateOf(e.p.opts.SigningAlgorithm)
+}
+
+func (e *testEnv) keysByStateOf(alg string) map[string][]string {
 	e.f.mu.Lock()
 	defer e.f.mu.Unlock()
 	out := map[string][]string{}
 	for _, k := range e.f.keys {
-		out[k.State] = append(out[k.State], k.ID)
+		if k.Algorithm == alg {
+			out[k.State] = append(out[k.State], k.ID)
+		}
 	}
 	return out
 }
@@ -37,6 +44,9 @@ func (e *testEnv) jwks() []string {
 	}
 	var ids []string
 	for _, k := range set.Keys {
+		if k["alg"] != e.p.opts.SigningAlgorithm {
+			continue // another algorithm's keys (RS256 is always published)
+		}
 		for _, private := range []string{"d", "p", "q", "dp", "dq", "qi"} {
 			if _, ok := k[private]; ok {
 				e.t.Fatalf("JWKS has private member %q: %s", private, w.Body)
@@ -66,6 +76,10 @@ func TestKeysOnEmptyDatabase(t *testing.T) {
 	k, err := e.p.st.SigningKey(context.Background())
 	if err != nil || k.ID() != st[storage.KeyActive][0] {
 		t.Fatalf("SigningKey = %v, %v; want the active key", k, err)
+	}
+	// An ES256 instance keeps RS256 keys too, with their own cycle.
+	if rs := e.keysByStateOf(AlgRS256); len(rs[storage.KeyActive]) != 1 || len(rs[storage.KeyNext]) != 1 {
+		t.Fatalf("RS256 keys = %v, want one active and one next", rs)
 	}
 }
 
@@ -130,8 +144,8 @@ func TestRotateKeysWaitsForPublication(t *testing.T) {
 		t.Fatal("this replica still signs with the old key after RotateKeys")
 	}
 	infos, err := e.p.Keys(ctx)
-	if err != nil || len(infos) != 3 {
-		t.Fatalf("Keys = %v, %v; want 3", infos, err)
+	if err != nil || len(infos) != 6 {
+		t.Fatalf("Keys = %v, %v; want 3 per algorithm (ES256, RS256)", infos, err)
 	}
 	for _, k := range infos {
 		if !k.Published {
@@ -159,10 +173,10 @@ func TestReplicasStartingTogetherCreateOneKey(t *testing.T) {
 	}
 	counts := map[string]int{}
 	for _, k := range f.keys {
-		counts[k.State]++
+		counts[k.Algorithm+" "+k.State]++
 	}
-	if counts[storage.KeyActive] != 1 || counts[storage.KeyNext] != 1 || len(f.keys) != 2 {
-		t.Fatalf("keys by state = %v, want exactly one active and one next", counts)
+	if counts["ES256 active"] != 1 || counts["ES256 next"] != 1 || counts["RS256 active"] != 1 || counts["RS256 next"] != 1 || len(f.keys) != 4 {
+		t.Fatalf("keys by state = %v, want exactly one active and one next per algorithm", counts)
 	}
 }
 
@@ -183,12 +197,10 @@ func TestPlanKeys(t *testing.T) {
 		rows []storage.SigningKey
 		want keyPlan
 	}{
-		{"empty", nil, keyPlan{createActive: true, createNext: true}},
+		{"empty", nil, keyPlan{alg: AlgES256, createActive: true, createNext: true}},
 		{"steady", []storage.SigningKey{key("a", storage.KeyActive, AlgES256, old), key("n", storage.KeyNext, AlgES256, old)}, keyPlan{}},
 		{"next missing", []storage.SigningKey{key("a", storage.KeyActive, AlgES256, old)}, keyPlan{createNext: true}},
 		{"active missing", []storage.SigningKey{key("n", storage.KeyNext, AlgES256, old)}, keyPlan{activate: "n", createNext: true}},
-		{"algorithm changed", []storage.SigningKey{key("a", storage.KeyActive, AlgES256, old), key("n", storage.KeyNext, AlgRS256, old)},
-			keyPlan{createNext: true, drop: []string{"n"}}},
 		{"due", []storage.SigningKey{key("a", storage.KeyActive, AlgES256, now.Add(-o.KeyRotationPeriod)), key("n", storage.KeyNext, AlgES256, old)},
 			keyPlan{retire: "a", activate: "n", createNext: true}},
 		{"due, next too young", []storage.SigningKey{key("a", storage.KeyActive, AlgES256, now.Add(-o.KeyRotationPeriod)), key("n", storage.KeyNext, AlgES256, now)},
@@ -198,7 +210,7 @@ func TestPlanKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := planKeys(tt.rows, now, &o, false)
+			got, err := planAlgorithm(tt.rows, AlgES256, now, &o, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,5 +219,69 @@ func TestPlanKeys(t *testing.T) {
 				t.Fatalf("plan = %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPlanKeysPerAlgorithm: each algorithm in use has its own next ->
+// active -> retired cycle. An ES256 instance keeps RS256 keys too; an
+// algorithm a client asked for (or that still has an active key) keeps
+// its keys; a next key of an algorithm no longer in use is dropped.
+func TestPlanKeysPerAlgorithm(t *testing.T) {
+	now := time.Now()
+	o := testOptions()
+	o, _ = o.withDefaults()
+	old := now.Add(-time.Hour)
+	key := func(id, state, alg string, created time.Time) storage.SigningKey {
+		k := storage.SigningKey{ID: id, State: state, Algorithm: alg, CreatedAt: created}
+		if state == storage.KeyActive {
+			k.ActivatedAt = created
+		}
+		return k
+	}
+	find := func(ps keyPlans, alg string) keyPlan {
+		for _, p := range ps {
+			if p.alg == alg {
+				return p
+			}
+		}
+		return keyPlan{}
+	}
+	rows := []storage.SigningKey{key("e", storage.KeyActive, AlgES256, old), key("en", storage.KeyNext, AlgES256, old),
+		key("stray", storage.KeyNext, AlgEdDSA, old)}
+	plans, err := planKeys(rows, now, &o, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := find(plans, AlgRS256); !p.createActive || !p.createNext {
+		t.Fatalf("RS256 must get an active and a next key: %+v", plans)
+	}
+	if p := find(plans, AlgES256); !p.empty() {
+		t.Fatalf("ES256 is steady: %+v", p)
+	}
+	if p := find(plans, ""); !slices.Equal(p.drop, []string{"stray"}) {
+		t.Fatalf("the EdDSA next key is not in use and must be dropped: %+v", plans)
+	}
+
+	plans, err = planKeys(rows, now, &o, false, AlgEdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := find(plans, AlgEdDSA); p.activate != "stray" || !p.createNext {
+		t.Fatalf("EdDSA asked for by a client: its next key signs, a new next key follows: %+v", plans)
+	}
+
+	// Due for rotation: each algorithm rotates on its own.
+	due := now.Add(-o.KeyRotationPeriod)
+	rows = []storage.SigningKey{key("e", storage.KeyActive, AlgES256, due), key("en", storage.KeyNext, AlgES256, old),
+		key("r", storage.KeyActive, AlgRS256, old), key("rn", storage.KeyNext, AlgRS256, old)}
+	plans, err = planKeys(rows, now, &o, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := find(plans, AlgES256); p.retire != "e" || p.activate != "en" || !p.createNext {
+		t.Fatalf("ES256 due: %+v", plans)
+	}
+	if p := find(plans, AlgRS256); !p.empty() {
+		t.Fatalf("RS256 not due: %+v", plans)
 	}
 }

@@ -71,6 +71,13 @@ func (s *oidcStorage) CreateAccessToken(ctx context.Context, req zop.TokenReques
 			return "", time.Time{}, err
 		}
 		return t.ID, t.ExpiresAt, nil
+	case *zop.DeviceAuthorizationState: // device.go
+		g := grantFromDevice(r)
+		if err := s.checkUserGrant(ctx, g); err != nil {
+			return "", time.Time{}, err
+		}
+		t, err := s.issueAccess(ctx, g, "")
+		return t.ID, t.ExpiresAt, err
 	}
 	return "", time.Time{}, fmt.Errorf("op: unsupported token request %T", req)
 }
@@ -93,6 +100,11 @@ func (s *oidcStorage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.
 		return at, rt, exp, nil
 	case *refreshRequest:
 		return s.rotate(ctx, r)
+	case *zop.DeviceAuthorizationState: // device.go
+		if current != "" {
+			return "", "", time.Time{}, errors.New("op: device grant with a current refresh token")
+		}
+		return s.startFamily(ctx, grantFromDevice(r))
 	}
 	return "", "", time.Time{}, fmt.Errorf("op: unsupported token request %T", req)
 }

@@ -56,6 +56,9 @@ type Client struct {
 	// (client_secret_basic, client_secret_post, private_key_jwt,
 	// client_secret_jwt, none); empty: by secret, or none when public.
 	TokenEndpointAuthMethod string
+	// IDTokenSignedResponseAlg: the algorithm of this client's ID tokens
+	// (RS256, ES256 or EdDSA); empty is the instance's algorithm.
+	IDTokenSignedResponseAlg string
 }
 
 // ClientStore keeps clients.

@@ -14,16 +14,20 @@ import (
 // that decide which combinations a client may have live with the
 // provider, behind Options.Admin.
 var (
-	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
-	clientFormats    = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
+	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials",
+		"urn:ietf:params:oauth:grant-type:device_code"} // the device flow (issue 18)
+	clientFormats = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
 		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri",
-		"token_endpoint_auth_method", "jwks", "jwks_uri", ""}
+		"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg", ""}
 	// clientAuthMethods are the token_endpoint_auth_method choices; ""
 	// is the default (a secret, or none for a public client).
-	clientAuthMethods   = []string{"", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+	clientAuthMethods = []string{"", "client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+	// clientIDTokenAlgs are the ID token algorithms a client may ask for;
+	// "" is the instance's (issue 18).
+	clientIDTokenAlgs   = []string{"", "RS256", "ES256", "EdDSA"}
 	defaultClientScopes = []string{"openid", "profile", "email", "offline_access"}
 )
 
@@ -46,6 +50,7 @@ type clientInput struct {
 	BackchannelLogoutURI         string
 	BackchannelSessionRequired   bool
 	AuthMethod, JWKS, JWKSURI    string
+	IDTokenAlg                   string // id_token_signed_response_alg (issue 18)
 	problems                     []ClientProblem
 }
 
@@ -62,7 +67,8 @@ func clientInputOf(cl storage.Client) clientInput {
 		RedirectURIs: cl.RedirectURIs, PostLogoutURIs: cl.PostLogoutRedirectURIs, GrantTypes: cl.GrantTypes,
 		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups,
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, BackchannelSessionRequired: cl.BackchannelLogoutSessionRequired,
-		AuthMethod: cl.TokenEndpointAuthMethod, JWKS: cl.JWKS, JWKSURI: cl.JWKSURI}
+		AuthMethod: cl.TokenEndpointAuthMethod, JWKS: cl.JWKS, JWKSURI: cl.JWKSURI,
+		IDTokenAlg: cl.IDTokenSignedResponseAlg}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -80,6 +86,7 @@ func clientInputFrom(form url.Values) clientInput {
 		AuthMethod:                 keep("token_endpoint_auth_method"),
 		JWKS:                       strings.TrimSpace(truncateUTF8(form.Get("jwks"), 64*maxKeptValue)),
 		JWKSURI:                    keep("jwks_uri"),
+		IDTokenAlg:                 keep("id_token_signed_response_alg"),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -130,6 +137,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.BackchannelLogoutURI = in.BackchannelLogoutURI
 	c.BackchannelLogoutSessionRequired = in.BackchannelSessionRequired
 	c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI = in.AuthMethod, in.JWKS, in.JWKSURI
+	c.IDTokenSignedResponseAlg = in.IDTokenAlg
 	return c
 }
 
@@ -153,6 +161,7 @@ type adminClientForm struct {
 	JWKS, JWKSURI string
 	Grants        []choice
 	Formats       []choice
+	IDTokenAlgs   []choice // id_token_signed_response_alg; "" is the instance's
 	// Errors holds the translated message of each refused field, by form
 	// field name; "" is the form as a whole.
 	Errors map[string]string
@@ -189,6 +198,13 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 	for _, format := range clientFormats {
 		f.Formats = append(f.Formats, choice{Value: format, Label: u.bundle.T(lang, "admin.clients.format."+format),
 			Checked: in.AccessTokenFormat == format})
+	}
+	for _, alg := range clientIDTokenAlgs {
+		label := alg
+		if alg == "" {
+			label = u.bundle.T(lang, "protocol.client.id_token_alg.default")
+		}
+		f.IDTokenAlgs = append(f.IDTokenAlgs, choice{Value: alg, Label: label, Checked: in.IDTokenAlg == alg})
 	}
 	f.Errors = u.clientErrors(lang, in.problems)
 	u.Render(c, status, adminClientTemplate, f)
@@ -229,11 +245,15 @@ func clientErrorKey(field string) string {
 	if field == "" {
 		return "admin.clients.error.client"
 	}
+	if field == "id_token_signed_response_alg" {
+		return "protocol.client.error.id_token_alg"
+	}
 	return "admin.clients.error." + field
 }
 
 func clientFormMessageKeys() []string {
-	keys := []string{"admin.clients.notice.saved"}
+	keys := []string{"admin.clients.notice.saved", "protocol.client.id_token_alg", "protocol.client.id_token_alg.default",
+		"protocol.client.id_token_alg_help"}
 	for _, f := range clientFormFields {
 		keys = append(keys, clientErrorKey(f))
 	}

@@ -59,6 +59,14 @@
 //	POST /consent  action=allow (remember, complete, 303 callback) or
 //	               action=deny (303 to the client with access_denied)
 //
+// With Options.DeviceFlow (device.go; RFC 8628), for a signed-in user:
+//
+//	GET  /device   ?user_code=: the code form, or the application and
+//	               its scopes with Approve and Deny
+//	POST /device   user_code alone: the confirmation; with action=approve
+//	               or deny: the outcome; 422 unknown or used code, 429
+//	               after too many wrong codes
+//
 // With Options.Registration as well (register*.go, verify.go, activate.go;
 // Options.Captcha guards the forms):
 //

@@ -71,6 +71,9 @@ type Options struct {
 	// AdminAccess, with Admin, adds the console's groups and invitations
 	// (admin_groups.go).
 	AdminAccess AdminAccess
+	// DeviceFlow adds the device flow's page (/device; device.go), for a
+	// signed-in user.
+	DeviceFlow DeviceFlow
 	// Passwords, with Registration, adds password reset (/reset...) and
 	// the change-password page (/account/password).
 	Passwords Passwords
@@ -136,6 +139,7 @@ type UI struct {
 	invitations     Invitations
 	adminAccess     AdminAccess
 	passkeys        Passkeys
+	deviceFlow      DeviceFlow
 	now             func() time.Time
 }
 
@@ -232,6 +236,7 @@ func newFromOptions(opts Options) *UI {
 		invitations:     opts.Invitations,
 		adminAccess:     opts.AdminAccess,
 		passkeys:        opts.Passkeys,
+		deviceFlow:      opts.DeviceFlow,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -295,6 +300,10 @@ func (u *UI) Register(r gin.IRouter) {
 		if u.passkeys != nil {
 			u.passkeyRoutes(r, bound)
 		}
+	}
+	if u.deviceFlow != nil {
+		r.GET(devicePath, u.devicePage) // device.go
+		r.POST(devicePath, u.deviceSubmit)
 	}
 }
 

@@ -37,6 +37,8 @@ type clientJSON struct {
 	TokenEndpointAuthMethod string          `json:"token_endpoint_auth_method"`
 	JWKS                    json.RawMessage `json:"jwks,omitempty"`
 	JWKSURI                 string          `json:"jwks_uri"`
+	// IDTokenSignedResponseAlg: "" is the instance's algorithm (issue 18).
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -52,7 +54,8 @@ func toClientJSON(c storage.Client) clientJSON {
 		RequireMFA: c.RequireMFA, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		AllowedGroups: nz(c.AllowedGroups), BackchannelLogoutURI: c.BackchannelLogoutURI,
 		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
-		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI}
+		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI,
+		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -76,12 +79,14 @@ type clientInJSON struct {
 	TokenEndpointAuthMethod          *string          `json:"token_endpoint_auth_method"`
 	JWKS                             *json.RawMessage `json:"jwks"`
 	JWKSURI                          *string          `json:"jwks_uri"`
+	// IDTokenSignedResponseAlg (issue 18).
+	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
 	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required",
-	"token_endpoint_auth_method", "jwks", "jwks_uri"}
+	"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -116,6 +121,7 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setB(&c.BackchannelLogoutSessionRequired, in.BackchannelLogoutSessionRequired)
 	setS(&c.TokenEndpointAuthMethod, in.TokenEndpointAuthMethod)
 	setS(&c.JWKSURI, in.JWKSURI)
+	setS(&c.IDTokenSignedResponseAlg, in.IDTokenSignedResponseAlg)
 	if in.JWKS != nil {
 		c.JWKS = ""
 		if s := string(*in.JWKS); s != "null" {

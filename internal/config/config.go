@@ -212,4 +212,7 @@ type ClientConfig struct {
 	TokenEndpointAuthMethod string `yaml:"token_endpoint_auth_method"`
 	JWKS                    any    `yaml:"jwks"`
 	JWKSURI                 string `yaml:"jwks_uri"`
+	// IDTokenSignedResponseAlg: RS256, ES256 or EdDSA; empty is the
+	// instance's algorithm (issue 18).
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
 }

@@ -166,6 +166,9 @@ func clientProblems(c storage.Client) []ui.ClientProblem {
 	if refused(func(p *storage.Client) { p.AccessTokenFormat = c.AccessTokenFormat }) {
 		add("access_token_format", "")
 	}
+	if refused(func(p *storage.Client) { p.IDTokenSignedResponseAlg = c.IDTokenSignedResponseAlg }) {
+		add("id_token_signed_response_alg", "")
+	}
 	if field := grantProblem(c, refused); field != "" {
 		add(field, "")
 	}

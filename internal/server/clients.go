@@ -46,6 +46,7 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		BackchannelLogoutSessionRequired: cc.BackchannelLogoutSessionRequired,
 		TokenEndpointAuthMethod:          cc.TokenEndpointAuthMethod,
 		JWKSURI:                          cc.JWKSURI,
+		IDTokenSignedResponseAlg:         cc.IDTokenSignedResponseAlg,
 	}
 	if jwks, err := clientJWKS(cc.JWKS); err != nil {
 		return storage.Client{}, "", fmt.Errorf("client %s: jwks: %w", cc.ID, err)

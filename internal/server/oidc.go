@@ -36,6 +36,7 @@ const (
 // protects them.
 var crossOriginBypass = []string{
 	op.PathAuthorize, op.PathToken, op.PathIntrospect, op.PathRevoke, op.PathUserinfo, op.PathEndSession,
+	op.PathDeviceAuthorization,
 }
 
 // routeProvider registers every path of the provider on the engine. The

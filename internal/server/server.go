@@ -153,6 +153,9 @@ func (s *Server) build(ctx context.Context) error {
 	s.passkeyPages(&opts)              // passkeys.go
 	opts.Invitations = s.reg.registrar // invitations (access.go)
 	opts.AdminAccess = s.accessAPIOf()
+	if provider.DeviceFlowEnabled() { // device.go
+		opts.DeviceFlow = deviceFlow{p: provider, throttles: s.store.Throttles(), audit: s.store.Audit(), now: time.Now}
+	}
 	if err := s.federationPages(&opts); err != nil {
 		return err // federation.go
 	}

@@ -14,7 +14,7 @@ type clients struct{ h handle }
 
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
 	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups,
-	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method`
+	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method, id_token_signed_response_alg`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -38,6 +38,7 @@ type clientRow struct {
 	JWKS                   string `db:"jwks"`
 	JWKSURI                string `db:"jwks_uri"`
 	TokenAuthMethod        string `db:"token_endpoint_auth_method"`
+	IDTokenAlg             string `db:"id_token_signed_response_alg"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -51,6 +52,7 @@ func (r clientRow) client() (storage.Client, error) {
 		AllowedGroups:        d.list(r.AllowedGroups),
 		BackchannelLogoutURI: r.BackchannelLogoutURI, BackchannelLogoutSessionRequired: r.BackchannelSessionReq,
 		JWKS: r.JWKS, JWKSURI: r.JWKSURI, TokenEndpointAuthMethod: r.TokenAuthMethod,
+		IDTokenSignedResponseAlg: r.IDTokenAlg,
 	}
 	if d.err != nil {
 		return storage.Client{}, fmt.Errorf("client %s: %w", r.ID, d.err)
@@ -84,10 +86,11 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4],
-		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod)
+		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
+		c.IDTokenSignedResponseAlg)
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -140,11 +143,12 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 		redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
 		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?,
 		allowed_groups = ?, backchannel_logout_uri = ?, backchannel_logout_session_required = ?,
-		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?
+		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?, id_token_signed_response_alg = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4],
-		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod, c.ID)
+		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
+		c.IDTokenSignedResponseAlg, c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}
