@@ -21,7 +21,14 @@ const (
 	ProblemDuplicate    = "urn:gatehouse:problem:duplicate"
 	ProblemMethod       = "urn:gatehouse:problem:method-not-allowed"
 	ProblemInternal     = "urn:gatehouse:problem:internal"
+	// ProblemUnavailable: the database could not be reached; retry after
+	// the Retry-After header's seconds.
+	ProblemUnavailable = "urn:gatehouse:problem:unavailable"
 )
+
+// unavailableRetryAfter is the Retry-After of a ProblemUnavailable, in
+// seconds.
+const unavailableRetryAfter = "10"
 
 // ProblemContentType is the media type of every error answer.
 const ProblemContentType = "application/problem+json"
@@ -90,6 +97,10 @@ func (a *API) fail(c *gin.Context, err error) {
 		writeProblem(c, http.StatusConflict, ProblemDuplicate, "it already exists")
 	case errors.Is(err, ErrInvalidInput):
 		invalid(c, strings.NewReplacer("invalid input: ", "", "op: ", "").Replace(err.Error()))
+	case errors.Is(err, storage.ErrUnavailable):
+		a.log.WarnContext(c.Request.Context(), "management API: database unavailable", "path", c.FullPath(), "error", err)
+		c.Header("Retry-After", unavailableRetryAfter)
+		writeProblem(c, http.StatusServiceUnavailable, ProblemUnavailable, "the database is temporarily unavailable; try again")
 	default:
 		a.log.ErrorContext(c.Request.Context(), "management API failed", "path", c.FullPath(), "error", err)
 		writeProblem(c, http.StatusInternalServerError, ProblemInternal, "the request failed; see the server log")

@@ -52,7 +52,18 @@ func TestDatabaseOutageAnswers(t *testing.T) {
 	regForm.Set("captcha_id", captchaIDOf(t, regPage))
 	regForm.Set("captcha", testCaptcha)
 
+	adminToken := serviceToken(t, srv, "outage-admin", true)
+	apiCall(t, srv.URL, http.MethodGet, "/users", adminToken, nil).want(t, http.StatusOK)
+
 	proxy.Cut()
+
+	t.Run("management API", func(t *testing.T) {
+		r := apiCall(t, srv.URL, http.MethodGet, "/users", adminToken, nil)
+		if r.status != http.StatusServiceUnavailable || r.body["type"] != "urn:gatehouse:problem:unavailable" || r.header.Get("Retry-After") == "" {
+			t.Fatalf("GET /api/v1/users during the outage: %d %s (Retry-After %q), want 503 unavailable",
+				r.status, r.raw, r.header.Get("Retry-After"))
+		}
+	})
 
 	t.Run("registration page", func(t *testing.T) {
 		resp, body := postPage(t, rp, "/register?lang=en", regForm)
