@@ -30,6 +30,7 @@ func (p *Page) Navigate(url string) int {
 	if resp == nil {
 		return 0
 	}
+	p.scanAfterLoad(int(resp.Status))
 	return int(resp.Status)
 }
 
@@ -120,6 +121,7 @@ func (p *Page) ClickAndWait(sel string) int {
 	if resp == nil {
 		return 0
 	}
+	p.scanAfterLoad(int(resp.Status))
 	return int(resp.Status)
 }
 
