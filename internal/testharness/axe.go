@@ -1,12 +1,14 @@
 package testharness
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -44,11 +46,28 @@ func (v AxeViolation) String() string {
 // the page changes to allow it.
 func (p *Page) Accessibility() ([]AxeViolation, error) {
 	p.t.Helper()
+	return p.accessibility("")
+}
+
+// pageStateJS names the state of a page Gatehouse rendered (one that links
+// its stylesheet) by path, title, language and element count; "" for any
+// other document.
+const pageStateJS = `(document.querySelector('link[rel=stylesheet][href*="/static/gatehouse"]') ?
+	location.pathname + "|" + document.title + "|" + document.documentElement.lang + "|" + document.getElementsByTagName("*").length : "")`
+
+// accessibility runs axe-core; with a non-empty state it runs only while the
+// document is still in that state, so that a scan never lands on another
+// document (a redirect to an application) than the one it was meant for.
+func (p *Page) accessibility(state string) ([]AxeViolation, error) {
 	if _, err := chromedp.Run(p.Ctx, chromedp.Evaluate[bool](`typeof window.axe === "object" || (function(){`+axeSource+`
 ;return true})()`)); err != nil {
 		return nil, fmt.Errorf("load axe-core: %w", err)
 	}
-	raw, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`axe.run(document, `+axeRunOptions+`).then(r => JSON.stringify(r.violations.map(v => ({
+	guard := "false"
+	if state != "" {
+		guard = pageStateJS + " !== " + jsString(state)
+	}
+	raw, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`(`+guard+`) ? Promise.resolve("[]") : axe.run(document, `+axeRunOptions+`).then(r => JSON.stringify(r.violations.map(v => ({
 		id: v.id, impact: v.impact || "", help: v.help,
 		targets: v.nodes.map(n => n.target.join(" "))
 	}))))`, chromedp.EvalAwaitPromise))
@@ -66,7 +85,12 @@ func (p *Page) Accessibility() ([]AxeViolation, error) {
 // current document.
 func (p *Page) CheckAccessibility() {
 	p.t.Helper()
-	vs, err := p.Accessibility()
+	p.checkAccessibility("")
+}
+
+func (p *Page) checkAccessibility(state string) {
+	p.t.Helper()
+	vs, err := p.accessibility(state)
 	if err != nil {
 		p.fail("accessibility scan", err)
 		return
@@ -92,13 +116,24 @@ func (p *Page) scanAfterLoad(status int) {
 	if os.Getenv(EnvAxe) == "0" {
 		return
 	}
-	key, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](`document.querySelector('link[rel=stylesheet][href*="/static/gatehouse"]') ?
-		location.pathname + "|" + document.title + "|" + document.documentElement.lang + "|" + document.getElementsByTagName("*").length : ""`))
+	key, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](pageStateJS))
 	if err != nil || key == "" {
 		return
 	}
 	if _, seen := scanned.LoadOrStore(fmt.Sprintf("%d|%s", status, key), true); seen {
 		return
 	}
-	p.CheckAccessibility()
+	if !p.budget.Pause() {
+		return // the test's time is up; its own next step reports that
+	}
+	defer p.budget.Resume()
+	ctx, cancel := context.WithTimeout(p.browserCtx, axeTimeout)
+	defer cancel()
+	scanPage := *p
+	scanPage.Ctx = ctx
+	scanPage.checkAccessibility(key)
 }
+
+// axeTimeout bounds one scan; the scans do not count against a test's
+// browser timeout.
+const axeTimeout = 60 * time.Second

@@ -40,6 +40,49 @@ const browserStartTimeout = 30 * time.Second
 type Page struct {
 	Ctx context.Context
 	t   testing.TB
+
+	// browserCtx is the tab without the test's bound; budget is that bound,
+	// paused while an accessibility scan runs so that the scans do not
+	// count against the test's own time.
+	browserCtx context.Context
+	budget     *pausableTimer
+}
+
+// pausableTimer cancels a context when its time runs out; Pause and Resume
+// stop the clock in between.
+type pausableTimer struct {
+	mu       sync.Mutex
+	timer    *time.Timer
+	deadline time.Time
+	left     time.Duration
+	limit    time.Time // never extended past this (the test's own deadline)
+}
+
+func newPausableTimer(d time.Duration, limit time.Time, cancel func()) *pausableTimer {
+	return &pausableTimer{timer: time.AfterFunc(d, cancel), deadline: time.Now().Add(d), limit: limit}
+}
+
+// Pause stops the clock; it reports false when the time had already run out.
+func (pt *pausableTimer) Pause() bool {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if !pt.timer.Stop() {
+		return false
+	}
+	pt.left = time.Until(pt.deadline)
+	return true
+}
+
+// Resume restarts the clock with the time that was left at Pause.
+func (pt *pausableTimer) Resume() {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	left := pt.left
+	if !pt.limit.IsZero() && time.Until(pt.limit) < left {
+		left = time.Until(pt.limit)
+	}
+	pt.deadline = time.Now().Add(left)
+	pt.timer.Reset(left)
 }
 
 // Browser returns the chromedp context of a fresh headless Chromium for this
@@ -113,8 +156,12 @@ func NewPageTimeout(t testing.TB, timeout time.Duration) *Page {
 			timeout = left
 		}
 	}
-	ctx, cancel := context.WithTimeout(browserCtx, timeout)
-	p := &Page{Ctx: ctx, t: t}
+	var limit time.Time
+	if dl, ok := testDeadline(t); ok {
+		limit = dl.Add(-5 * time.Second)
+	}
+	ctx, cancel := context.WithCancel(browserCtx)
+	p := &Page{Ctx: ctx, t: t, browserCtx: browserCtx, budget: newPausableTimer(timeout, limit, cancel)}
 	t.Cleanup(func() {
 		if t.Failed() {
 			p.saveArtifacts(browserCtx)

@@ -14,6 +14,11 @@
 //     test, with a screenshot written to GATEHOUSE_TEST_ARTIFACTS when the test
 //     fails. A missing Chromium skips loudly, or fails when
 //     GATEHOUSE_TEST_REQUIRE_BROWSER=1.
+//   - Accessibility: axe-core (vendored from its npm package under axe/) runs
+//     after every navigation of a Page onto a page Gatehouse rendered, once per
+//     distinct page state in the test process, and fails the test on any
+//     violation of the WCAG 2 A/AA rules and axe's best practices
+//     (GATEHOUSE_TEST_AXE=0 turns the automatic scan off for a quick local run).
 //
 // Everything listens on 127.0.0.1 only, is bounded in time, and is cleaned up
 // with t.Cleanup.
