@@ -98,6 +98,9 @@ type Accounts interface {
 	ResetMFA(ctx context.Context, id, actorID string) error
 	ConsoleSettings(ctx context.Context) (account.ConsoleSettings, error)
 	SaveConsoleSettingsByAdmin(ctx context.Context, cs account.ConsoleSettings, actorID string) error
+	// OAuth protocol switches (issue 18).
+	ProtocolSettings(ctx context.Context) (account.ProtocolSettings, error)
+	SaveProtocolSettingsByAdmin(ctx context.Context, ps account.ProtocolSettings, actorID string) error
 	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
 	RevokePersonalToken(ctx context.Context, userID, tokenID, actorID, ip string) error
 	// UserPasskeys lists the user's passkeys; RemovePasskey removes one

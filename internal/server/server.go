@@ -131,6 +131,7 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildMFA(); err != nil { // mfa.go
 		return err
 	}
+	s.buildProtocol2()                        // protocol2.go
 	s.buildAccess()                           // access.go
 	if err := s.buildPasskeys(); err != nil { // passkeys.go
 		return err

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestClientsCreateRequirePAR: --require-par and its long form
+// --require-pushed-authorization-requests are stored and shown by clients
+// show.
+func TestClientsCreateRequirePAR(t *testing.T) {
+	env := sqliteEnv(t)
+	for _, tc := range []struct{ id, flag string }{{"short", "--require-par"}, {"long", "--require-pushed-authorization-requests"}} {
+		code, _, stderr := runCLI(t, env, "clients", "create", "--id", tc.id, "--redirect-uri", "https://app.example.com/cb", tc.flag)
+		if code != 0 {
+			t.Fatalf("create %s: %d %s", tc.flag, code, stderr)
+		}
+		code, stdout, _ := runCLI(t, env, "clients", "show", tc.id)
+		if code != 0 || !strings.Contains(stdout, `"require_pushed_authorization_requests": true`) ||
+			!strings.Contains(stdout, `"token_exchange_delegation": false`) {
+			t.Fatalf("show %s: %d\n%s", tc.id, code, stdout)
+		}
+	}
+}
+
+// TestSettingsProtocolSwitches: settings set/get the OAuth protocol
+// switches; a value that is not a boolean is refused with exit 2.
+func TestSettingsProtocolSwitches(t *testing.T) {
+	env := sqliteEnv(t)
+	code, stdout, stderr := runCLI(t, env, "settings", "get", "oauth.require_pushed_authorization_requests")
+	if code != 0 || strings.TrimSpace(stdout) != "false" {
+		t.Fatalf("get default: %d %q %s", code, stdout, stderr)
+	}
+	for _, key := range []string{"oauth.require_pushed_authorization_requests", "oauth.dynamic_client_registration"} {
+		code, stdout, stderr = runCLI(t, env, "settings", "set", key, "true")
+		if code != 0 || strings.TrimSpace(stdout) != key+"\ttrue" {
+			t.Fatalf("set %s: %d %q %s", key, code, stdout, stderr)
+		}
+		code, stdout, _ = runCLI(t, env, "settings", "get", key)
+		if code != 0 || strings.TrimSpace(stdout) != "true" {
+			t.Fatalf("get %s: %d %q", key, code, stdout)
+		}
+	}
+	code, _, stderr = runCLI(t, env, "settings", "set", "oauth.dynamic_client_registration", "maybe")
+	if code != 2 || !strings.Contains(stderr, "true or false") {
+		t.Fatalf("bad value: %d %q", code, stderr)
+	}
+}
