@@ -83,7 +83,7 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 
 // grantTypes the token endpoint accepts at all; zop would also try the
 // JWT bearer grant, which Gatehouse does not offer.
-var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode}
+var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode, GrantTokenExchange}
 
 // serveToken limits the grant types and hands the PKCE verifier to
 // AuthRequestByCode, which checks it while claiming the code.
@@ -102,6 +102,10 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if gt == GrantAuthorizationCode {
 		r = r.WithContext(withCodeVerifier(r.Context(), r.Form.Get("code_verifier")))
+	}
+	if gt == GrantTokenExchange { // tokenexchange.go
+		p.serveTokenSigned(p.serveTokenExchange)(w, r)
+		return
 	}
 	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
 }

@@ -50,7 +50,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Public, "public", false, "a public client (native or single-page app) without a secret")
 	fs.Var(&o.redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
 	fs.Var(&o.postLogout, "post-logout-redirect-uri", "exact post-logout redirect `URI` (repeatable)")
-	fs.StringVar(&o.grantTypes, "grant-types", strings.Join(op.DefaultGrantTypes(), ","), "comma `list` of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code")
+	fs.StringVar(&o.grantTypes, "grant-types", strings.Join(op.DefaultGrantTypes(), ","), "comma `list` of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange")
 	fs.StringVar(&o.scopes, "scopes", "", "comma `list` of scopes the client may request (default: openid,profile,email, plus offline_access with refresh_token)")
 	fs.StringVar(&o.cc.Name, "name", "", "`name` shown on the consent page (default: the id)")
 	fs.BoolVar(&o.cc.FirstParty, "first-party", false, "trusted first-party client: no consent page")

@@ -46,3 +46,25 @@ func TestSettingsProtocolSwitches(t *testing.T) {
 		t.Fatalf("bad value: %d %q", code, stderr)
 	}
 }
+
+// TestClientsCreateTokenExchange: the token exchange grant and
+// --token-exchange-delegation are stored and shown; the grant is refused
+// for a public client.
+func TestClientsCreateTokenExchange(t *testing.T) {
+	env := sqliteEnv(t)
+	code, _, stderr := runCLI(t, env, "clients", "create", "--id", "delegate", "--redirect-uri", "https://app.example.com/cb",
+		"--grant-types", "authorization_code,urn:ietf:params:oauth:grant-type:token-exchange", "--token-exchange-delegation")
+	if code != 0 {
+		t.Fatalf("create delegate: %d %s", code, stderr)
+	}
+	code, stdout, _ := runCLI(t, env, "clients", "show", "delegate")
+	if code != 0 || !strings.Contains(stdout, `"token_exchange_delegation": true`) || !strings.Contains(stdout, `"require_pushed_authorization_requests": false`) ||
+		!strings.Contains(stdout, "urn:ietf:params:oauth:grant-type:token-exchange") {
+		t.Fatalf("show delegate: %d\n%s", code, stdout)
+	}
+	code, _, stderr = runCLI(t, env, "clients", "create", "--id", "spa", "--public", "--redirect-uri", "https://app.example.com/cb",
+		"--grant-types", "authorization_code,urn:ietf:params:oauth:grant-type:token-exchange")
+	if code != 2 || !strings.Contains(stderr, "token exchange needs a confidential client") {
+		t.Fatalf("public client with token exchange: %d %q", code, stderr)
+	}
+}
