@@ -8,5 +8,14 @@ import "github.com/zitadel/oidc/v3/pkg/oidc"
 func (p *Provider) protocolDiscovery(doc *discoveryDocument, pol Policy) {
 	doc.PushedAuthorizationRequestEndpoint = p.opts.Issuer + PathPAR
 	doc.RequirePushedAuthorizationRequests = pol.RequirePAR
+	doc.RegistrationEndpoint = ""
+	if pol.DynamicRegistration { // internal/dynreg serves it
+		doc.RegistrationEndpoint = p.opts.Issuer + PathRegister
+	}
 	doc.GrantTypesSupported = append(doc.GrantTypesSupported, oidc.GrantTypeTokenExchange) // tokenexchange.go
 }
+
+// PathRegister is the dynamic client registration endpoint (RFC 7591),
+// served by package dynreg; discovery names it while the instance allows
+// registration.
+const PathRegister = "/oauth/register"

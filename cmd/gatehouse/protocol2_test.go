@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -66,5 +67,34 @@ func TestClientsCreateTokenExchange(t *testing.T) {
 		"--grant-types", "authorization_code,urn:ietf:params:oauth:grant-type:token-exchange")
 	if code != 2 || !strings.Contains(stderr, "token exchange needs a confidential client") {
 		t.Fatalf("public client with token exchange: %d %q", code, stderr)
+	}
+}
+
+// TestRegistrationTokensCLI: create prints the id and the token once,
+// list shows it without the token (table and --json), revoke marks it
+// revoked; an unknown id and a bad lifetime are usage errors.
+func TestRegistrationTokensCLI(t *testing.T) {
+	env := sqliteEnv(t)
+	code, stdout, stderr := runCLI(t, env, "registration-tokens", "create", "--name", "ci", "--expires-in", "30d")
+	var created struct{ ID, Token string }
+	if code != 0 || json.Unmarshal([]byte(stdout), &created) != nil || !strings.HasPrefix(created.Token, "ghreg_") || created.ID == "" {
+		t.Fatalf("create: %d %q %s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, env, "registration-tokens", "list")
+	if code != 0 || !strings.Contains(stdout, created.ID) || !strings.Contains(stdout, "active") || strings.Contains(stdout, created.Token) {
+		t.Fatalf("list: %d\n%s", code, stdout)
+	}
+	if code, _, _ = runCLI(t, env, "registration-tokens", "revoke", created.ID); code != 0 {
+		t.Fatalf("revoke: %d", code)
+	}
+	code, stdout, _ = runCLI(t, env, "registration-tokens", "list", "--json")
+	if code != 0 || !strings.Contains(stdout, `"state":"revoked"`) {
+		t.Fatalf("list --json: %d\n%s", code, stdout)
+	}
+	if code, _, stderr = runCLI(t, env, "registration-tokens", "revoke", "missing"); code != 2 || !strings.Contains(stderr, "missing") {
+		t.Fatalf("revoke unknown: %d %q", code, stderr)
+	}
+	if code, _, stderr = runCLI(t, env, "registration-tokens", "create", "--expires-in", "soon"); code != 2 {
+		t.Fatalf("bad lifetime: %d %q", code, stderr)
 	}
 }

@@ -139,7 +139,10 @@ type Deps struct {
 	Clients  Clients
 	// Access manages groups, invitations and imports.
 	Access Access
-	Logger *slog.Logger
+	// RegistrationTokens, when set, adds /registration-tokens
+	// (registration_tokens.go).
+	RegistrationTokens RegistrationTokens
+	Logger             *slog.Logger
 }
 
 // API is the management REST API.
@@ -148,9 +151,11 @@ type API struct {
 	accounts Accounts
 	clients  Clients
 	access   Access
-	log      *slog.Logger
-	seenMu   sync.Mutex
-	seen     map[string]struct{} // token ids already audited as admin sign-ins
+	// regTokens: initial access tokens (registration_tokens.go); may be nil.
+	regTokens RegistrationTokens
+	log       *slog.Logger
+	seenMu    sync.Mutex
+	seen      map[string]struct{} // token ids already audited as admin sign-ins
 }
 
 // New returns the API over deps.
@@ -162,7 +167,8 @@ func New(deps Deps) (*API, error) {
 		deps.Logger = slog.Default()
 	}
 	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, log: deps.Logger,
-		seen: map[string]struct{}{}}, nil
+		regTokens: deps.RegistrationTokens,
+		seen:      map[string]struct{}{}}, nil
 }
 
 // Register adds every route under Prefix to r.

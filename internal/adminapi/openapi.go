@@ -123,9 +123,10 @@ func schemas() map[string]any {
 	return map[string]any{
 		"UserCreate": obj(user), "UserPatch": obj(patch), "Reject": obj(map[string]string{"reason": "string"}),
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),
-		"GroupCreate":      obj(map[string]string{"name": "string", "description": "string"}),
-		"GroupPatch":       obj(map[string]string{"name": "string", "description": "string"}),
-		"InvitationCreate": obj(map[string]string{"email": "string", "groups": "array"}),
+		"GroupCreate":             obj(map[string]string{"name": "string", "description": "string"}),
+		"GroupPatch":              obj(map[string]string{"name": "string", "description": "string"}),
+		"InvitationCreate":        obj(map[string]string{"email": "string", "groups": "array"}),
+		"RegistrationTokenCreate": obj(map[string]string{"name": "string", "expires_in": "string"}),
 		"UserImport": map[string]any{"type": "string", "description": "JSON Lines: one user a line with email, username, given_name, " +
 			"family_name, email_verified, groups, state and password_hash (README, Importing users)"},
 		"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status"}, "properties": map[string]any{
