@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -195,4 +196,53 @@ func TestDynamicClientRegistration(t *testing.T) {
 	if status, _ := registrationCall(t, http.MethodGet, endpoint+"/"+other["client_id"].(string), other["registration_access_token"].(string), nil); status != http.StatusNotFound {
 		t.Errorf("configuration endpoint while off: %d", status)
 	}
+}
+
+// TestDiscoveryReflectsProtocolSwitches: discovery announces exactly what
+// is on, and each announced endpoint answers (issue 18 item 9): PAR and
+// token exchange always, require_pushed_authorization_requests and
+// registration_endpoint following the instance settings.
+func TestDiscoveryReflectsProtocolSwitches(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	admin := serviceToken(t, srv, "disco-admin", true)
+	check := func(requirePAR, registration bool) {
+		t.Helper()
+		d := discoveryDoc(t, srv.URL)
+		if d["pushed_authorization_request_endpoint"] != srv.URL+"/oauth/par" || d["require_pushed_authorization_requests"] != requirePAR {
+			t.Errorf("PAR fields: %v %v", d["pushed_authorization_request_endpoint"], d["require_pushed_authorization_requests"])
+		}
+		grants, _ := d["grant_types_supported"].([]any)
+		if !slices.Contains(strings.Fields(fmtAny(grants)), grantTokenExchange) {
+			t.Errorf("grant types %v", grants)
+		}
+		reg, has := d["registration_endpoint"]
+		if has != registration || (has && reg != srv.URL+"/oauth/register") {
+			t.Errorf("registration_endpoint %v (want present: %v)", reg, registration)
+		}
+		if status, _ := pushRequest(t, srv.URL, "", "", url.Values{"client_id": {"nobody"}}); status != http.StatusUnauthorized {
+			t.Errorf("PAR endpoint: %d", status)
+		}
+		want := http.StatusNotFound
+		if registration {
+			want = http.StatusUnauthorized
+		}
+		if status, _ := registrationCall(t, http.MethodPost, srv.URL+"/oauth/register", "", map[string]any{}); status != want {
+			t.Errorf("registration endpoint: %d, want %d", status, want)
+		}
+	}
+	check(false, false)
+	apiCall(t, srv.URL, http.MethodPatch, "/settings", admin, map[string]any{"require_pushed_authorization_requests": true,
+		"dynamic_client_registration": true}).want(t, http.StatusOK)
+	check(true, true)
+	apiCall(t, srv.URL, http.MethodPatch, "/settings", admin, map[string]any{"require_pushed_authorization_requests": false,
+		"dynamic_client_registration": false}).want(t, http.StatusOK)
+	check(false, false)
+}
+
+func fmtAny(v []any) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i], _ = x.(string)
+	}
+	return strings.Join(parts, " ")
 }
