@@ -79,7 +79,7 @@ type clientAssertionStore interface {
 // on the client-authenticated endpoints, then calls next.
 func (p *Provider) withClientAssertion(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || (r.URL.Path != PathToken && r.URL.Path != PathIntrospect && r.URL.Path != PathRevoke) {
+		if r.Method != http.MethodPost || (r.URL.Path != PathToken && r.URL.Path != PathIntrospect && r.URL.Path != PathRevoke && r.URL.Path != PathPAR) {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -109,8 +109,8 @@ func checkGrants(c storage.Client, add addFunc) {
 		add("at least one grant type is required")
 	}
 	for _, g := range c.GrantTypes {
-		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials && g != GrantDeviceCode {
-			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials, %s)", g, GrantDeviceCode)
+		if g != GrantAuthorizationCode && g != GrantRefreshToken && g != GrantClientCredentials && g != GrantDeviceCode && g != GrantTokenExchange {
+			add("grant type %q is not allowed (authorization_code, refresh_token, client_credentials, %s, %s)", g, GrantDeviceCode, GrantTokenExchange)
 		}
 	}
 	has := func(g string) bool { return slices.Contains(c.GrantTypes, g) }
@@ -122,6 +122,9 @@ func checkGrants(c storage.Client, add addFunc) {
 	}
 	if has(GrantClientCredentials) && c.Public {
 		add("client_credentials needs a confidential client with a secret")
+	}
+	if has(GrantTokenExchange) && c.Public {
+		add("token exchange needs a confidential client")
 	}
 	if has(GrantAuthorizationCode) && len(c.RedirectURIs) == 0 {
 		add("authorization_code needs at least one redirect URI")

@@ -25,6 +25,7 @@ var (
 type publicDocs struct {
 	mu        sync.Mutex
 	keys      *keyState
+	policy    Policy // the instance policy it was built for (policy.go)
 	discovery []byte
 }
 
@@ -35,16 +36,23 @@ func (p *Provider) discovery(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	pol, err := p.policy(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("op: instance policy: %w", err)
+	}
 	p.docs.mu.Lock()
 	defer p.docs.mu.Unlock()
-	if p.docs.keys == st {
+	if p.docs.keys == st && p.docs.policy == pol {
 		return p.docs.discovery, nil
 	}
-	b, err := json.Marshal(discoveryDocument{p.discoveryConfig(ctx), promptValuesSupported, true})
+	doc := discoveryDocument{DiscoveryConfiguration: p.discoveryConfig(ctx), PromptValuesSupported: promptValuesSupported,
+		AuthorizationResponseIssParameterSupported: true}
+	p.protocolDiscovery(&doc, pol) // protocol2.go
+	b, err := json.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("op: marshal discovery: %w", err)
 	}
-	p.docs.keys, p.docs.discovery = st, b
+	p.docs.keys, p.docs.policy, p.docs.discovery = st, pol, b
 	return b, nil
 }
 
@@ -58,6 +66,9 @@ type discoveryDocument struct {
 	PromptValuesSupported []string `json:"prompt_values_supported"`
 	// AuthorizationResponseIssParameterSupported: RFC 9207 (withIss).
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported"`
+	// PAR (RFC 9126 §5, par.go).
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
 }
 
 // discoveryConfig is zop's document corrected to what Gatehouse does: zop

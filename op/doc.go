@@ -16,7 +16,11 @@
 // instance's, RS256, and those clients ask for; keys.go, rotation.go),
 // per-client ID token algorithms and at+jwt access tokens (tokensign.go),
 // iss in every authorization response (iss.go, RFC 9207), the device
-// flow's storage and page services (device.go, RFC 8628), cache headers and per-path CORS, and
+// flow's storage and page services (device.go, RFC 8628), pushed
+// authorization requests (par.go, RFC 9126), token exchange
+// (tokenexchange.go, RFC 8693), the instance policy that switches PAR for
+// every client and dynamic registration in discovery (policy.go,
+// protocol2.go), cache headers and per-path CORS, and
 // 503 temporarily_unavailable (with Retry-After) instead of zop's client
 // errors when the token, introspection, userinfo or revocation endpoint
 // meets a database outage (storage.WatchUnavailable).
@@ -30,7 +34,9 @@
 //	GET  /authorize                         authorization endpoint -> login page
 //	GET  /authorize/callback                issues the code once the login page completed the request
 //	POST /oauth/token                       authorization_code, refresh_token, client_credentials,
-//	                                        device_code (when the store keeps device authorizations)
+//	                                        device_code (when the store keeps device authorizations),
+//	                                        token-exchange (tokenexchange.go)
+//	POST /oauth/par                         RFC 9126 pushed authorization requests (par.go)
 //	POST /oauth/device_authorization        RFC 8628 device authorization (device.go)
 //	POST /oauth/introspect                  RFC 7662, client_secret_basic only;
 //	                                        personal API tokens too (personal.go)

@@ -12,7 +12,7 @@ import (
 // paths are what Handler serves; zop's /healthz, /ready and
 // /device_authorization are not among them.
 var paths = []string{PathDiscovery, PathKeys, PathAuthorize, PathCallback, PathToken, PathIntrospect, PathUserinfo, PathRevoke, PathEndSession,
-	PathDeviceAuthorization}
+	PathDeviceAuthorization, PathPAR}
 
 // Paths returns the paths Handler serves, relative to the issuer. Register
 // each on the router for every method (GET, HEAD, POST, OPTIONS), e.g.
@@ -52,6 +52,8 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 		p.serveEndSession(w, r)
 	case PathCallback:
 		p.withIss(p.zop.ServeHTTP)(w, r)
+	case PathPAR: // par.go
+		p.answerOutages(w, r, outageReplacesErrors, p.servePAR)
 	case PathDeviceAuthorization: // device.go
 		if p.DeviceFlowEnabled() && allowMethods(w, r, http.MethodPost) {
 			p.answerOutages(w, r, outageReplacesErrors, zop.DeviceAuthorizationHandler(p.zop))
@@ -63,38 +65,25 @@ func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// serveAuthorize refuses request_uri before zop, which ignores it (it
-// never fetches it either): RFC 9700 §4.12, SECURITY 38.
+// serveAuthorize replaces a request_uri from the PAR endpoint by the
+// pushed parameters and refuses any other request_uri before zop, which
+// ignores it (it never fetches it either): RFC 9700 §4.12, SECURITY 38.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	if !allowMethods(w, r, http.MethodGet, http.MethodPost) {
 		return
 	}
-	if err := r.ParseForm(); err == nil && r.Form.Get("request_uri") != "" {
-		p.refuseRequestURI(w, r)
-		return
+	if err := r.ParseForm(); err == nil {
+		var ok bool
+		if r, ok = p.authorizeWithPAR(w, r); !ok { // par.go
+			return
+		}
 	}
 	p.zop.ServeHTTP(w, r)
 }
 
-// refuseRequestURI answers request_uri_not_supported: redirected with the
-// state when redirect_uri is registered for the client, else an error page.
-func (p *Provider) refuseRequestURI(w http.ResponseWriter, r *http.Request) {
-	req := &oidc.AuthRequest{
-		ClientID:     r.Form.Get("client_id"),
-		State:        r.Form.Get("state"),
-		ResponseType: oidc.ResponseTypeCode,
-		ResponseMode: oidc.ResponseMode(r.Form.Get("response_mode")),
-	}
-	if c, err := p.st.client(r.Context(), req.ClientID); err == nil && slices.Contains(c.RedirectURIs, r.Form.Get("redirect_uri")) {
-		req.RedirectURI = r.Form.Get("redirect_uri")
-	}
-	e := &oidc.Error{ErrorType: "request_uri_not_supported", Description: "request_uri is not supported"}
-	zop.AuthRequestError(w, r, req, e, p.zop)
-}
-
 // grantTypes the token endpoint accepts at all; zop would also try the
 // JWT bearer grant, which Gatehouse does not offer.
-var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode}
+var grantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantDeviceCode, GrantTokenExchange}
 
 // serveToken limits the grant types and hands the PKCE verifier to
 // AuthRequestByCode, which checks it while claiming the code.
@@ -113,6 +102,10 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if gt == GrantAuthorizationCode {
 		r = r.WithContext(withCodeVerifier(r.Context(), r.Form.Get("code_verifier")))
+	}
+	if gt == GrantTokenExchange { // tokenexchange.go
+		p.serveTokenSigned(p.serveTokenExchange)(w, r)
+		return
 	}
 	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
 }

@@ -35,7 +35,7 @@ func TestDiscovery(t *testing.T) {
 	}
 	lists := map[string][]any{
 		"response_types_supported":              {"code"},
-		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials"},
+		"grant_types_supported":                 {"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"},
 		"code_challenge_methods_supported":      {"S256"},
 		"id_token_signing_alg_values_supported": {"ES256", "RS256"}, // RS256 stays offered
 		"scopes_supported":                      {"openid", "profile", "email", "offline_access", "groups"},

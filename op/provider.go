@@ -22,6 +22,8 @@ type Provider struct {
 	log     *slog.Logger
 	kick    chan struct{} // wakes RunBackchannel (backchannel.go)
 	jwks    jwksCache     // clients' jwks_uri key sets (clientassertion.go)
+	// policyFn reads the instance policy (policy.go).
+	policyFn policyHolder
 }
 
 // verifierAlgs are the algorithms zop accepts on tokens it verifies
@@ -105,6 +107,9 @@ func (p *Provider) Sweep(ctx context.Context, now time.Time) error {
 	step("auth requests", func() (int64, error) { return s.AuthRequests().DeleteExpired(ctx, now) })
 	step("tokens", func() (int64, error) { return s.Tokens().DeleteExpired(ctx, now) })
 	step("signing keys", func() (int64, error) { return s.SigningKeys().DeleteUnpublished(ctx, now) })
+	if ps, err := p.st.pushedRequests(); err == nil { // par.go
+		step("pushed requests", func() (int64, error) { return ps.DeleteExpired(ctx, now) })
+	}
 	if ds := p.st.deviceStore(); ds != nil { // device.go: kept a while after expiry, so polls get expired_token
 		step("device authorizations", func() (int64, error) { return ds.DeleteExpired(ctx, now.Add(-DeviceCodeLifetime)) })
 	}

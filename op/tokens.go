@@ -78,6 +78,9 @@ func (s *oidcStorage) CreateAccessToken(ctx context.Context, req zop.TokenReques
 		}
 		t, err := s.issueAccess(ctx, g, "")
 		return t.ID, t.ExpiresAt, err
+	case *exchangeRequest: // tokenexchange.go, validated by validateExchange
+		t, err := s.issueAccess(ctx, r.grant(), "")
+		return t.ID, t.ExpiresAt, err
 	}
 	return "", time.Time{}, fmt.Errorf("op: unsupported token request %T", req)
 }

@@ -59,6 +59,21 @@ type Client struct {
 	// IDTokenSignedResponseAlg: the algorithm of this client's ID tokens
 	// (RS256, ES256 or EdDSA); empty is the instance's algorithm.
 	IDTokenSignedResponseAlg string
+
+	// Issue 18 items 4, 6 and 8.
+
+	// RequirePushedAuthorizationRequests: /authorize accepts this client's
+	// requests only through a request_uri from the PAR endpoint (RFC 9126).
+	RequirePushedAuthorizationRequests bool
+	// TokenExchangeDelegation lets the client ask, by token exchange
+	// (RFC 8693), for tokens that act for the subject (with an act claim
+	// naming the client); without it only narrower tokens for the same
+	// subject are issued.
+	TokenExchangeDelegation bool
+	// RegistrationAccessTokenHash is the SHA-256 of the registration
+	// access token of a dynamically registered client (RFC 7592); nil for
+	// clients registered by administrators.
+	RegistrationAccessTokenHash []byte
 }
 
 // ClientStore keeps clients.

@@ -43,6 +43,9 @@ type Stores interface {
 	Passkeys() PasskeyStore
 	LogoutDeliveries() LogoutDeliveryStore
 	ClientAssertions() ClientAssertionStore
+	// Issue 18 items 4 and 6 (PAR, dynamic client registration).
+	PushedRequests() PushedRequestStore
+	RegistrationTokens() RegistrationTokenStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

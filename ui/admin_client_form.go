@@ -15,7 +15,8 @@ import (
 // provider, behind Options.Admin.
 var (
 	clientGrantTypes = []string{"authorization_code", "refresh_token", "client_credentials",
-		"urn:ietf:params:oauth:grant-type:device_code"} // the device flow (issue 18)
+		"urn:ietf:params:oauth:grant-type:device_code",    // the device flow (issue 18)
+		"urn:ietf:params:oauth:grant-type:token-exchange"} // token exchange (issue 18)
 	clientFormats = []string{storage.AccessTokenJWT, storage.AccessTokenOpaque}
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
@@ -51,7 +52,9 @@ type clientInput struct {
 	BackchannelSessionRequired   bool
 	AuthMethod, JWKS, JWKSURI    string
 	IDTokenAlg                   string // id_token_signed_response_alg (issue 18)
-	problems                     []ClientProblem
+	// Issue 18 items 4 and 8 (checkboxes).
+	RequirePAR, TokenExchangeDelegation bool
+	problems                            []ClientProblem
 }
 
 // newClientInput is the form of a new client: the defaults of `gatehouse
@@ -68,7 +71,8 @@ func clientInputOf(cl storage.Client) clientInput {
 		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups,
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, BackchannelSessionRequired: cl.BackchannelLogoutSessionRequired,
 		AuthMethod: cl.TokenEndpointAuthMethod, JWKS: cl.JWKS, JWKSURI: cl.JWKSURI,
-		IDTokenAlg: cl.IDTokenSignedResponseAlg}
+		IDTokenAlg: cl.IDTokenSignedResponseAlg, RequirePAR: cl.RequirePushedAuthorizationRequests,
+		TokenExchangeDelegation: cl.TokenExchangeDelegation}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -87,6 +91,8 @@ func clientInputFrom(form url.Values) clientInput {
 		JWKS:                       strings.TrimSpace(truncateUTF8(form.Get("jwks"), 64*maxKeptValue)),
 		JWKSURI:                    keep("jwks_uri"),
 		IDTokenAlg:                 keep("id_token_signed_response_alg"),
+		RequirePAR:                 checked(form.Get("require_pushed_authorization_requests")),
+		TokenExchangeDelegation:    checked(form.Get("token_exchange_delegation")),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -138,6 +144,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.BackchannelLogoutSessionRequired = in.BackchannelSessionRequired
 	c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI = in.AuthMethod, in.JWKS, in.JWKSURI
 	c.IDTokenSignedResponseAlg = in.IDTokenAlg
+	c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation = in.RequirePAR, in.TokenExchangeDelegation
 	return c
 }
 
@@ -162,6 +169,8 @@ type adminClientForm struct {
 	Grants        []choice
 	Formats       []choice
 	IDTokenAlgs   []choice // id_token_signed_response_alg; "" is the instance's
+	// Issue 18 items 4 and 8.
+	RequirePAR, TokenExchangeDelegation bool
 	// Errors holds the translated message of each refused field, by form
 	// field name; "" is the form as a whole.
 	Errors map[string]string
@@ -184,7 +193,8 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 		FirstParty: in.FirstParty, RequireMFA: in.RequireMFA, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
 		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " "),
 		AllowedGroups: strings.Join(in.AllowedGroups, ", "), BackchannelLogoutURI: in.BackchannelLogoutURI,
-		BackchannelSessionRequired: in.BackchannelSessionRequired, JWKS: in.JWKS, JWKSURI: in.JWKSURI}
+		BackchannelSessionRequired: in.BackchannelSessionRequired, JWKS: in.JWKS, JWKSURI: in.JWKSURI,
+		RequirePAR: in.RequirePAR, TokenExchangeDelegation: in.TokenExchangeDelegation}
 	for _, m := range clientAuthMethods {
 		f.AuthMethods = append(f.AuthMethods, choice{Value: m, Label: u.bundle.T(lang, "clientauth.method."+m), Checked: in.AuthMethod == m})
 	}

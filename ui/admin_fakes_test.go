@@ -25,6 +25,7 @@ type fakeAdmin struct {
 	rs       account.RegistrationSettings
 	l        account.SessionLifetimes
 	cs       *account.ConsoleSettings // nil: the defaults
+	ps       account.ProtocolSettings // admin_protocol2_test.go
 	calls    []string                 // "action id actor [reason]"
 	filters  []storage.UserFilter
 	audits   []storage.AuditFilter

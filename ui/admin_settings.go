@@ -33,6 +33,9 @@ type AdminSettings interface {
 	SaveSessionSettingsByAdmin(ctx context.Context, l account.SessionLifetimes, actorID string) error
 	ConsoleSettings(ctx context.Context) (account.ConsoleSettings, error)
 	SaveConsoleSettingsByAdmin(ctx context.Context, cs account.ConsoleSettings, actorID string) error
+	// OAuth protocol switches (admin_settings_protocol.go).
+	ProtocolSettings(ctx context.Context) (account.ProtocolSettings, error)
+	SaveProtocolSettingsByAdmin(ctx context.Context, ps account.ProtocolSettings, actorID string) error
 }
 
 // Choices of the settings form whose values the rules elsewhere accept.
@@ -61,6 +64,8 @@ type settingsInput struct {
 	captchaAfterSent bool
 	// Console holds the account console's settings (admin_settings_console.go).
 	Console consoleInput
+	// Protocol holds the OAuth protocol switches (admin_settings_protocol.go).
+	Protocol protocolInput
 }
 
 func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes) settingsInput {
@@ -104,6 +109,9 @@ func (u *UI) adminSettingsPage(c *gin.Context) {
 	notice := u.adminNotice(c, map[string]string{"saved": "admin.settings.notice.saved"})
 	in := settingsInputOf(rs, l)
 	in.Console = consoleInputOf(cs)
+	if !u.protocolSettingsPage(c, &in) {
+		return
+	}
 	u.renderSettings(c, http.StatusOK, in, nil, adminNav{Notice: notice})
 }
 
@@ -140,6 +148,7 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 	}
 	in := settingsInputFrom(c.Request.PostForm)
 	in.Console = consoleInputFrom(c.Request.PostForm)
+	in.Protocol = protocolInputFrom(c.Request.PostForm)
 	newRS, newL, bad := applySettings(rs, l, in)
 	newCS, badCS := cs, []string(nil)
 	if c.Request.PostForm.Get(consoleSettingsMarker) == "1" {
@@ -149,6 +158,9 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 		in.Console = consoleInputOf(cs)
 	}
 	if len(bad) > 0 {
+		if c.Request.PostForm.Get(protocolSettingsMarker) != "1" && !u.protocolSettingsPage(c, &in) {
+			return
+		}
 		u.renderSettings(c, http.StatusUnprocessableEntity, in, bad, adminNav{})
 		return
 	}
@@ -159,6 +171,9 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 	}
 	if err == nil && !sameConsoleSettings(cs, newCS) {
 		err = u.admin.SaveConsoleSettingsByAdmin(ctx, newCS, actor)
+	}
+	if err == nil {
+		err = u.saveProtocolSettings(ctx, c.Request.PostForm, &in, actor)
 	}
 	switch {
 	case errors.Is(err, account.ErrInvalid):

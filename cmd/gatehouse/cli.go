@@ -57,8 +57,9 @@ func root() *command {
 			{name: "healthcheck", summary: "exit 0 when the configured server answers /healthz", run: runHealthcheck, flags: healthcheckFlags},
 			usersCommand(),
 			clientsCommand(),
-			groupsCommand(),   // groups.go
-			settingsCommand(), // settings.go
+			groupsCommand(),             // groups.go
+			registrationTokensCommand(), // registration_tokens.go
+			settingsCommand(),           // settings.go
 			keysCommand(),
 			{name: "version", summary: "print the version", run: runVersion},
 		},

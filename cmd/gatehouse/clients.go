@@ -50,7 +50,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.BoolVar(&o.cc.Public, "public", false, "a public client (native or single-page app) without a secret")
 	fs.Var(&o.redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
 	fs.Var(&o.postLogout, "post-logout-redirect-uri", "exact post-logout redirect `URI` (repeatable)")
-	fs.StringVar(&o.grantTypes, "grant-types", strings.Join(op.DefaultGrantTypes(), ","), "comma `list` of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code")
+	fs.StringVar(&o.grantTypes, "grant-types", strings.Join(op.DefaultGrantTypes(), ","), "comma `list` of authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:device_code, urn:ietf:params:oauth:grant-type:token-exchange")
 	fs.StringVar(&o.scopes, "scopes", "", "comma `list` of scopes the client may request (default: openid,profile,email, plus offline_access with refresh_token)")
 	fs.StringVar(&o.cc.Name, "name", "", "`name` shown on the consent page (default: the id)")
 	fs.BoolVar(&o.cc.FirstParty, "first-party", false, "trusted first-party client: no consent page")
@@ -65,6 +65,10 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.StringVar(&o.cc.JWKSURI, "jwks-uri", "", "`URL` of the client's public key set for private_key_jwt")
 	fs.BoolVar(&o.cc.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "the client needs sid in logout tokens (always sent)")
 	fs.StringVar(&o.cc.IDTokenSignedResponseAlg, "id-token-signed-response-alg", "", "`algorithm` of this client's ID tokens: RS256, ES256 or EdDSA (default: the instance's)")
+	// Issue 18 items 4 and 8.
+	fs.BoolVar(&o.cc.RequirePushedAuthorizationRequests, "require-pushed-authorization-requests", false, "the client must push its authorization requests (PAR, RFC 9126)")
+	fs.BoolVar(&o.cc.RequirePAR, "require-par", false, "short for --require-pushed-authorization-requests")
+	fs.BoolVar(&o.cc.TokenExchangeDelegation, "token-exchange-delegation", false, "token exchange may issue delegated tokens with an act claim naming this client (RFC 8693)")
 	return o
 }
 
@@ -155,7 +159,9 @@ func clientJSON(c storage.Client) map[string]any {
 		"allowed_groups":         nonNil(c.AllowedGroups),
 		"backchannel_logout_uri": c.BackchannelLogoutURI, "backchannel_logout_session_required": c.BackchannelLogoutSessionRequired,
 		"token_endpoint_auth_method": c.TokenEndpointAuthMethod, "jwks_uri": c.JWKSURI, "jwks": jwksValue(c.JWKS),
-		"id_token_signed_response_alg": c.IDTokenSignedResponseAlg,
+		"id_token_signed_response_alg":          c.IDTokenSignedResponseAlg,
+		"require_pushed_authorization_requests": c.RequirePushedAuthorizationRequests,
+		"token_exchange_delegation":             c.TokenExchangeDelegation,
 	}
 }
 

@@ -90,6 +90,11 @@ func settingValues(ctx context.Context, r *account.Registrar) (map[string]json.R
 		return nil, err
 	}
 	maps.Copy(values, cs.ConsoleSettingValues())
+	ps, err := r.ProtocolSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(values, ps.ProtocolSettingValues())
 	return values, nil
 }
 

@@ -32,6 +32,9 @@ func (r *Registrar) SetSetting(ctx context.Context, key string, value json.RawMe
 	if slices.Contains(SessionSettingKeys(), key) {
 		return RegistrationSettings{}, r.setSessionSetting(ctx, key, value, actorID)
 	}
+	if slices.Contains(ProtocolSettingKeys(), key) { // protocol_settings.go
+		return RegistrationSettings{}, r.setProtocolSetting(ctx, key, value, actorID)
+	}
 	if slices.Contains(ConsoleSettingKeys(), key) {
 		return RegistrationSettings{}, r.setConsoleSetting(ctx, key, value, actorID)
 	}

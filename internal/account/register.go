@@ -120,7 +120,8 @@ type Registrar struct {
 	resetLife time.Duration
 	languages []string
 	settings  *settingsCache
-	console   *consoleSettingsCache // console_settings.go
+	console   *consoleSettingsCache  // console_settings.go
+	protocol  *protocolSettingsCache // protocol_settings.go
 }
 
 // NewRegistrar returns the registration rules over store, queueing
@@ -155,7 +156,8 @@ func NewRegistrar(svc *Service, store RegistrarStore, mailer Mailer, opts Regist
 			settings: store.Settings(), defaults: defaults, ttl: opts.SettingsTTL, now: svc.now,
 			instance: opts.InstanceName,
 		},
-		console: &consoleSettingsCache{settings: store.Settings(), now: svc.now},
+		console:  &consoleSettingsCache{settings: store.Settings(), now: svc.now},
+		protocol: &protocolSettingsCache{settings: store.Settings(), now: svc.now},
 	}
 	svc.registrationSettings = r.Settings
 	return r, nil

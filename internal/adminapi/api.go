@@ -98,6 +98,9 @@ type Accounts interface {
 	ResetMFA(ctx context.Context, id, actorID string) error
 	ConsoleSettings(ctx context.Context) (account.ConsoleSettings, error)
 	SaveConsoleSettingsByAdmin(ctx context.Context, cs account.ConsoleSettings, actorID string) error
+	// OAuth protocol switches (issue 18).
+	ProtocolSettings(ctx context.Context) (account.ProtocolSettings, error)
+	SaveProtocolSettingsByAdmin(ctx context.Context, ps account.ProtocolSettings, actorID string) error
 	PersonalTokens(ctx context.Context, userID string) ([]storage.PersonalToken, error)
 	RevokePersonalToken(ctx context.Context, userID, tokenID, actorID, ip string) error
 	// UserPasskeys lists the user's passkeys; RemovePasskey removes one
@@ -136,7 +139,10 @@ type Deps struct {
 	Clients  Clients
 	// Access manages groups, invitations and imports.
 	Access Access
-	Logger *slog.Logger
+	// RegistrationTokens, when set, adds /registration-tokens
+	// (registration_tokens.go).
+	RegistrationTokens RegistrationTokens
+	Logger             *slog.Logger
 }
 
 // API is the management REST API.
@@ -145,9 +151,11 @@ type API struct {
 	accounts Accounts
 	clients  Clients
 	access   Access
-	log      *slog.Logger
-	seenMu   sync.Mutex
-	seen     map[string]struct{} // token ids already audited as admin sign-ins
+	// regTokens: initial access tokens (registration_tokens.go); may be nil.
+	regTokens RegistrationTokens
+	log       *slog.Logger
+	seenMu    sync.Mutex
+	seen      map[string]struct{} // token ids already audited as admin sign-ins
 }
 
 // New returns the API over deps.
@@ -159,7 +167,8 @@ func New(deps Deps) (*API, error) {
 		deps.Logger = slog.Default()
 	}
 	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, log: deps.Logger,
-		seen: map[string]struct{}{}}, nil
+		regTokens: deps.RegistrationTokens,
+		seen:      map[string]struct{}{}}, nil
 }
 
 // Register adds every route under Prefix to r.

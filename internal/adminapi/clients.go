@@ -39,6 +39,9 @@ type clientJSON struct {
 	JWKSURI                 string          `json:"jwks_uri"`
 	// IDTokenSignedResponseAlg: "" is the instance's algorithm (issue 18).
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// Issue 18 items 4 and 8.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	TokenExchangeDelegation            bool `json:"token_exchange_delegation"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -55,7 +58,9 @@ func toClientJSON(c storage.Client) clientJSON {
 		AllowedGroups: nz(c.AllowedGroups), BackchannelLogoutURI: c.BackchannelLogoutURI,
 		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI,
-		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg}
+		IDTokenSignedResponseAlg:           c.IDTokenSignedResponseAlg,
+		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
+		TokenExchangeDelegation:            c.TokenExchangeDelegation}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -81,12 +86,19 @@ type clientInJSON struct {
 	JWKSURI                          *string          `json:"jwks_uri"`
 	// IDTokenSignedResponseAlg (issue 18).
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg"`
+	// Issue 18 items 4 and 8; require_par is the short name of
+	// require_pushed_authorization_requests (the long one wins when both
+	// are sent).
+	RequirePushedAuthorizationRequests *bool `json:"require_pushed_authorization_requests"`
+	RequirePAR                         *bool `json:"require_par"`
+	TokenExchangeDelegation            *bool `json:"token_exchange_delegation"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
 	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required",
-	"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg"}
+	"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg",
+	"require_pushed_authorization_requests", "require_par", "token_exchange_delegation"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -122,6 +134,9 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setS(&c.TokenEndpointAuthMethod, in.TokenEndpointAuthMethod)
 	setS(&c.JWKSURI, in.JWKSURI)
 	setS(&c.IDTokenSignedResponseAlg, in.IDTokenSignedResponseAlg)
+	setB(&c.RequirePushedAuthorizationRequests, in.RequirePAR)
+	setB(&c.RequirePushedAuthorizationRequests, in.RequirePushedAuthorizationRequests)
+	setB(&c.TokenExchangeDelegation, in.TokenExchangeDelegation)
 	if in.JWKS != nil {
 		c.JWKS = ""
 		if s := string(*in.JWKS); s != "null" {

@@ -112,18 +112,21 @@ func schemas() map[string]any {
 		"post_logout_redirect_uris": "array", "grant_types": "array", "scopes": "array", "first_party": "boolean",
 		"access_token_format": "string", "dev": "boolean", "admin": "boolean", "require_mfa": "boolean",
 		"allowed_groups": "array", "backchannel_logout_uri": "string", "backchannel_logout_session_required": "boolean",
-		"token_endpoint_auth_method": "string", "jwks": "object", "jwks_uri": "string", "id_token_signed_response_alg": "string"}
+		"token_endpoint_auth_method": "string", "jwks": "object", "jwks_uri": "string", "id_token_signed_response_alg": "string",
+		"require_pushed_authorization_requests": "boolean", "require_par": "boolean", "token_exchange_delegation": "boolean"}
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",
 		"session_max_lifetime": "string", "session_idle_timeout": "string", "signin_captcha_after": "integer", "mfa_policy": "string",
-		"tokens_scopes": "array", "tokens_max_lifetime": "string", "notify_new_device": "boolean", "self_delete": "boolean"}
+		"tokens_scopes": "array", "tokens_max_lifetime": "string", "notify_new_device": "boolean", "self_delete": "boolean",
+		"require_pushed_authorization_requests": "boolean", "dynamic_client_registration": "boolean"}
 	return map[string]any{
 		"UserCreate": obj(user), "UserPatch": obj(patch), "Reject": obj(map[string]string{"reason": "string"}),
 		"ClientCreate": obj(client), "ClientPatch": obj(client), "SettingsPatch": obj(settings),
-		"GroupCreate":      obj(map[string]string{"name": "string", "description": "string"}),
-		"GroupPatch":       obj(map[string]string{"name": "string", "description": "string"}),
-		"InvitationCreate": obj(map[string]string{"email": "string", "groups": "array"}),
+		"GroupCreate":             obj(map[string]string{"name": "string", "description": "string"}),
+		"GroupPatch":              obj(map[string]string{"name": "string", "description": "string"}),
+		"InvitationCreate":        obj(map[string]string{"email": "string", "groups": "array"}),
+		"RegistrationTokenCreate": obj(map[string]string{"name": "string", "expires_in": "string"}),
 		"UserImport": map[string]any{"type": "string", "description": "JSON Lines: one user a line with email, username, given_name, " +
 			"family_name, email_verified, groups, state and password_hash (README, Importing users)"},
 		"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status"}, "properties": map[string]any{

@@ -32,6 +32,9 @@ type settingsJSON struct {
 	TokensMaxLifetime  string   `json:"tokens_max_lifetime"`
 	NotifyNewDevice    bool     `json:"notify_new_device"`
 	SelfDelete         bool     `json:"self_delete"`
+	// OAuth protocol switches (issue 18).
+	RequirePAR          bool `json:"require_pushed_authorization_requests"`
+	DynamicRegistration bool `json:"dynamic_client_registration"`
 }
 
 // settingsPatchJSON is the body of PATCH /settings: absent fields stay.
@@ -54,14 +57,18 @@ type settingsPatchJSON struct {
 	TokensMaxLifetime  *string   `json:"tokens_max_lifetime"`
 	NotifyNewDevice    *bool     `json:"notify_new_device"`
 	SelfDelete         *bool     `json:"self_delete"`
+	// OAuth protocol switches (issue 18).
+	RequirePAR          *bool `json:"require_pushed_authorization_requests"`
+	DynamicRegistration *bool `json:"dynamic_client_registration"`
 }
 
 var settingsFields = []string{"registration_mode", "registration_fields", "verify_email", "terms_url", "captcha_provider",
 	"reset_style", "reset_identify", "password_min_length", "password_require",
 	"session_lifetime", "session_max_lifetime", "session_idle_timeout", "signin_captcha_after", "mfa_policy",
-	"tokens_scopes", "tokens_max_lifetime", "notify_new_device", "self_delete"}
+	"tokens_scopes", "tokens_max_lifetime", "notify_new_device", "self_delete",
+	"require_pushed_authorization_requests", "dynamic_client_registration"}
 
-func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes, cs account.ConsoleSettings) settingsJSON {
+func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes, cs account.ConsoleSettings, ps account.ProtocolSettings) settingsJSON {
 	p := rs.Password.Normalized()
 	req := append([]string{}, p.Require...)
 	return settingsJSON{RegistrationMode: string(rs.Mode), RegistrationFields: rs.FieldNames(), VerifyEmail: rs.VerifyEmail,
@@ -70,7 +77,8 @@ func toSettingsJSON(rs account.RegistrationSettings, l account.SessionLifetimes,
 		SessionLifetime: l.Persistent.String(), SessionMaxLifetime: l.Browser.String(), SessionIdleTimeout: l.Idle.String(),
 		SignInCaptchaAfter: rs.SignInCaptchaAfter, MFAPolicy: mfaPolicyOf(rs),
 		TokensScopes: append([]string{}, cs.TokenScopes...), TokensMaxLifetime: account.FormatDays(cs.TokenMaxLifetime),
-		NotifyNewDevice: cs.NotifyNewDevice, SelfDelete: cs.SelfDelete}
+		NotifyNewDevice: cs.NotifyNewDevice, SelfDelete: cs.SelfDelete,
+		RequirePAR: ps.RequirePAR, DynamicRegistration: ps.DynamicRegistration}
 }
 
 func (a *API) getSettings(c *gin.Context) {
@@ -89,7 +97,12 @@ func (a *API) getSettings(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toSettingsJSON(rs, l, cs))
+	ps, err := a.accounts.ProtocolSettings(c.Request.Context())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toSettingsJSON(rs, l, cs, ps))
 }
 
 func (a *API) patchSettings(c *gin.Context) {
@@ -169,7 +182,11 @@ func (a *API) patchSettings(c *gin.Context) {
 			return
 		}
 	}
-	c.JSON(http.StatusOK, toSettingsJSON(rs, l, cs))
+	ps, ok := a.patchProtocol(c, in)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, toSettingsJSON(rs, l, cs, ps))
 }
 
 // mfaPolicyOf is the settings' MFA policy, optional when unset.
@@ -249,4 +266,29 @@ func (a *API) patchConsole(c *gin.Context, in settingsPatchJSON) (account.Consol
 		return cs, false, false
 	}
 	return cs, changed, true
+}
+
+// patchProtocol applies and saves the OAuth protocol switches of in
+// (issue 18); it answers itself on a failure.
+func (a *API) patchProtocol(c *gin.Context, in settingsPatchJSON) (account.ProtocolSettings, bool) {
+	ctx := c.Request.Context()
+	ps, err := a.accounts.ProtocolSettings(ctx)
+	if err != nil {
+		a.fail(c, err)
+		return ps, false
+	}
+	if in.RequirePAR == nil && in.DynamicRegistration == nil {
+		return ps, true
+	}
+	if in.RequirePAR != nil {
+		ps.RequirePAR = *in.RequirePAR
+	}
+	if in.DynamicRegistration != nil {
+		ps.DynamicRegistration = *in.DynamicRegistration
+	}
+	if err := a.accounts.SaveProtocolSettingsByAdmin(ctx, ps, caller(c).Actor()); err != nil {
+		a.fail(c, err)
+		return ps, false
+	}
+	return ps, true
 }

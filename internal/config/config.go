@@ -215,4 +215,10 @@ type ClientConfig struct {
 	// IDTokenSignedResponseAlg: RS256, ES256 or EdDSA; empty is the
 	// instance's algorithm (issue 18).
 	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
+	// Issue 18 items 4 and 8: pushed authorization requests required
+	// (require_par is the short name; either turns it on), and token
+	// exchange delegation (act claim) allowed.
+	RequirePushedAuthorizationRequests bool `yaml:"require_pushed_authorization_requests"`
+	RequirePAR                         bool `yaml:"require_par"`
+	TokenExchangeDelegation            bool `yaml:"token_exchange_delegation"`
 }

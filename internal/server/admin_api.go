@@ -33,6 +33,8 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 		Clients:  s.adminClients(),
 		Access:   s.accessAPIOf(), // access.go
 		Logger:   s.log,
+		// protocol2.go
+		RegistrationTokens: registrationTokensAPI{s.dynreg},
 	})
 	if err != nil {
 		return fmt.Errorf("management API: %w", err)

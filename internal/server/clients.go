@@ -47,6 +47,10 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		TokenEndpointAuthMethod:          cc.TokenEndpointAuthMethod,
 		JWKSURI:                          cc.JWKSURI,
 		IDTokenSignedResponseAlg:         cc.IDTokenSignedResponseAlg,
+
+		// Issue 18 items 4 and 8.
+		RequirePushedAuthorizationRequests: cc.RequirePushedAuthorizationRequests || cc.RequirePAR,
+		TokenExchangeDelegation:            cc.TokenExchangeDelegation,
 	}
 	if jwks, err := clientJWKS(cc.JWKS); err != nil {
 		return storage.Client{}, "", fmt.Errorf("client %s: jwks: %w", cc.ID, err)

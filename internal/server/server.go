@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/dynreg"
 	"github.com/gatehouse/gatehouse/internal/httpbase"
 	"github.com/gatehouse/gatehouse/internal/instancekey"
 	"github.com/gatehouse/gatehouse/internal/metrics"
@@ -49,6 +50,8 @@ type Server struct {
 	passkeys *account.Passkeys // passkeys.go
 	// backchannel configures the logout token worker (backchannel.go).
 	backchannel op.BackchannelOptions
+	// dynreg is dynamic client registration (protocol2.go).
+	dynreg *dynreg.Service
 }
 
 // New opens the database, applies pending migrations (unless
@@ -131,6 +134,9 @@ func (s *Server) build(ctx context.Context) error {
 	if err := s.buildMFA(); err != nil { // mfa.go
 		return err
 	}
+	if err := s.buildProtocol2(); err != nil { // protocol2.go
+		return err
+	}
 	s.buildAccess()                           // access.go
 	if err := s.buildPasskeys(); err != nil { // passkeys.go
 		return err
@@ -172,6 +178,7 @@ func (s *Server) build(ctx context.Context) error {
 	s.engine = engine
 	s.routes()
 	s.routeRegistration(s.engine) // registration.go
+	s.dynreg.Routes(s.engine)     // protocol2.go: /oauth/register
 	if err := s.routeAdminAPI(ctx, s.engine); err != nil {
 		return err // admin_api.go
 	}

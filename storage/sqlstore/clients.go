@@ -14,7 +14,8 @@ type clients struct{ h handle }
 
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
 	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups,
-	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method, id_token_signed_response_alg`
+	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method, id_token_signed_response_alg,
+	require_pushed_authorization_requests, token_exchange_delegation, registration_access_token_hash`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -39,6 +40,10 @@ type clientRow struct {
 	JWKSURI                string `db:"jwks_uri"`
 	TokenAuthMethod        string `db:"token_endpoint_auth_method"`
 	IDTokenAlg             string `db:"id_token_signed_response_alg"`
+	// Issue 18 items 4, 6 and 8.
+	RequirePAR            bool   `db:"require_pushed_authorization_requests"`
+	TokenExchangeDelegate bool   `db:"token_exchange_delegation"`
+	RegistrationTokenHash []byte `db:"registration_access_token_hash"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -53,6 +58,9 @@ func (r clientRow) client() (storage.Client, error) {
 		BackchannelLogoutURI: r.BackchannelLogoutURI, BackchannelLogoutSessionRequired: r.BackchannelSessionReq,
 		JWKS: r.JWKS, JWKSURI: r.JWKSURI, TokenEndpointAuthMethod: r.TokenAuthMethod,
 		IDTokenSignedResponseAlg: r.IDTokenAlg,
+
+		RequirePushedAuthorizationRequests: r.RequirePAR, TokenExchangeDelegation: r.TokenExchangeDelegate,
+		RegistrationAccessTokenHash: bytesOrNil(r.RegistrationTokenHash),
 	}
 	if d.err != nil {
 		return storage.Client{}, fmt.Errorf("client %s: %w", r.ID, d.err)
@@ -86,11 +94,12 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4],
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
-		c.IDTokenSignedResponseAlg)
+		c.IDTokenSignedResponseAlg,
+		c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation, bytesOrNil(c.RegistrationAccessTokenHash))
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -143,12 +152,14 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 		redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
 		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?,
 		allowed_groups = ?, backchannel_logout_uri = ?, backchannel_logout_session_required = ?,
-		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?, id_token_signed_response_alg = ?
+		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?, id_token_signed_response_alg = ?,
+		require_pushed_authorization_requests = ?, token_exchange_delegation = ?, registration_access_token_hash = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4],
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
-		c.IDTokenSignedResponseAlg, c.ID)
+		c.IDTokenSignedResponseAlg,
+		c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation, bytesOrNil(c.RegistrationAccessTokenHash), c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}

@@ -148,3 +148,9 @@ func (s stores) Invitations() storage.InvitationStore           { return invitat
 func (s stores) Passkeys() storage.PasskeyStore                 { return passkeyStore{s.h} }
 func (s stores) LogoutDeliveries() storage.LogoutDeliveryStore  { return logoutDeliveries{s.h} }
 func (s stores) ClientAssertions() storage.ClientAssertionStore { return clientAssertions{s.h} }
+
+// Issue 18 items 4 and 6.
+func (s stores) PushedRequests() storage.PushedRequestStore { return pushedRequests{s.h} }
+func (s stores) RegistrationTokens() storage.RegistrationTokenStore {
+	return registrationTokens{s.h}
+}
