@@ -36,6 +36,8 @@ type Config struct {
 	ShutdownTimeout      time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
 	ReadinessTimeout     time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`
 	ConfigFile           string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
+	PprofListen          string        `key:"PPROF_LISTEN" help:"address of a separate listener serving net/http/pprof (empty: off; loopback only unless PPROF_ALLOW_REMOTE)"`
+	PprofAllowRemote     bool          `key:"PPROF_ALLOW_REMOTE" help:"let PPROF_LISTEN be a non-loopback address (the profiles expose internals: firewall it)"`
 
 	AccessTokenLifetime   time.Duration `key:"ACCESS_TOKEN_LIFETIME" help:"lifetime of access tokens"`
 	IDTokenLifetime       time.Duration `key:"ID_TOKEN_LIFETIME" help:"lifetime of ID tokens"`
