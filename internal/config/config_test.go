@@ -272,3 +272,33 @@ func TestPprofListenAccepted(t *testing.T) {
 		t.Errorf("profiling is on by default: %q %v", d.PprofListen, d.PprofAllowRemote)
 	}
 }
+
+// TestPoolIdleFollowsOpen: the pool keeps as many idle connections as it
+// may open, unless told otherwise.
+func TestPoolIdleFollowsOpen(t *testing.T) {
+	tests := []struct {
+		name       string
+		env        map[string]string
+		open, idle int
+	}{
+		{"defaults", nil, 20, 20},
+		{"open only", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "40"}, 40, 40},
+		{"smaller open only", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "5"}, 5, 5},
+		{"both", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "40", "GATEHOUSE_DATABASE_MAX_IDLE_CONNS": "4"}, 40, 4},
+		{"idle only", map[string]string{"GATEHOUSE_DATABASE_MAX_IDLE_CONNS": "0"}, 20, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load("", envOf(tc.env))
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.DatabaseMaxOpenConns != tc.open || cfg.DatabaseMaxIdleConns != tc.idle {
+				t.Errorf("open %d idle %d, want %d %d", cfg.DatabaseMaxOpenConns, cfg.DatabaseMaxIdleConns, tc.open, tc.idle)
+			}
+		})
+	}
+}
