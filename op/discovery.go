@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -140,6 +141,8 @@ func (p *Provider) servePublic(w http.ResponseWriter, r *http.Request, body []by
 	}
 	setPublicCache(w, p.opts.KeysMaxAge)
 	w.Header().Set("Content-Type", "application/json")
+	// A known length spares the chunked encoding of bodies over 2 KiB.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
 		return
 	}

@@ -19,7 +19,7 @@ import (
 // errNoActiveKey: the key set has no key that may sign.
 var errNoActiveKey = errors.New("op: no active signing key")
 
-// signingKey is the active private key as zop signs with it.
+// signingKey is the active private key of an algorithm.
 type signingKey struct {
 	id  string
 	alg jose.SignatureAlgorithm
@@ -29,6 +29,35 @@ type signingKey struct {
 func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *signingKey) Key() any                                    { return k.key }
 func (k *signingKey) ID() string                                  { return k.id }
+
+// draftSignature is the signature of a draft: no key verifies it, so a
+// draft that escaped re-signing would be refused everywhere (fail closed).
+var draftSignature = []byte("gatehouse-draft-not-a-signature")
+
+// draftKey is the zop.SigningKey of drafts: the active key's id and
+// algorithm with a draftSigner.
+type draftKey struct {
+	id  string
+	alg jose.SignatureAlgorithm
+}
+
+func (k draftKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
+func (k draftKey) Key() any                                    { return draftSigner(k) }
+func (k draftKey) ID() string                                  { return k.id }
+
+// draftSigner is the go-jose opaque signer zop gets: it "signs" every
+// payload with draftSignature. zop's JWTs are drafts that
+// serveTokenSigned parses and signs with the real key.
+type draftSigner struct {
+	id  string
+	alg jose.SignatureAlgorithm
+}
+
+func (d draftSigner) Public() *jose.JSONWebKey        { return nil }
+func (d draftSigner) Algs() []jose.SignatureAlgorithm { return []jose.SignatureAlgorithm{d.alg} }
+func (d draftSigner) SignPayload([]byte, jose.SignatureAlgorithm) ([]byte, error) {
+	return draftSignature, nil
+}
 
 // publicKey is a published key: public half only.
 type publicKey struct {
@@ -204,13 +233,18 @@ func keyAlgorithms(st *keyState) []jose.SignatureAlgorithm {
 	return algs
 }
 
-// SigningKey returns the active key (zop asks for every JWT).
+// SigningKey returns what zop signs its JWTs with: not the private key but
+// a draft signer of the active key's algorithm and id (draftSigner). zop
+// only signs access and ID tokens, only at the token endpoint, and
+// serveTokenSigned signs every one of them again with the real key
+// (tokensign.go), so an RSA signature zop would make is wasted work: half
+// the CPU of a client credentials request.
 func (s *oidcStorage) SigningKey(ctx context.Context) (zop.SigningKey, error) {
 	st, err := s.keys.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return st.active, nil
+	return draftKey{id: st.active.id, alg: st.active.alg}, nil
 }
 
 // SignatureAlgorithms are the algorithms of the published keys, the active

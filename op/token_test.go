@@ -91,6 +91,11 @@ func TestOpaqueAccessToken(t *testing.T) {
 	if strings.Count(at, ".") == 2 {
 		t.Fatalf("access token %q looks like a JWT", at)
 	}
+	// zop only drafts the ID token (keys.go): with no JWT access token to
+	// sign, the ID token must still be signed with the real key.
+	if _, claims := e.verifyJWT(str(body, "id_token")); claims["sub"] != u.ID {
+		t.Fatalf("ID token claims %v", claims)
+	}
 	if status, info := e.userinfo(at); status != http.StatusOK || info["sub"] != u.ID {
 		t.Fatalf("userinfo %d %v", status, info)
 	}

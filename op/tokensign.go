@@ -14,11 +14,12 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 )
 
-// zop signs every JWT with SigningKey (the instance's algorithm) and the
-// header typ "JWT". The token endpoint's answer is corrected here, in our
-// code, with go-jose:
-//   - a JWT access token is signed again with typ "at+jwt" (RFC 9068 §2.1);
-//   - the ID token is signed again with the client's
+// zop builds every JWT with SigningKey, a draft signer (keys.go): the
+// instance's algorithm and active key id, header typ "JWT", and a
+// signature no key verifies. The token endpoint's answer is signed here,
+// in our code, with go-jose and the real keys:
+//   - a JWT access token with typ "at+jwt" (RFC 9068 §2.1);
+//   - the ID token always (a draft must never leave), with the client's
 //     id_token_signed_response_alg (its own key of that algorithm), and
 //     its at_hash and c_hash computed for the final access token and that
 //     algorithm.
@@ -107,20 +108,18 @@ func (p *Provider) retoken(ctx context.Context, r *http.Request, body []byte) ([
 		if c, err := p.st.client(ctx, tokenClientID(r)); err == nil && c.IDTokenSignedResponseAlg != "" {
 			alg = c.IDTokenSignedResponseAlg
 		}
-		if changed || alg != p.opts.SigningAlgorithm {
-			code := ""
-			if r.Form.Get("grant_type") == GrantAuthorizationCode {
-				code = r.Form.Get("code")
-			}
-			signed, err := p.resign(ctx, idt, alg, "JWT", func(claims map[string]any, a jose.SignatureAlgorithm) error {
-				return rehash(claims, a, at, code)
-			})
-			if err != nil {
-				return nil, fmt.Errorf("id token: %w", err)
-			}
-			resp["id_token"], _ = json.Marshal(signed)
-			changed = true
+		code := ""
+		if r.Form.Get("grant_type") == GrantAuthorizationCode {
+			code = r.Form.Get("code")
 		}
+		signed, err := p.resign(ctx, idt, alg, "JWT", func(claims map[string]any, a jose.SignatureAlgorithm) error {
+			return rehash(claims, a, at, code)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("id token: %w", err)
+		}
+		resp["id_token"], _ = json.Marshal(signed)
+		changed = true
 	}
 	if !changed {
 		return body, nil

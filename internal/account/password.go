@@ -32,8 +32,8 @@ type HashParams struct {
 }
 
 // DefaultHashParams are OWASP's first argon2id recommendation: 19 MiB,
-// two passes, one lane. With the default bound of 2×GOMAXPROCS concurrent
-// hashes, a login flood holds at most 2×GOMAXPROCS×19 MiB.
+// two passes, one lane. With the default bound of GOMAXPROCS concurrent
+// hashes, a login flood holds at most GOMAXPROCS×19 MiB.
 func DefaultHashParams() HashParams {
 	return HashParams{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
 }
@@ -88,15 +88,17 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher for params (zero fields take the defaults)
-// running at most maxConcurrent hashes at once (zero or less:
-// 2×GOMAXPROCS). It fails on parameters outside the supported bounds.
+// running at most maxConcurrent hashes at once (zero or less: GOMAXPROCS,
+// as each hash keeps a core busy: more at once only hold more 19 MiB
+// buffers without finishing sooner). It fails on parameters outside the
+// supported bounds.
 func NewHasher(params HashParams, maxConcurrent int) (*Hasher, error) {
 	params = params.withDefaults()
 	if err := params.Validate(); err != nil {
 		return nil, fmt.Errorf("account: hash parameters: %w", err)
 	}
 	if maxConcurrent <= 0 {
-		maxConcurrent = 2 * runtime.GOMAXPROCS(0)
+		maxConcurrent = runtime.GOMAXPROCS(0)
 	}
 	h := &Hasher{params: params, sem: make(chan struct{}, maxConcurrent), derive: argon2id}
 	h.dummy = sync.OnceValues(h.newDummy)

@@ -24,7 +24,7 @@ type Options struct {
 	// Hash holds the argon2id parameters of new hashes (DefaultHashParams).
 	Hash HashParams
 	// MaxConcurrentHashes bounds the hashes running at once
-	// (2×GOMAXPROCS).
+	// (GOMAXPROCS).
 	MaxConcurrentHashes int
 	// Throttle sets the sign-in failure limits (DefaultThrottleOptions).
 	Throttle ThrottleOptions

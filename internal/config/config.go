@@ -23,7 +23,7 @@ type Config struct {
 
 	DatabaseURL          string        `key:"DATABASE_URL" help:"sqlite:PATH or postgres://user:pass@host:port/db?sslmode=..."`
 	DatabaseMaxOpenConns int           `key:"DATABASE_MAX_OPEN_CONNS" help:"Postgres pool: most open connections"`
-	DatabaseMaxIdleConns int           `key:"DATABASE_MAX_IDLE_CONNS" help:"Postgres pool: most idle connections kept"`
+	DatabaseMaxIdleConns int           `key:"DATABASE_MAX_IDLE_CONNS" help:"Postgres pool: most idle connections kept (default: DATABASE_MAX_OPEN_CONNS)"`
 	DatabaseConnMaxLife  time.Duration `key:"DATABASE_CONN_MAX_LIFETIME" help:"Postgres pool: a connection is closed after this age"`
 	DatabaseConnMaxIdle  time.Duration `key:"DATABASE_CONN_MAX_IDLE_TIME" help:"Postgres pool: an idle connection is closed after this long"`
 	AutoMigrate          bool          `key:"AUTO_MIGRATE" help:"serve applies pending migrations before it starts"`
@@ -36,6 +36,8 @@ type Config struct {
 	ShutdownTimeout      time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
 	ReadinessTimeout     time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`
 	ConfigFile           string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
+	PprofListen          string        `key:"PPROF_LISTEN" help:"address of a separate listener serving net/http/pprof (empty: off; loopback only unless PPROF_ALLOW_REMOTE)"`
+	PprofAllowRemote     bool          `key:"PPROF_ALLOW_REMOTE" help:"let PPROF_LISTEN be a non-loopback address (the profiles expose internals: firewall it)"`
 
 	AccessTokenLifetime   time.Duration `key:"ACCESS_TOKEN_LIFETIME" help:"lifetime of access tokens"`
 	IDTokenLifetime       time.Duration `key:"ID_TOKEN_LIFETIME" help:"lifetime of ID tokens"`
@@ -98,7 +100,7 @@ func Defaults() Config {
 		InstanceName:         "Gatehouse",
 		DatabaseURL:          "sqlite:gatehouse.db",
 		DatabaseMaxOpenConns: 20,
-		DatabaseMaxIdleConns: 10,
+		DatabaseMaxIdleConns: 20, // Load makes it DatabaseMaxOpenConns unless given
 		DatabaseConnMaxLife:  30 * time.Minute,
 		DatabaseConnMaxIdle:  5 * time.Minute,
 		AutoMigrate:          true,

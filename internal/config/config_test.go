@@ -44,6 +44,11 @@ func TestInvalidSettingsNameTheirKey(t *testing.T) {
 	}{
 		{"listen without port", map[string]string{"GATEHOUSE_LISTEN": "nonsense"}, "GATEHOUSE_LISTEN"},
 		{"listen bad port", map[string]string{"GATEHOUSE_LISTEN": ":99999"}, "GATEHOUSE_LISTEN"},
+		{"pprof on every address", map[string]string{"GATEHOUSE_PPROF_LISTEN": ":6060"}, "GATEHOUSE_PPROF_LISTEN"},
+		{"pprof on a public address", map[string]string{"GATEHOUSE_PPROF_LISTEN": "10.1.2.3:6060"}, "GATEHOUSE_PPROF_LISTEN"},
+		{"pprof on a name", map[string]string{"GATEHOUSE_PPROF_LISTEN": "db.internal:6060"}, "GATEHOUSE_PPROF_LISTEN"},
+		{"pprof without port", map[string]string{"GATEHOUSE_PPROF_LISTEN": "127.0.0.1"}, "GATEHOUSE_PPROF_LISTEN"},
+		{"pprof remote without listener", map[string]string{"GATEHOUSE_PPROF_ALLOW_REMOTE": "true"}, "GATEHOUSE_PPROF_ALLOW_REMOTE"},
 		{"database scheme", map[string]string{"GATEHOUSE_DATABASE_URL": "mysql://x"}, "GATEHOUSE_DATABASE_URL"},
 		{"database malformed", map[string]string{"GATEHOUSE_DATABASE_URL": "postgres://%zz@host/db", "GATEHOUSE_SECRET_KEY": long}, "GATEHOUSE_DATABASE_URL"},
 		{"database without name", map[string]string{"GATEHOUSE_DATABASE_URL": "postgres://host:5432", "GATEHOUSE_SECRET_KEY": long}, "GATEHOUSE_DATABASE_URL"},
@@ -244,5 +249,56 @@ func TestPasswordPolicySettings(t *testing.T) {
 	}
 	if cfg.PasswordMinLength != 12 || strings.Join(cfg.PasswordRequire, ",") != "upper,digit" {
 		t.Errorf("password policy: min %d, require %v", cfg.PasswordMinLength, cfg.PasswordRequire)
+	}
+}
+
+func TestPprofListenAccepted(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"GATEHOUSE_PPROF_LISTEN": "127.0.0.1:6060"},
+		{"GATEHOUSE_PPROF_LISTEN": "[::1]:6060"},
+		{"GATEHOUSE_PPROF_LISTEN": "localhost:0"},
+		{"GATEHOUSE_PPROF_LISTEN": ":6060", "GATEHOUSE_PPROF_ALLOW_REMOTE": "true"},
+		{"GATEHOUSE_PPROF_LISTEN": "10.1.2.3:6060", "GATEHOUSE_PPROF_ALLOW_REMOTE": "true"},
+	} {
+		cfg, err := Load("", envOf(env))
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			t.Errorf("%v: %v", env, err)
+		}
+	}
+	if d := Defaults(); d.PprofListen != "" || d.PprofAllowRemote {
+		t.Errorf("profiling is on by default: %q %v", d.PprofListen, d.PprofAllowRemote)
+	}
+}
+
+// TestPoolIdleFollowsOpen: the pool keeps as many idle connections as it
+// may open, unless told otherwise.
+func TestPoolIdleFollowsOpen(t *testing.T) {
+	tests := []struct {
+		name       string
+		env        map[string]string
+		open, idle int
+	}{
+		{"defaults", nil, 20, 20},
+		{"open only", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "40"}, 40, 40},
+		{"smaller open only", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "5"}, 5, 5},
+		{"both", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "40", "GATEHOUSE_DATABASE_MAX_IDLE_CONNS": "4"}, 40, 4},
+		{"idle only", map[string]string{"GATEHOUSE_DATABASE_MAX_IDLE_CONNS": "0"}, 20, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Load("", envOf(tc.env))
+			if err == nil {
+				err = cfg.Validate()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.DatabaseMaxOpenConns != tc.open || cfg.DatabaseMaxIdleConns != tc.idle {
+				t.Errorf("open %d idle %d, want %d %d", cfg.DatabaseMaxOpenConns, cfg.DatabaseMaxIdleConns, tc.open, tc.idle)
+			}
+		})
 	}
 }

@@ -42,6 +42,12 @@ func Load(file string, getenv func(string) string) (Config, error) {
 			cfg.given[key] = "file"
 		}
 	}
+	if cfg.given["DATABASE_MAX_IDLE_CONNS"] == "" {
+		// Idle = open: under steady load a pool that may keep fewer idle
+		// connections than it opens closes and reopens them all the time
+		// (a new Postgres backend each time).
+		cfg.DatabaseMaxIdleConns = cfg.DatabaseMaxOpenConns
+	}
 	if !cfg.devSet {
 		cfg.Dev = IsLoopbackIssuer(cfg.Issuer)
 	}

@@ -22,7 +22,7 @@ const MinSecretKeyLength = 32
 // naming its key.
 func (c *Config) Validate() error {
 	checks := []func() error{
-		c.validateListen, c.validateIssuer, c.validateDatabase, c.validateSecret,
+		c.validateListen, c.validatePprof, c.validateIssuer, c.validateDatabase, c.validateSecret,
 		c.validateLogging, c.validateProxies, c.validateTimeouts, c.validateTokens,
 		c.validateSessions, c.validateClients, c.validateRegistration, c.validateCaptcha, c.validateMail,
 		c.validateFederation,
@@ -48,6 +48,35 @@ func (c *Config) validateListen() error {
 		return invalid("LISTEN", "%q has an invalid host", c.Listen)
 	}
 	return nil
+}
+
+// validatePprof keeps the profiling listener on loopback unless the
+// operator explicitly allows another address: profiles and goroutine
+// dumps reveal internals and cost CPU.
+func (c *Config) validatePprof() error {
+	if c.PprofListen == "" {
+		if c.PprofAllowRemote {
+			return invalid("PPROF_ALLOW_REMOTE", "is set but PPROF_LISTEN is empty")
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.PprofListen)
+	if err != nil {
+		return invalid("PPROF_LISTEN", "%q is not host:port", c.PprofListen)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return invalid("PPROF_LISTEN", "%q has no valid port (0-65535)", c.PprofListen)
+	}
+	if c.PprofAllowRemote {
+		return nil
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return invalid("PPROF_LISTEN", "%q is not a loopback address such as 127.0.0.1:6060 (set GATEHOUSE_PPROF_ALLOW_REMOTE=true to serve profiles on another address)", c.PprofListen)
 }
 
 func (c *Config) validateIssuer() error {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -52,6 +53,8 @@ type Server struct {
 	backchannel op.BackchannelOptions
 	// dynreg is dynamic client registration (protocol2.go).
 	dynreg *dynreg.Service
+	// pprofAddr is the bound profiling address (pprof.go).
+	pprofAddr atomic.Pointer[string]
 }
 
 // New opens the database, applies pending migrations (unless
@@ -235,6 +238,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	pprofCtx, stopPprof := context.WithCancel(ctx)
+	defer stopPprof()
+	pprofAddr, err := s.servePprof(pprofCtx) // pprof.go
+	if err != nil {
+		return err
+	}
+	s.pprofAddr.Store(&pprofAddr)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	sweepCtx, stopSweeper := context.WithCancel(ctx)

@@ -13,7 +13,8 @@ type Options struct {
 	// Postgres pool: most open connections (default 20). For SQLite it
 	// caps the reader pool; the writer is always one connection.
 	MaxOpenConns int
-	// Postgres pool: most idle connections kept (default 10).
+	// Postgres pool: most idle connections kept (default MaxOpenConns:
+	// fewer makes a pool under steady load reconnect all the time).
 	MaxIdleConns int
 	// Postgres pool: a connection is closed after this age (default 30m).
 	ConnMaxLifetime time.Duration
@@ -27,7 +28,6 @@ type Options struct {
 // Pool defaults, matching the configuration's.
 const (
 	defaultMaxOpenConns    = 20
-	defaultMaxIdleConns    = 10
 	defaultConnMaxLifetime = 30 * time.Minute
 	defaultConnMaxIdleTime = 5 * time.Minute
 	// openTimeout bounds the first connection when ctx has no deadline.
@@ -39,7 +39,7 @@ func (o Options) withDefaults() Options {
 		o.MaxOpenConns = defaultMaxOpenConns
 	}
 	if o.MaxIdleConns <= 0 {
-		o.MaxIdleConns = min(defaultMaxIdleConns, o.MaxOpenConns)
+		o.MaxIdleConns = o.MaxOpenConns
 	}
 	if o.ConnMaxLifetime <= 0 {
 		o.ConnMaxLifetime = defaultConnMaxLifetime
