@@ -99,14 +99,14 @@ func TestPartialRendersTheBuiltinImage(t *testing.T) {
 		`<label for="captcha">Characters in the image</label>`,
 		`<input id="captcha" name="captcha" type="text" autocomplete="off" autocapitalize="off" autocorrect="off" spellcheck="false" maxlength="16" required aria-describedby="captcha-hint">`,
 		`<p class="hint" id="captcha-hint">Letters are case-sensitive.</p>`,
-		`<input type="hidden" name="captcha_id" id="captcha-id" value="` + v.ID + `">`,
+		`<input type="hidden" name="captcha_id" value="` + v.ID + `" id="captcha-id">`,
 		// Without JavaScript "New image" posts the form, as typed, to the page.
-		`<button type="submit" class="button-secondary captcha-new" id="captcha-new" formaction="/register?authRequestID=abc&amp;captcha=new" formnovalidate>New image</button>`,
+		`<input type="submit" class="button button-secondary captcha-new" id="captcha-new" formaction="/register?authRequestID=abc&amp;captcha=new" formnovalidate value="New image">`,
 		// With it, captcha.js fetches a new challenge.
 		`data-captcha-new="/captcha/new"`,
 		`<script src="/static/captcha.js" defer></script>`,
 		// The default button (Enter) submits the form, not "New image".
-		`<button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">Submit</button>`,
+		`<input type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true" value="Submit">`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("rendered form lacks %s\n%s", want, abbreviate(html))
@@ -120,7 +120,7 @@ func TestPartialRendersTheBuiltinImage(t *testing.T) {
 			t.Errorf("rendered form has %q\n%s", bad, abbreviate(html))
 		}
 	}
-	if i, j := strings.Index(html, `aria-hidden="true">Submit`), strings.Index(html, `id="captcha-new"`); i < 0 || j < i {
+	if i, j := strings.Index(html, `aria-hidden="true" value="Submit"`), strings.Index(html, `id="captcha-new"`); i < 0 || j < i {
 		t.Error("the default submit button does not come before New image")
 	}
 	assertNoInlineScript(t, html)
@@ -143,7 +143,7 @@ func TestPartialShowsTheFailure(t *testing.T) {
 		`aria-describedby="captcha-hint captcha-error" aria-invalid="true"`,
 		`<p class="field-error" id="captcha-error">Символы не совпали`,
 		`Заглавные и строчные буквы различаются.`,
-		`>Другая картинка</button>`,
+		`value="Другая картинка">`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("rendered form lacks %s\n%s", want, abbreviate(html))
