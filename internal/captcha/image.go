@@ -116,6 +116,6 @@ func relativeLuminance(c color.RGBA) float64 {
 func newDriver() *base64Captcha.DriverString {
 	bg := ImageBackground
 	return base64Captcha.NewDriverString(ImageHeight, ImageWidth, 0,
-		base64Captcha.OptionShowSlimeLine|base64Captcha.OptionShowSineLine,
+		base64Captcha.OptionShowSlimeLine, // no thick sine wave: in one colour it hides the glyphs
 		AnswerLength, Alphabet, &bg, nil, imageFonts)
 }
