@@ -95,6 +95,7 @@
 // without JavaScript): the form again as typed, passwords included, with a
 // new challenge and nothing checked. A wrong captcha alone keeps the
 // passwords too; with any other error they are cleared.
+//
 //	GET  /dev/mail        dev mode only (RegisterDevMail): letters, newest first
 //	GET  /dev/mail/:id    one letter: text with its links, HTML source
 //
