@@ -86,8 +86,17 @@
 //	                      for every address
 //	GET  /activate        ?token=: the set-password form (profile-first)
 //	POST /activate        token, password, password_confirm
+//	GET  /captcha/new     a new built-in challenge as JSON for "New image"
+//	                      (captcha_endpoints.go; 404 without one, 429 past
+//	                      the Captcha's per-address limit)
+//	GET  /captcha/audio   ?id=: the challenge's spoken digits, audio/wav
 //	GET  /dev/mail        dev mode only (RegisterDevMail): letters, newest first
 //	GET  /dev/mail/:id    one letter: text with its links, HTML source
+//
+// Every form with a captcha takes its POST with ?captcha=new ("New image"
+// without JavaScript): the form again as typed, passwords included, with a
+// new challenge and nothing checked. A wrong captcha alone keeps the
+// passwords too; with any other error they are cleared.
 //
 // With Options.Admin as well (admin*.go): the admin console, for users
 // whose role is admin (anonymous: 303 to /login?return_to=; others: 403 on

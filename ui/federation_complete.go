@@ -73,6 +73,10 @@ func (u *UI) federationCompleteSubmit(c *gin.Context) {
 	need := account.FederatedSignupSettings(rs, ps.Identity)
 	f := completeForm{registerForm: registerForm{values: map[string]string{}, errs: map[string]string{}}}
 	in := f.read(form)
+	if newCaptchaRequested(c) && !ps.Identity.CaptchaSolved { // "New image" without JavaScript
+		u.renderComplete(c, http.StatusOK, rs, ps, f, nil)
+		return
+	}
 	var capErr error
 	if !ps.Identity.CaptchaSolved {
 		if capErr, ok = u.checkCaptcha(c); !ok {

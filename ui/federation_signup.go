@@ -44,6 +44,10 @@ func (u *UI) federationSignupSubmit(c *gin.Context) {
 	if !u.parseForm(c) {
 		return
 	}
+	if newCaptchaRequested(c) { // "New image" without JavaScript
+		u.renderSignup(c, c.Request.PostForm.Get(authRequestParam), http.StatusOK, nil, false)
+		return
+	}
 	capErr, ok := u.checkCaptcha(c)
 	if !ok {
 		return

@@ -31,8 +31,8 @@ const amrPassword = "pwd"
 // maxUserAgent bounds the User-Agent kept with a session.
 const maxUserAgent = 512
 
-// loginForm is the .Data of the sign-in page: what the user typed (never
-// the password) and what went wrong.
+// loginForm is the .Data of the sign-in page: what the user typed (the
+// password only when the captcha stood in the way) and what went wrong.
 type loginForm struct {
 	Login         string
 	RememberMe    bool
@@ -54,6 +54,9 @@ type loginForm struct {
 	Alert           string // translated message about the whole attempt
 	LoginMissing    bool
 	PasswordMissing bool
+	// Password is written back only when the captcha was the one thing
+	// wrong, or for "New image" without JavaScript (login_captcha.go).
+	Password string
 }
 
 // HasErrors reports whether the page shows any error; the title then says
@@ -122,11 +125,15 @@ func (u *UI) loginSubmit(c *gin.Context) {
 		}
 		ar, f.ClientName, f.ReturnTo = &v, clientName(v), ""
 	}
+	if newCaptchaRequested(c) {
+		u.newLoginCaptcha(c, f, password) // login_captcha.go
+		return
+	}
 	if f.LoginMissing || f.PasswordMissing {
 		u.renderLogin(c, http.StatusUnprocessableEntity, f)
 		return
 	}
-	if !u.checkLoginCaptcha(c, f) {
+	if !u.checkLoginCaptcha(c, f, password) {
 		return
 	}
 	user, err := u.accounts.Authenticate(c.Request.Context(), f.Login, password, c.ClientIP())

@@ -32,8 +32,9 @@ func (u *UI) loginNeedsCaptcha(c *gin.Context, login string) (needs, ok bool) {
 
 // checkLoginCaptcha verifies the captcha of a sign-in POST when one is
 // needed. It returns false after rendering the form again (the captcha
-// was missing or wrong) or the 500 page.
-func (u *UI) checkLoginCaptcha(c *gin.Context, f loginForm) bool {
+// was missing or wrong: the only error, so the password is kept) or the
+// 500 page.
+func (u *UI) checkLoginCaptcha(c *gin.Context, f loginForm, password string) bool {
 	needs, ok := u.loginNeedsCaptcha(c, f.Login)
 	if !ok {
 		return false
@@ -48,7 +49,7 @@ func (u *UI) checkLoginCaptcha(c *gin.Context, f loginForm) bool {
 	if capErr == nil {
 		return true
 	}
-	f.CaptchaFailed = true
+	f.CaptchaFailed, f.Password = true, keptPassword(password)
 	f.Alert = u.bundle.T(u.lang(c), "login.error.captcha")
 	u.renderLoginWithCaptcha(c, http.StatusUnprocessableEntity, f, capErr)
 	return false
@@ -66,4 +67,20 @@ func loginPageURL(f loginForm) *url.URL {
 	}
 	page.RawQuery = q.Encode()
 	return page
+}
+
+// newLoginCaptcha shows the sign-in form again as typed, password
+// included, with a new captcha and no error: the "New image" button
+// without JavaScript. Nothing is checked.
+func (u *UI) newLoginCaptcha(c *gin.Context, f loginForm, password string) {
+	f.LoginMissing, f.PasswordMissing, f.Password = false, false, keptPassword(password)
+	u.renderLogin(c, http.StatusOK, f)
+}
+
+// keptPassword is password when it is short enough to write back.
+func keptPassword(password string) string {
+	if len(password) > maxKeptValue {
+		return ""
+	}
+	return password
 }

@@ -63,6 +63,12 @@ func assertLabelled(t *testing.T, form *html.Node) {
 		if attr(in, "type") == "hidden" {
 			continue
 		}
+		if attr(in, "type") == "submit" { // a button: its value is its name
+			if attr(in, "value") == "" {
+				t.Error("a submit input has no value")
+			}
+			continue
+		}
 		id := attr(in, "id")
 		labels := findAll(form, func(n *html.Node) bool { return isTag(n, "label") && attr(n, "for") == id })
 		if id == "" || len(labels) != 1 || textOf(labels[0]) == "" {

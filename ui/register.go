@@ -64,6 +64,7 @@ type Captcha interface {
 	View(ctx context.Context, page *url.URL, verr error) (any, error)
 	// Verify checks, once, the captcha answer in a submitted form.
 	Verify(ctx context.Context, form url.Values, remoteIP string) error
+	// A Captcha may also implement CaptchaEndpoints (captcha_endpoints.go).
 	// CSP lists the origins a vendor's widget needs in the page's
 	// Content-Security-Policy; empty for the built-in image.
 	CSP() CaptchaCSP
@@ -85,6 +86,7 @@ func (u *UI) registerRoutes(r gin.IRouter, bound gin.HandlerFunc) {
 	r.POST(resendPath, bound, u.resendSubmit)
 	r.GET(activatePath, bound, u.activatePage)
 	r.POST(activatePath, bound, u.activateSubmit)
+	u.captchaRoutes(r) // captcha_endpoints.go
 }
 
 // registerPage serves GET /register: the configured form, or the page
@@ -143,11 +145,19 @@ func (u *UI) registerSubmit(c *gin.Context) {
 	}
 	f := u.newRegisterForm(c, rs, ar)
 	in := f.read(form)
+	if newCaptchaRequested(c) {
+		f.keepPasswords(form) // nothing was refused: the form as typed, a new image
+		u.renderRegister(c, http.StatusOK, rs, f, nil)
+		return
+	}
 	capErr, ok := u.checkCaptcha(c)
 	if !ok {
 		return
 	}
 	fieldErr := account.CheckRegistration(rs, in, u.bundle.Supported())
+	if capErr != nil && fieldErr == nil {
+		f.keepPasswords(form) // only the captcha was wrong
+	}
 	if capErr != nil || fieldErr != nil {
 		u.refuseRegistration(c, rs, f, fieldErr, capErr)
 		return
@@ -192,7 +202,8 @@ func (u *UI) signInRegistered(c *gin.Context, userID string, ar *AuthRequestView
 }
 
 // refuseRegistration shows the form again with a message per wrong field,
-// keeping what was typed but the passwords and the captcha answer.
+// keeping what was typed but the captcha answer, and the passwords unless
+// f kept them (only the captcha was wrong).
 func (u *UI) refuseRegistration(c *gin.Context, rs account.RegistrationSettings, f registerForm, fieldErr, capErr error) {
 	f.setErrors(u, u.lang(c), rs.Password, fieldErr)
 	u.renderRegister(c, http.StatusUnprocessableEntity, rs, f, capErr)
@@ -209,6 +220,7 @@ func (u *UI) renderRegister(c *gin.Context, status int, rs account.RegistrationS
 		return
 	}
 	f.Captcha, f.CaptchaFailed = view, capErr != nil
+	f.Audit = rs.Mode == account.ModeAudit
 	f.FederationURL = u.federationSignupURLFor(f.AuthRequestID)
 	f.FederationNames = u.providerNames(u.lang(c))
 	f.fields = u.formFields(u.lang(c), rs, f)

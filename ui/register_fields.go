@@ -88,7 +88,7 @@ func fieldErrorKey(field string, reason error) string {
 // registerMessageKeys lists the catalog keys the registration code asks
 // for, so New can check them.
 func registerMessageKeys() []string {
-	keys := []string{optionalKey, countryChooseKey, fieldInvalidKey, alertKey, verifyWrongPasswordKey}
+	keys := []string{optionalKey, countryChooseKey, fieldInvalidKey, alertKey, verifyWrongPasswordKey, captchaLimitedKey}
 	keys = append(keys, passwordPolicyKeys()...)
 	for _, s := range registerFieldSpecs {
 		keys = append(keys, s.label)

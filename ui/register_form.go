@@ -11,7 +11,8 @@ import (
 )
 
 // registerForm is the .Data of the registration page: what the user typed
-// (never the passwords or the captcha answer) and what went wrong.
+// (never the captcha answer; the passwords only when the captcha was the
+// one thing wrong, keepPasswords) and what went wrong.
 type registerForm struct {
 	AuthRequestID string // hidden; the application sign-in the user came from
 	ClientName    string // that application, when the request is still valid
@@ -23,6 +24,8 @@ type registerForm struct {
 	FederationURL string
 	// FederationNames names the providers ("GitHub or Google").
 	FederationNames string
+	// Audit: accounts wait for an administrator's approval (mode audit).
+	Audit bool
 
 	values map[string]string // typed values by field name (checkbox: "1")
 	errs   map[string]string // translated error by field name
@@ -50,7 +53,7 @@ type formField struct {
 	Label        string // translated
 	Help         string // translated; may be empty
 	Error        string // translated; empty when the field is fine
-	Value        string // what was typed (never a password)
+	Value        string // what was typed (a password only as keepPasswords allows)
 	Checked      bool   // checkbox
 	Required     bool
 	Autocomplete string
@@ -115,6 +118,17 @@ func (f *registerForm) read(form url.Values) account.RegistrationInput {
 		f.values[account.FieldAcceptTerms] = "1"
 	}
 	return in
+}
+
+// keepPasswords writes the typed passwords back into the form: only when
+// nothing but the captcha stood in the way (a wrong answer, or "New
+// image" without JavaScript). The page is no-store, like every page.
+func (f *registerForm) keepPasswords(form url.Values) {
+	for _, name := range []string{account.FieldPassword, account.FieldPasswordConfirm} {
+		if v := form.Get(name); v != "" && len(v) <= maxKeptValue {
+			f.values[name] = v
+		}
+	}
 }
 
 // maxKeptValue bounds what a re-rendered form writes back per field.

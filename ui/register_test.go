@@ -64,7 +64,7 @@ func TestRegisterPageRendersConfiguredFields(t *testing.T) {
 	assertLabelled(t, form)
 	var names []string
 	for _, n := range findAll(form, func(n *html.Node) bool { return isTag(n, "input") || isTag(n, "select") }) {
-		if attr(n, "type") != "hidden" {
+		if t := attr(n, "type"); t != "hidden" && t != "submit" { // submit: the captcha's buttons
 			names = append(names, attr(n, "name"))
 		}
 	}

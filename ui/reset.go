@@ -103,6 +103,10 @@ func (u *UI) resetRequestSubmit(c *gin.Context) {
 		Login:    truncateUTF8(form.Get(account.FieldLogin), maxKeptValue),
 		Email:    truncateUTF8(form.Get(account.FieldEmail), maxKeptValue),
 	}
+	if newCaptchaRequested(c) { // "New image" without JavaScript
+		u.renderResetRequest(c, http.StatusOK, f, nil)
+		return
+	}
 	capErr, ok := u.checkCaptcha(c)
 	if !ok {
 		return

@@ -251,6 +251,10 @@ func (u *UI) resendSubmit(c *gin.Context) {
 	res := linkResult{Kind: resultResend, Resend: resendForm{
 		Email: truncateUTF8(form.Get(account.FieldEmail), maxKeptValue), AuthRequestID: boundedID(form.Get(authRequestParam)),
 	}}
+	if newCaptchaRequested(c) { // "New image" without JavaScript
+		u.renderResend(c, http.StatusOK, res, nil)
+		return
+	}
 	capErr, ok := u.checkCaptcha(c)
 	if !ok {
 		return

@@ -1,6 +1,7 @@
 package captcha
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,8 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/mojocn/base64Captcha"
 
 	"github.com/gatehouse/gatehouse/storage"
 )
@@ -40,6 +39,9 @@ const (
 	ImageHeight = 80
 )
 
+// minAudioKey is the shortest Options.AudioKey accepted, in bytes.
+const minAudioKey = 16
+
 // maxFieldLength caps what Verify reads from the form before touching the
 // database.
 const maxFieldLength = 64
@@ -50,17 +52,14 @@ var imageFonts = []string{"RitaSmith.ttf", "wqy-microhei.ttc"}
 
 // driver draws the images. Fonts are parsed once per process; DrawCaptcha
 // keeps no state between calls.
-var driver = sync.OnceValue(func() *base64Captcha.DriverString {
-	return base64Captcha.NewDriverString(ImageHeight, ImageWidth, 0,
-		base64Captcha.OptionShowSlimeLine|base64Captcha.OptionShowSineLine,
-		AnswerLength, Alphabet, nil, nil, imageFonts)
-})
+var driver = sync.OnceValue(newDriver)
 
 // builtin is the image captcha whose answers live in the database.
 type builtin struct {
 	store      storage.CaptchaStore
 	lifetime   time.Duration
 	testAnswer []byte // SHA-256 of the dev-mode test answer, or nil
+	audioKey   []byte // the spoken answers' key (audio.go), or nil: no audio
 	log        *slog.Logger
 	now        func() time.Time
 	newAnswer  func() (string, error) // randomAnswer; tests pin it
@@ -80,6 +79,12 @@ func newBuiltin(opts Options, store storage.CaptchaStore) (*builtin, error) {
 	if opts.TestAnswer != "" {
 		b.testAnswer = hash(opts.TestAnswer)
 	}
+	switch {
+	case len(opts.AudioKey) > 0 && len(opts.AudioKey) < minAudioKey:
+		return nil, fmt.Errorf("captcha: the audio key has %d bytes, want at least %d", len(opts.AudioKey), minAudioKey)
+	case len(opts.AudioKey) > 0:
+		b.audioKey = bytes.Clone(opts.AudioKey)
+	}
 	return b, nil
 }
 
@@ -90,9 +95,9 @@ func (b *builtin) challenge(ctx context.Context) (Challenge, error) {
 	if err != nil {
 		return Challenge{}, err
 	}
-	item, err := driver().DrawCaptcha(answer)
+	img, err := drawImage(answer)
 	if err != nil {
-		return Challenge{}, fmt.Errorf("captcha: draw image: %w", err)
+		return Challenge{}, err
 	}
 	now := storage.Time(b.now())
 	ch := &storage.CaptchaChallenge{
@@ -104,7 +109,7 @@ func (b *builtin) challenge(ctx context.Context) (Challenge, error) {
 	if err := b.store.Create(ctx, ch); err != nil {
 		return Challenge{}, fmt.Errorf("captcha: store challenge: %w", err)
 	}
-	return Challenge{Provider: Builtin, ID: ch.ID, ImageDataURI: item.EncodeB64string()}, nil
+	return Challenge{Provider: Builtin, ID: ch.ID, ImageDataURI: img, Audio: b.audioKey != nil}, nil
 }
 
 // verify takes the challenge out of the store (so it is checked once,
@@ -129,7 +134,7 @@ func (b *builtin) verify(ctx context.Context, form url.Values, _ string) error {
 	if !now.Before(ch.ExpiresAt) {
 		return failed("expired challenge")
 	}
-	if !b.matches(ch.AnswerHash, answer) {
+	if !b.matches(ch.AnswerHash, answer) && !b.matchesAudio(id, answer) {
 		return failed("wrong answer")
 	}
 	return nil

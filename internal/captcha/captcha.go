@@ -58,6 +58,9 @@ type Challenge struct {
 	SiteKey       string // vendor: the public site key for the widget
 	ScriptURL     string // vendor: the widget's script
 	ResponseField string // vendor: the form field the widget fills in
+	// Audio: built-in with a spoken alternative (audio.go), which
+	// Captcha.Audio renders for ID.
+	Audio bool
 }
 
 // Options configure New. They mirror GATEHOUSE_CAPTCHA_*.
@@ -76,6 +79,11 @@ type Options struct {
 	TestAnswer string
 	// Dev is development mode.
 	Dev bool
+	// AudioKey (at least 16 bytes, the same on every replica) turns on
+	// the built-in captcha's spoken alternative: AudioLength digits, an
+	// HMAC of the challenge id under this key, accepted in place of the
+	// image's characters (audio.go). Empty: no audio.
+	AudioKey []byte
 	// Lifetime is how long a built-in challenge stays answerable
 	// (default DefaultLifetime).
 	Lifetime time.Duration

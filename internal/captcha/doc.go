@@ -10,8 +10,16 @@
 //     compared case-sensitively and in constant time, once: Verify takes
 //     the challenge out of the store whatever the answer, and a challenge
 //     expires after Options.Lifetime (10 minutes by default). The image is
-//     embedded in the page as a data: URI, so no image route is needed, and
-//     the "New image" link simply loads the form again (no JavaScript).
+//     embedded in the page as a data: URI, in two colours of a 13.6:1
+//     contrast (image.go, WCAG 2 AA asks 4.5:1). "New image" is a submit
+//     button posting the form to NewImageURL (the page with captcha=new,
+//     which shows the form again as typed); with JavaScript,
+//     templates/static/captcha.js fetches NewChallengePath (ChallengeJSON)
+//     and replaces only the image.
+//   - the spoken alternative (audio.go), with Options.AudioKey: AudioLength
+//     digits read out in English or Russian (Captcha.Audio, a WAV served at
+//     AudioPath), accepted in place of the characters. The digits are an
+//     HMAC of the challenge id (AudioAnswer), so nothing more is stored.
 //   - hcaptcha, turnstile, recaptcha: the vendor's widget; Verify posts
 //     its response token, with the secret and the client's address, to the
 //     vendor's verify URL (Options.VerifyURL for tests) within 5 seconds.
@@ -28,7 +36,7 @@
 // (templates/pages/_captcha.html) and a View:
 //
 //	ch, err := captchas.Challenge(ctx)            // for every rendering of the form
-//	data.Captcha = captcha.NewView(ch, r.URL, verifyErr)
+//	data.Captcha = captcha.NewView(ch, pageURL, verifyErr)
 //	{{template "captcha" .Data.Captcha}}          // inside the <form>
 //
 // Options.TestAnswer (GATEHOUSE_CAPTCHA_TEST_ANSWER) is honoured only in

@@ -12,9 +12,16 @@ import (
 // knows. Build it with NewView and pass it as {{template "captcha" .Data.Captcha}}.
 type View struct {
 	Challenge
-	// NewImageURL is the target of the built-in captcha's "New image"
-	// link: the form page again, by GET, which draws a new challenge.
+	// NewImageURL is where the built-in captcha's "New image" button
+	// posts the form without JavaScript: the form page with captcha=new
+	// added, which shows the form again, as typed, with a new challenge.
 	NewImageURL string
+	// ChallengeURL is where captcha.js fetches a new challenge as JSON
+	// (NewChallengePath), to replace only the image.
+	ChallengeURL string
+	// AudioURL is the spoken alternative of this challenge (AudioPath),
+	// empty without one.
+	AudioURL string
 	// Failed shows that the previous submission's captcha did not pass.
 	Failed bool
 	// Unavailable says the vendor could not be asked (with Failed).
@@ -33,7 +40,42 @@ func NewView(ch Challenge, page *url.URL, verr error) View {
 	if page != nil && ch.IsBuiltin() {
 		v.NewImageURL = NewImageURL(page)
 	}
+	if ch.IsBuiltin() {
+		v.ChallengeURL = NewChallengePath
+		v.AudioURL = AudioURL(ch)
+	}
 	return v
+}
+
+// Paths of the built-in captcha's endpoints, served by package ui.
+const (
+	// NewChallengePath answers GET with a new challenge as JSON
+	// (ChallengeJSON), for the "New image" button's script.
+	NewChallengePath = "/captcha/new"
+	// AudioPath answers GET ?id=ID[&lang=en|ru] with the challenge's
+	// spoken digits (Captcha.Audio).
+	AudioPath = "/captcha/audio"
+)
+
+// AudioURL is the spoken alternative of ch, or "" when it has none.
+func AudioURL(ch Challenge) string {
+	if !ch.IsBuiltin() || !ch.Audio {
+		return ""
+	}
+	return AudioPath + "?" + url.Values{"id": {ch.ID}}.Encode()
+}
+
+// ChallengeJSON is the body of NewChallengePath: what captcha.js swaps
+// into the form.
+type ChallengeJSON struct {
+	ID       string `json:"id"`                  // the new captcha_id
+	Image    string `json:"image"`               // data:image/png;base64,...
+	AudioURL string `json:"audio_url,omitempty"` // the spoken alternative
+}
+
+// JSON is ch as NewChallengePath answers it.
+func (c Challenge) JSON() ChallengeJSON {
+	return ChallengeJSON{ID: c.ID, Image: string(c.ImageSrc()), AudioURL: AudioURL(c)}
 }
 
 // NewImageURL returns the path and query of page with captcha=new added:

@@ -93,14 +93,20 @@ func TestPartialRendersTheBuiltinImage(t *testing.T) {
 	v := builtinView(t, nil)
 	html := form(t, renderPage(t, "en", v))
 	for _, want := range []string{
-		`<img class="captcha-image" src="data:image/png;base64,`,
+		`<img class="captcha-image" id="captcha-image" src="data:image/png;base64,`,
 		fmt.Sprintf(`width="%d" height="%d"`, ImageWidth, ImageHeight),
 		`alt="Image with the characters to type in the field below"`,
 		`<label for="captcha">Characters in the image</label>`,
 		`<input id="captcha" name="captcha" type="text" autocomplete="off" autocapitalize="off" autocorrect="off" spellcheck="false" maxlength="16" required aria-describedby="captcha-hint">`,
 		`<p class="hint" id="captcha-hint">Letters are case-sensitive.</p>`,
-		`<input type="hidden" name="captcha_id" value="` + v.ID + `">`,
-		`<a href="/register?authRequestID=abc&amp;captcha=new">New image</a>`,
+		`<input type="hidden" name="captcha_id" value="` + v.ID + `" id="captcha-id">`,
+		// Without JavaScript "New image" posts the form, as typed, to the page.
+		`<input type="submit" class="button button-secondary captcha-new" id="captcha-new" formaction="/register?authRequestID=abc&amp;captcha=new" formnovalidate value="New image">`,
+		// With it, captcha.js fetches a new challenge.
+		`data-captcha-new="/captcha/new"`,
+		`<script src="/static/captcha.js" defer></script>`,
+		// The default button (Enter) submits the form, not "New image".
+		`<input type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true" value="Submit">`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("rendered form lacks %s\n%s", want, abbreviate(html))
@@ -109,9 +115,23 @@ func TestPartialRendersTheBuiltinImage(t *testing.T) {
 	if !strings.Contains(stdhtml.UnescapeString(html), `src="`+v.ImageDataURI+`"`) {
 		t.Error("the data URI was altered") // beyond HTML escaping: + is written &#43;
 	}
-	for _, bad := range []string{"ZgotmplZ", "<script", "style=", "<style", "captcha-error", "aria-invalid"} {
+	for _, bad := range []string{"ZgotmplZ", "style=", "<style", "captcha-error", "aria-invalid", "<audio"} {
 		if strings.Contains(html, bad) {
 			t.Errorf("rendered form has %q\n%s", bad, abbreviate(html))
+		}
+	}
+	if i, j := strings.Index(html, `aria-hidden="true" value="Submit"`), strings.Index(html, `id="captcha-new"`); i < 0 || j < i {
+		t.Error("the default submit button does not come before New image")
+	}
+	assertNoInlineScript(t, html)
+}
+
+// assertNoInlineScript fails when a script of html has a body or no src.
+func assertNoInlineScript(t *testing.T, html string) {
+	t.Helper()
+	for _, m := range regexp.MustCompile(`<script[^>]*>([^<]*)</script>`).FindAllStringSubmatch(html, -1) {
+		if !strings.Contains(m[0], "src=") || m[1] != "" {
+			t.Errorf("inline script %q", m[0])
 		}
 	}
 }
@@ -123,7 +143,7 @@ func TestPartialShowsTheFailure(t *testing.T) {
 		`aria-describedby="captcha-hint captcha-error" aria-invalid="true"`,
 		`<p class="field-error" id="captcha-error">Символы не совпали`,
 		`Заглавные и строчные буквы различаются.`,
-		`>Другая картинка</a>`,
+		`value="Другая картинка">`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("rendered form lacks %s\n%s", want, abbreviate(html))

@@ -80,6 +80,7 @@ func (s *Server) buildRegistration(ctx context.Context) error {
 	capt, err := captcha.New(captcha.Options{
 		Provider: s.cfg.Captcha, SiteKey: s.cfg.CaptchaSiteKey, Secret: s.cfg.CaptchaSecret,
 		VerifyURL: s.cfg.CaptchaVerifyURL, TestAnswer: s.cfg.CaptchaTestAnswer, Dev: s.cfg.Dev, Logger: s.log,
+		AudioKey: s.key.Derive(captcha.AudioKeyPurpose, 32),
 	}, s.store.Captchas())
 	if err != nil {
 		return fmt.Errorf("captcha: %w", err)
@@ -96,7 +97,8 @@ func (s *Server) registrationPages(opts *ui.Options) {
 	opts.Profiles = profiles{Registrar: s.reg.registrar, store: s.store}
 	opts.Admin = s.adminConsole()  // admin_console.go
 	opts.Console = s.reg.registrar // the account console (issue 14)
-	opts.Captcha = captchaAdapter{c: s.reg.captcha, settings: s.reg.registrar.Settings}
+	opts.Captcha = captchaAdapter{c: s.reg.captcha, settings: s.reg.registrar.Settings,
+		throttles: s.store.Throttles(), now: time.Now}
 }
 
 // routeRegistration adds the development mailbox in dev mode.
@@ -179,8 +181,63 @@ func (a mailAdapter) Kick() { a.m.Kick() }
 // captchaAdapter gives the pages the configured captcha, turned off while
 // the captcha.provider instance setting says "none".
 type captchaAdapter struct {
-	c        *captcha.Captcha
-	settings func(context.Context) (account.RegistrationSettings, error)
+	c         *captcha.Captcha
+	settings  func(context.Context) (account.RegistrationSettings, error)
+	throttles storage.ThrottleStore // limits the script and audio endpoints
+	now       func() time.Time
+}
+
+// Limits of the captcha endpoints (ui's CaptchaEndpoints), per client
+// address, counted in the database so that every replica shares them: a
+// person asks for a few new images or listens a few times; a script
+// drawing images to train a solver stops here.
+const (
+	captchaEndpointWindow = time.Minute
+	captchaNewLimit       = 20 // GET /captcha/new
+	captchaAudioLimit     = 20 // GET /captcha/audio (a player may fetch twice)
+)
+
+// NewChallenge draws a new challenge for GET /captcha/new.
+func (a captchaAdapter) NewChallenge(ctx context.Context, remoteIP string) (any, error) {
+	if a.c.Provider() != captcha.Builtin {
+		return nil, ui.ErrCaptchaNotFound
+	}
+	if err := a.limit(ctx, "captcha:new:ip:"+remoteIP, captchaNewLimit); err != nil {
+		return nil, err
+	}
+	ch, err := a.c.Challenge(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("captcha challenge: %w", err)
+	}
+	return ch.JSON(), nil
+}
+
+// Audio speaks challenge id's digits for GET /captcha/audio.
+func (a captchaAdapter) Audio(ctx context.Context, id, lang, remoteIP string) ([]byte, error) {
+	if !a.c.HasAudio() {
+		return nil, ui.ErrCaptchaNotFound
+	}
+	if err := a.limit(ctx, "captcha:audio:ip:"+remoteIP, captchaAudioLimit); err != nil {
+		return nil, err
+	}
+	wav, err := a.c.Audio(ctx, id, lang)
+	if errors.Is(err, captcha.ErrFailed) || errors.Is(err, captcha.ErrNoAudio) {
+		return nil, fmt.Errorf("%w: %w", ui.ErrCaptchaNotFound, err)
+	}
+	return wav, err
+}
+
+// limit counts one request for key and refuses it past limit within the
+// window. A counter that cannot be read fails closed.
+func (a captchaAdapter) limit(ctx context.Context, key string, limit int) error {
+	n, err := a.throttles.Hit(ctx, key, a.now(), captchaEndpointWindow)
+	if err != nil {
+		return fmt.Errorf("captcha rate limit: %w", err)
+	}
+	if n > limit {
+		return ui.ErrCaptchaLimited
+	}
+	return nil
 }
 
 // Enabled keeps the captcha when the settings cannot be read: failing
