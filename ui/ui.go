@@ -100,6 +100,12 @@ type Options struct {
 	// /login/passkey; passkeys.go).
 	Passkeys Passkeys
 
+	// Branding, when set, gives the pages the administrators' name, logo,
+	// favicon, colour and stylesheet, served under /branding/
+	// (branding.go); without it they show InstanceName and the built-in
+	// look.
+	Branding Branding
+
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -140,6 +146,7 @@ type UI struct {
 	adminAccess     AdminAccess
 	passkeys        Passkeys
 	deviceFlow      DeviceFlow
+	branding        Branding
 	now             func() time.Time
 }
 
@@ -237,6 +244,7 @@ func newFromOptions(opts Options) *UI {
 		adminAccess:     opts.AdminAccess,
 		passkeys:        opts.Passkeys,
 		deviceFlow:      opts.DeviceFlow,
+		branding:        opts.Branding,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -261,6 +269,8 @@ func (u *UI) Register(r gin.IRouter) {
 	r.HEAD("/", u.landing)
 	r.GET(staticRoute, u.serveStatic)
 	r.HEAD(staticRoute, u.serveStatic)
+	r.GET(brandingRoute, u.serveBranding) // branding.go
+	r.HEAD(brandingRoute, u.serveBranding)
 	if u.accounts == nil {
 		return
 	}
