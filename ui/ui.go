@@ -105,6 +105,9 @@ type Options struct {
 	// (branding.go); without it they show InstanceName and the built-in
 	// look.
 	Branding Branding
+	// Pages replaces the embedded page templates (templates.Pages()); the
+	// server passes templates_dir's overlay (templates.Overlay).
+	Pages fs.FS
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -160,7 +163,11 @@ type sources struct {
 // files and parses every page for every language. Any defect in them is an
 // error here rather than on a request.
 func New(opts Options) (*UI, error) {
-	return newUI(opts, sources{pages: templates.Pages(), static: templates.Static()})
+	pages := opts.Pages
+	if pages == nil {
+		pages = templates.Pages()
+	}
+	return newUI(opts, sources{pages: pages, static: templates.Static()})
 }
 
 func newUI(opts Options, src sources) (*UI, error) {

@@ -136,7 +136,10 @@ type Deps struct {
 	Clients  Clients
 	// Access manages groups, invitations and imports.
 	Access Access
-	Logger *slog.Logger
+	// Branding, when set, adds the branding routes' service (branding.go);
+	// without it they answer 404.
+	Branding Branding
+	Logger   *slog.Logger
 }
 
 // API is the management REST API.
@@ -145,6 +148,7 @@ type API struct {
 	accounts Accounts
 	clients  Clients
 	access   Access
+	branding Branding
 	log      *slog.Logger
 	seenMu   sync.Mutex
 	seen     map[string]struct{} // token ids already audited as admin sign-ins
@@ -158,7 +162,7 @@ func New(deps Deps) (*API, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, log: deps.Logger,
+	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, branding: deps.Branding, log: deps.Logger,
 		seen: map[string]struct{}{}}, nil
 }
 

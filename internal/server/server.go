@@ -13,12 +13,14 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/branding"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpbase"
 	"github.com/gatehouse/gatehouse/internal/instancekey"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
+	"github.com/gatehouse/gatehouse/templates"
 	"github.com/gatehouse/gatehouse/ui"
 )
 
@@ -43,7 +45,8 @@ type Server struct {
 	engine   *gin.Engine
 	accounts *account.Service
 	provider *op.Provider
-	reg      *registration // registration.go
+	reg      *registration     // registration.go
+	branding *branding.Service // branding.go
 	mfa      *account.SecondFactors
 	access   *access.Service   // access.go
 	passkeys *account.Passkeys // passkeys.go
@@ -117,6 +120,11 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.accounts = account.New(s.store, AccountOptions(s.cfg, s.log))
+	s.branding = Branding(s.store, s.cfg) // branding.go
+	pageTemplates, _, err := templates.Overlay(s.cfg.TemplatesDir)
+	if err != nil {
+		return err
+	}
 	provider, err := NewProvider(ctx, s.cfg, s.key, s.store, s.log)
 	if err != nil {
 		return err
@@ -147,6 +155,8 @@ func (s *Server) build(ctx context.Context) error {
 		Consents:            consents{store: s.store.Consents(), now: time.Now},
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
+		Branding:            s.branding,
+		Pages:               pageTemplates,
 	}
 	s.registrationPages(&opts)         // registration.go
 	s.mfaPages(&opts)                  // mfa.go
