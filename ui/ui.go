@@ -108,6 +108,9 @@ type Options struct {
 	// Pages replaces the embedded page templates (templates.Pages()); the
 	// server passes templates_dir's overlay (templates.Overlay).
 	Pages fs.FS
+	// BrandingAdmin, with Admin and Branding, adds the console's branding
+	// page (/admin/branding; admin_branding.go).
+	BrandingAdmin BrandingAdmin
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -150,6 +153,7 @@ type UI struct {
 	passkeys        Passkeys
 	deviceFlow      DeviceFlow
 	branding        Branding
+	brandingAdmin   BrandingAdmin
 	now             func() time.Time
 }
 
@@ -252,6 +256,7 @@ func newFromOptions(opts Options) *UI {
 		passkeys:        opts.Passkeys,
 		deviceFlow:      opts.DeviceFlow,
 		branding:        opts.Branding,
+		brandingAdmin:   opts.BrandingAdmin,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -361,5 +366,6 @@ func goMessageKeys() []string {
 	keys = append(keys, consoleMessageKeys()...)
 	keys = append(keys, adminAccessMessageKeys()...) // admin_groups.go
 	keys = append(keys, passkeyMessageKeys()...)
+	keys = append(keys, brandingMessageKeys()...) // admin_branding.go
 	return append(keys, scopeMessageKeys()...)
 }

@@ -59,6 +59,7 @@ func root() *command {
 			clientsCommand(),
 			groupsCommand(),   // groups.go
 			settingsCommand(), // settings.go
+			brandingCommand(), // branding.go
 			keysCommand(),
 			{name: "version", summary: "print the version", run: runVersion},
 		},

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"testing"
 
@@ -69,4 +70,35 @@ func fetch(t testing.TB, raw string) (int, http.Header, []byte) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, body
+}
+
+// postMultipart posts fields and files (field -> content) as
+// multipart/form-data with the browser of rp.
+func (rp *relyingParty) postMultipart(raw string, fields map[string]string, files map[string][]byte) (int, string, string) {
+	rp.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := w.WriteField(k, v); err != nil {
+			rp.t.Fatal(err)
+		}
+	}
+	for k, v := range files {
+		fw, err := w.CreateFormFile(k, k+".bin")
+		if err != nil {
+			rp.t.Fatal(err)
+		}
+		if _, err := fw.Write(v); err != nil {
+			rp.t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		rp.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, rp.absolute(raw), &buf)
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return rp.do(req)
 }

@@ -156,6 +156,7 @@ func (s *Server) build(ctx context.Context) error {
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
 		Branding:            s.branding,
+		BrandingAdmin:       s.branding,
 		Pages:               pageTemplates,
 	}
 	s.registrationPages(&opts)         // registration.go
