@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 
 	"github.com/gatehouse/gatehouse/internal/branding"
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -29,4 +31,30 @@ func mailBrand(b *branding.Service) func(ctx context.Context) (mail.Brand, error
 		}
 		return out, nil
 	}
+}
+
+// warnBrandingDrift logs a warning when GATEHOUSE_INSTANCE_NAME was given
+// (environment or file) but a display name stored by an administrator
+// applies instead, naming the command that goes back to the configured
+// name.
+func (s *Server) warnBrandingDrift(ctx context.Context) error {
+	from := s.cfg.GivenBy("INSTANCE_NAME")
+	if from == "" {
+		return nil
+	}
+	b, err := s.branding.Current(ctx)
+	if err != nil {
+		return fmt.Errorf("read branding: %w", err)
+	}
+	if b.CustomName == "" || b.CustomName == s.cfg.InstanceName {
+		return nil
+	}
+	name := config.EnvPrefix + "INSTANCE_NAME"
+	if from == "file" {
+		name = "instance_name (configuration file)"
+	}
+	s.log.WarnContext(ctx, "configuration value ignored: the display name stored in the database applies",
+		slog.String("setting", branding.SettingDisplayName), slog.String("configured", name+"="+s.cfg.InstanceName),
+		slog.String("stored", b.CustomName), slog.String("change_with", `gatehouse branding set-name ""`))
+	return nil
 }

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/branding"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/templates"
 )
 
@@ -189,5 +191,26 @@ func writeTemplate(t *testing.T, name, content string) {
 	}
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A configured GATEHOUSE_INSTANCE_NAME that a stored display name
+// overrides is named in a warning with the command that restores it.
+func TestBrandingWarnsOfIgnoredInstanceName(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	key := strings.Repeat("s3cret-", 6)
+	first := testserver.Start(t, testserver.ServerOptions{DatabaseURL: db, Env: map[string]string{"GATEHOUSE_SECRET_KEY": key}})
+	name := "Stored Name"
+	if _, err := server.Branding(first.Srv.Store(), first.Config).Update(t.Context(), branding.Changes{DisplayName: &name}, ""); err != nil {
+		t.Fatal(err)
+	}
+	second := testserver.Start(t, testserver.ServerOptions{DatabaseURL: db, Env: map[string]string{"GATEHOUSE_INSTANCE_NAME": "Configured Name", "GATEHOUSE_SECRET_KEY": key}})
+	logs := second.Logs()
+	if !strings.Contains(logs, "GATEHOUSE_INSTANCE_NAME=Configured Name") || !strings.Contains(logs, `gatehouse branding set-name \"\"`) {
+		t.Fatalf("no warning names the ignored instance name:\n%s", logs)
+	}
+	_, _, page := newRelyingParty(t, second, "none", "").get("/login")
+	if !strings.Contains(page, "<span>Stored Name</span>") {
+		t.Fatal("the stored display name does not apply")
 	}
 }
