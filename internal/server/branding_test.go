@@ -214,3 +214,19 @@ func TestBrandingWarnsOfIgnoredInstanceName(t *testing.T) {
 		t.Fatal("the stored display name does not apply")
 	}
 }
+
+// On PostgreSQL the files round-trip byte for byte and the pages use them.
+func TestBrandingPostgres(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{Postgres: true})
+	token := serviceToken(t, srv, "branding-admin", true)
+	logo := brandPNG(t, 30, 10, color.RGBA{0x7c, 0x2d, 0x12, 0xff})
+	path := apiUpload(t, srv.URL, http.MethodPut, "/settings/branding/favicon", token, "image/png", logo).want(t, http.StatusOK).body["favicon_url"].(string)
+	status, h, body := fetch(t, srv.URL+path)
+	if status != http.StatusOK || h.Get("Content-Type") != "image/png" || string(body) != string(logo) {
+		t.Fatalf("favicon from Postgres: %d %s, %d bytes of %d", status, h.Get("Content-Type"), len(body), len(logo))
+	}
+	_, _, page := newRelyingParty(t, srv, "none", "").get("/login")
+	if !strings.Contains(page, `<link rel="icon" href="`+path+`" type="image/png">`) {
+		t.Fatalf("the page does not link the favicon %s", path)
+	}
+}
