@@ -102,7 +102,8 @@ type Service struct {
 	mu     sync.Mutex
 	cur    Branding
 	readAt time.Time
-	valid  bool
+	valid  bool // cur is fresh (read within ttl)
+	ever   bool // cur was read at least once
 }
 
 // New returns the branding over store; defaultName (the configured
@@ -130,13 +131,21 @@ func (s *Service) Current(ctx context.Context) (Branding, error) {
 	if err != nil {
 		return Branding{}, err
 	}
-	s.cur, s.readAt, s.valid = b, now, true
+	s.cur, s.readAt, s.valid, s.ever = b, now, true, true
 	return b, nil
 }
 
-// Fallback is the branding without anything stored: what pages show when
-// the database cannot be read.
-func (s *Service) Fallback() Branding { return Branding{Name: s.defaultName} }
+// Fallback is what pages and letters show when the database cannot be
+// read: the branding last read, or the configured name and the built-in
+// look when none was.
+func (s *Service) Fallback() Branding {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ever {
+		return s.cur
+	}
+	return Branding{Name: s.defaultName}
+}
 
 func (s *Service) read(ctx context.Context, prev Branding) (Branding, error) {
 	b := Branding{Name: s.defaultName}

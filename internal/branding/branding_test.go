@@ -130,3 +130,22 @@ func TestServiceSeesOtherReplicaWithinCacheAge(t *testing.T) {
 		t.Fatalf("after %s: %q", MaxCacheAge, b.Name)
 	}
 }
+
+// When the database cannot be read, Fallback is the branding last read.
+func TestServiceFallbackKeepsLastRead(t *testing.T) {
+	s, st := newService(t)
+	if b := s.Fallback(); b.Name != "Configured" {
+		t.Fatalf("fallback before any read: %+v", b)
+	}
+	if _, err := s.Update(t.Context(), Changes{DisplayName: ptr("Kept"), PrimaryColor: ptr("#0f766e")}, "a"); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	s.forget()
+	if _, err := s.Current(t.Context()); err == nil {
+		t.Fatal("read a closed database")
+	}
+	if b := s.Fallback(); b.Name != "Kept" || b.Color != "#0f766e" {
+		t.Fatalf("fallback after a failed read: %+v", b)
+	}
+}

@@ -18,12 +18,13 @@ func Branding(store storage.Store, cfg config.Config) *branding.Service {
 	return branding.New(store, cfg.InstanceName)
 }
 
-// mailBrand gives the letters the branding's name, logo path and colour.
+// mailBrand gives the letters the branding's name, logo path and colour
+// (the last read when the database cannot be read now).
 func mailBrand(b *branding.Service) func(ctx context.Context) (mail.Brand, error) {
 	return func(ctx context.Context) (mail.Brand, error) {
 		cur, err := b.Current(ctx)
 		if err != nil {
-			return mail.Brand{}, err
+			cur = b.Fallback() // the last branding read; a letter is never held back by it
 		}
 		out := mail.Brand{Name: cur.Name, Color: cur.Color}
 		if cur.Logo != nil {
