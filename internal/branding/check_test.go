@@ -202,6 +202,7 @@ func TestCheckCSS(t *testing.T) {
 		".brand{background:url(/static/favicon.svg) no-repeat}",
 		`.x{background-image:url("data:image/png;base64,iVBORw0KGgo=")}`,
 		"@media (max-width: 600px){body{font-size:15px}}",
+		"html{scroll-behavior:smooth;overscroll-behavior:contain}",
 	}
 	for _, css := range good {
 		if _, err := CheckCSS([]byte(css)); err != nil {
@@ -217,6 +218,7 @@ func TestCheckCSS(t *testing.T) {
 		"svg data":          `body{background:url(data:image/svg+xml;base64,PHN2Zz4=)}`,
 		"escape":            `body{background:u\72l(http://evil.example/x)}`,
 		"expression":        `body{width:expression(alert(1))}`,
+		"htc behavior":      `body{behavior:url(https://evil.example/x.htc)}`,
 		"image-set":         `body{background:image-set("https://evil.example/x.png" 1x)}`,
 		"font src":          `@font-face{font-family:x;src:url(https://evil.example/f.woff2)}`,
 		"unclosed":          `body{background:url(/x`,

@@ -22,7 +22,8 @@ var cssDataImage = regexp.MustCompile(`^data:image/(png|webp|gif|jpeg);base64,[a
 // another origin: no @import, url() only of a path on this server
 // ("/static/...", not "//host") or of a data:image/png, webp, gif or jpeg,
 // no backslash escapes (which could spell either in disguise; write the
-// character itself), no expression(), behavior or -moz-binding. It must
+// character itself), no expression() or -moz-binding (IE's behavior needs
+// a url(), checked like the others). It must
 // be UTF-8 and at most MaxCSSBytes.
 func CheckCSS(body []byte) ([]byte, error) {
 	if len(body) == 0 {
@@ -40,9 +41,9 @@ func CheckCSS(body []byte) ([]byte, error) {
 		return nil, refuse(CodeCSSUnsafe, "the stylesheet uses backslash escapes; write the characters themselves")
 	case strings.Contains(v, "@import"):
 		return nil, refuse(CodeCSSUnsafe, "the stylesheet uses @import; put everything in this one file")
-	case strings.Contains(v, "expression("), strings.Contains(v, "-moz-binding"), strings.Contains(v, "behavior"),
+	case strings.Contains(v, "expression("), strings.Contains(v, "-moz-binding"),
 		strings.Contains(v, "javascript:"), strings.Contains(v, "</"):
-		return nil, refuse(CodeCSSUnsafe, "the stylesheet has script-like content (expression, behavior, -moz-binding, javascript:)")
+		return nil, refuse(CodeCSSUnsafe, "the stylesheet has script-like content (expression(), -moz-binding, javascript:)")
 	}
 	for rest := v; ; {
 		i := strings.Index(rest, "url(")
