@@ -46,6 +46,7 @@ type Stores interface {
 	// Issue 18 items 4 and 6 (PAR, dynamic client registration).
 	PushedRequests() PushedRequestStore
 	RegistrationTokens() RegistrationTokenStore
+	BrandingAssets() BrandingAssetStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -52,7 +52,8 @@ func (u *UI) adminRoutes(r gin.IRouter) {
 	u.adminClientRoutes(g)
 	u.adminSettingsRoutes(g)
 	u.adminAuditRoutes(g)
-	u.adminAccessRoutes(g) // admin_groups.go
+	u.adminAccessRoutes(g)   // admin_groups.go
+	u.adminBrandingRoutes(g) // admin_branding.go
 }
 
 // adminOnly lets administrators through with their session in the

@@ -9,6 +9,8 @@
 //	GET, HEAD /static/*filepath  the files of templates.Static(); with a
 //	                             matching ?v= version (as the pages link
 //	                             them) cached for a year, immutable
+//	GET, HEAD /branding/:file    the branding's files by content hash
+//	                             (branding.go; Options.Branding)
 //
 // With Options.Accounts (sign-in; login.go, session_cookie.go, logout.go):
 //
@@ -120,6 +122,8 @@
 //	POST /admin/clients/:id/secret   confirm: a new secret, shown once
 //	POST /admin/clients/:id/delete   confirm: delete the client
 //	GET, POST /admin/settings        the instance settings
+//	GET, POST /admin/branding        name, colour, logo, favicon, stylesheet
+//	                                 (admin_branding.go; Options.BrandingAdmin)
 //	GET  /admin/audit                user, type, since, cursor
 //
 // With Options.Profiles and Options.Console (console*.go): the account

@@ -276,7 +276,7 @@ type recoveryShownView struct {
 func (u *UI) renderRecoveryCodes(c *gin.Context, codes []string, arID string, enrolled bool) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Referrer-Policy", "no-referrer")
-	text := u.bundle.T(u.lang(c), "mfa.recovery.file_heading", "instance", u.instance) + "\r\n\r\n" +
+	text := u.bundle.T(u.lang(c), "mfa.recovery.file_heading", "instance", u.brand(c).Name) + "\r\n\r\n" +
 		strings.Join(codes, "\r\n") + "\r\n"
 	v := recoveryShownView{
 		Codes:       codes,

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gatehouse/gatehouse/internal/branding"
 )
 
 // requestIDKey is where httpbase.RequestID keeps the request id in the gin
@@ -21,6 +23,9 @@ type view struct {
 	Dev       bool           // development mode notice
 	Languages []languageLink // the language switcher
 	Data      any            // the page's own data, as given to Render
+	// Brand is the branding (branding.go): .Brand.Logo, .Favicon, .CSS
+	// and .Theme are nil or have .Path; Instance is its Name.
+	Brand branding.Branding
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -63,9 +68,11 @@ func (u *UI) execute(buf *bytes.Buffer, lang, page string, v view) error {
 }
 
 func (u *UI) newView(c *gin.Context, lang string, data any) view {
+	brand := u.brand(c)
 	return view{
 		Lang:      lang,
-		Instance:  u.instance,
+		Instance:  brand.Name,
+		Brand:     brand,
 		Dev:       u.dev,
 		Languages: u.languageLinks(c.Request.URL, lang),
 		Data:      data,

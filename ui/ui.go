@@ -100,6 +100,18 @@ type Options struct {
 	// /login/passkey; passkeys.go).
 	Passkeys Passkeys
 
+	// Branding, when set, gives the pages the administrators' name, logo,
+	// favicon, colour and stylesheet, served under /branding/
+	// (branding.go); without it they show InstanceName and the built-in
+	// look.
+	Branding Branding
+	// Pages replaces the embedded page templates (templates.Pages()); the
+	// server passes templates_dir's overlay (templates.Overlay).
+	Pages fs.FS
+	// BrandingAdmin, with Admin and Branding, adds the console's branding
+	// page (/admin/branding; admin_branding.go).
+	BrandingAdmin BrandingAdmin
+
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -140,6 +152,8 @@ type UI struct {
 	adminAccess     AdminAccess
 	passkeys        Passkeys
 	deviceFlow      DeviceFlow
+	branding        Branding
+	brandingAdmin   BrandingAdmin
 	now             func() time.Time
 }
 
@@ -153,7 +167,11 @@ type sources struct {
 // files and parses every page for every language. Any defect in them is an
 // error here rather than on a request.
 func New(opts Options) (*UI, error) {
-	return newUI(opts, sources{pages: templates.Pages(), static: templates.Static()})
+	pages := opts.Pages
+	if pages == nil {
+		pages = templates.Pages()
+	}
+	return newUI(opts, sources{pages: pages, static: templates.Static()})
 }
 
 func newUI(opts Options, src sources) (*UI, error) {
@@ -237,6 +255,8 @@ func newFromOptions(opts Options) *UI {
 		adminAccess:     opts.AdminAccess,
 		passkeys:        opts.Passkeys,
 		deviceFlow:      opts.DeviceFlow,
+		branding:        opts.Branding,
+		brandingAdmin:   opts.BrandingAdmin,
 		now:             opts.Now,
 	}
 	if u.instance == "" {
@@ -261,6 +281,8 @@ func (u *UI) Register(r gin.IRouter) {
 	r.HEAD("/", u.landing)
 	r.GET(staticRoute, u.serveStatic)
 	r.HEAD(staticRoute, u.serveStatic)
+	r.GET(brandingRoute, u.serveBranding) // branding.go
+	r.HEAD(brandingRoute, u.serveBranding)
 	if u.accounts == nil {
 		return
 	}
@@ -344,5 +366,6 @@ func goMessageKeys() []string {
 	keys = append(keys, consoleMessageKeys()...)
 	keys = append(keys, adminAccessMessageKeys()...) // admin_groups.go
 	keys = append(keys, passkeyMessageKeys()...)
+	keys = append(keys, brandingMessageKeys()...) // admin_branding.go
 	return append(keys, scopeMessageKeys()...)
 }

@@ -60,6 +60,7 @@ func root() *command {
 			groupsCommand(),             // groups.go
 			registrationTokensCommand(), // registration_tokens.go
 			settingsCommand(),           // settings.go
+			brandingCommand(),           // branding.go
 			keysCommand(),
 			{name: "version", summary: "print the version", run: runVersion},
 		},

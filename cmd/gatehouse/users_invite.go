@@ -42,7 +42,7 @@ func runUsersInvite(ctx context.Context, e *env, common *commonFlags, opts any, 
 		if err != nil {
 			return fmt.Errorf("load message catalogs: %w", err)
 		}
-		mailer, err := server.NewMailer(cfg, commandLogger(cfg, e, common), bundle, nil, server.TestHooks{})
+		mailer, err := server.NewMailer(cfg, commandLogger(cfg, e, common), bundle, nil, server.TestHooks{}, server.Branding(store, cfg))
 		if err != nil {
 			return err
 		}

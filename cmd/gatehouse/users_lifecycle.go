@@ -117,7 +117,7 @@ func withRegistrar(ctx context.Context, e *env, common *commonFlags, fn func(*ac
 			return fmt.Errorf("load message catalogs: %w", err)
 		}
 		logger := commandLogger(cfg, e, common)
-		mailer, err := server.NewMailer(cfg, logger, bundle, nil, server.TestHooks{})
+		mailer, err := server.NewMailer(cfg, logger, bundle, nil, server.TestHooks{}, server.Branding(store, cfg))
 		if err != nil {
 			return err
 		}

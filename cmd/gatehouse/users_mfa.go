@@ -60,7 +60,7 @@ func withSecondFactors(ctx context.Context, e *env, common *commonFlags, fn func
 		if err != nil {
 			return fmt.Errorf("load message catalogs: %w", err)
 		}
-		mailer, err := server.NewMailer(cfg, newLogger(cfg, e.stderr), bundle, nil, server.TestHooks{})
+		mailer, err := server.NewMailer(cfg, newLogger(cfg, e.stderr), bundle, nil, server.TestHooks{}, server.Branding(store, cfg))
 		if err != nil {
 			return err
 		}

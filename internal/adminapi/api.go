@@ -142,7 +142,10 @@ type Deps struct {
 	// RegistrationTokens, when set, adds /registration-tokens
 	// (registration_tokens.go).
 	RegistrationTokens RegistrationTokens
-	Logger             *slog.Logger
+	// Branding, when set, adds the branding routes' service (branding.go);
+	// without it they answer 404.
+	Branding Branding
+	Logger   *slog.Logger
 }
 
 // API is the management REST API.
@@ -153,6 +156,7 @@ type API struct {
 	access   Access
 	// regTokens: initial access tokens (registration_tokens.go); may be nil.
 	regTokens RegistrationTokens
+	branding  Branding
 	log       *slog.Logger
 	seenMu    sync.Mutex
 	seen      map[string]struct{} // token ids already audited as admin sign-ins
@@ -166,7 +170,7 @@ func New(deps Deps) (*API, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, log: deps.Logger,
+	return &API{verifier: deps.Verifier, accounts: deps.Accounts, clients: deps.Clients, access: deps.Access, branding: deps.Branding, log: deps.Logger,
 		regTokens: deps.RegistrationTokens,
 		seen:      map[string]struct{}{}}, nil
 }

@@ -38,6 +38,10 @@
 //	POST   /api/v1/clients/{id}/secret
 //	GET    /api/v1/settings
 //	PATCH  /api/v1/settings
+//	GET    /api/v1/settings/branding          (branding.go)
+//	PATCH  /api/v1/settings/branding
+//	PUT    /api/v1/settings/branding/{logo,favicon,css}   the raw file
+//	DELETE /api/v1/settings/branding/{logo,favicon,css}
 //	GET    /api/v1/audit-events               user, type, since, cursor, limit
 //
 // The package does not import op: the server wires a Verifier and a

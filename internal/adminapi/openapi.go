@@ -80,11 +80,20 @@ func operation(rt route) map[string]any {
 		op["parameters"] = params
 	}
 	if rt.Body != "" {
-		mediaType := "application/json"
-		if rt.Body == "UserImport" {
-			mediaType = "application/x-ndjson" // JSON Lines
+		mediaTypes := []string{"application/json"}
+		switch rt.Body {
+		case "UserImport":
+			mediaTypes = []string{"application/x-ndjson"} // JSON Lines
+		case "BrandingImage":
+			mediaTypes = []string{"image/png", "image/webp", "image/svg+xml"} // the raw file
+		case "BrandingCSS":
+			mediaTypes = []string{"text/css"}
 		}
-		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{mediaType: map[string]any{"schema": ref(rt.Body)}}}
+		content := map[string]any{}
+		for _, mt := range mediaTypes {
+			content[mt] = map[string]any{"schema": ref(rt.Body)}
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": content}
 	}
 	return op
 }
@@ -127,6 +136,11 @@ func schemas() map[string]any {
 		"GroupPatch":              obj(map[string]string{"name": "string", "description": "string"}),
 		"InvitationCreate":        obj(map[string]string{"email": "string", "groups": "array"}),
 		"RegistrationTokenCreate": obj(map[string]string{"name": "string", "expires_in": "string"}),
+		"BrandingPatch":           obj(map[string]string{"display_name": "string", "primary_color": "string"}),
+		"BrandingImage": map[string]any{"type": "string", "format": "binary", "description": "the raw PNG, WebP or SVG file " +
+			"(SVG is sanitised; scripts, event handlers, external links and foreignObject are refused), at most 256 KiB"},
+		"BrandingCSS": map[string]any{"type": "string", "description": "the stylesheet, at most 64 KiB; @import, url() of " +
+			"other origins and backslash escapes are refused"},
 		"UserImport": map[string]any{"type": "string", "description": "JSON Lines: one user a line with email, username, given_name, " +
 			"family_name, email_verified, groups, state and password_hash (README, Importing users)"},
 		"Problem": map[string]any{"type": "object", "required": []string{"type", "title", "status"}, "properties": map[string]any{

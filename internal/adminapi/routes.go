@@ -52,5 +52,5 @@ func (a *API) routes() []route {
 		{http.MethodGet, "/settings", "Get the instance settings", "settings", nil, "", 200, a.getSettings},
 		{http.MethodPatch, "/settings", "Change instance settings", "settings", nil, "SettingsPatch", 200, a.patchSettings},
 		{http.MethodGet, "/audit-events", "List audit events, newest first", "audit", append([]string{"user", "type", "since"}, page...), "", 200, a.listAudit},
-	}, append(a.accessRoutes(page), a.registrationTokenRoutes(page)...)...) // access_routes.go, registration_tokens.go
+	}, append(append(a.accessRoutes(page), a.registrationTokenRoutes(page)...), a.brandingRoutes()...)...) // access_routes.go, registration_tokens.go, branding.go
 }

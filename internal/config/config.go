@@ -20,6 +20,7 @@ type Config struct {
 	Listen       string `key:"LISTEN" help:"address the HTTP server listens on (host:port or :port)"`
 	Issuer       string `key:"ISSUER" help:"public base URL of this instance; every link and token uses it"`
 	InstanceName string `key:"INSTANCE_NAME" help:"name shown on pages and in letters"`
+	TemplatesDir string `key:"TEMPLATES_DIR" help:"folder whose pages/*.html and mail/*.txt|html files replace the embedded templates of the same name"`
 
 	DatabaseURL          string        `key:"DATABASE_URL" help:"sqlite:PATH or postgres://user:pass@host:port/db?sslmode=..."`
 	DatabaseMaxOpenConns int           `key:"DATABASE_MAX_OPEN_CONNS" help:"Postgres pool: most open connections"`

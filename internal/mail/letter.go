@@ -39,7 +39,7 @@ type Letter struct {
 // the commit. A letter that fails validation gives ErrInvalidLetter and
 // stores nothing.
 func (m *Mailer) Enqueue(ctx context.Context, outbox storage.OutboxStore, l Letter) error {
-	msg, err := m.render(l)
+	msg, err := m.renderBranded(ctx, l)
 	if err != nil {
 		return err
 	}
@@ -49,8 +49,23 @@ func (m *Mailer) Enqueue(ctx context.Context, outbox storage.OutboxStore, l Lett
 	return nil
 }
 
+// renderBranded renders l with the branding in force; when it cannot be
+// read the letter goes out with the configured name (logged).
+func (m *Mailer) renderBranded(ctx context.Context, l Letter) (storage.OutboxMessage, error) {
+	b := Brand{Name: m.instance}
+	if m.brand != nil {
+		got, err := m.brand(ctx)
+		if err != nil {
+			m.log.WarnContext(ctx, "read branding for a letter", "error", err)
+		} else {
+			b = got
+		}
+	}
+	return m.render(l, b)
+}
+
 // render validates l and builds its outbox row.
-func (m *Mailer) render(l Letter) (storage.OutboxMessage, error) {
+func (m *Mailer) render(l Letter, b Brand) (storage.OutboxMessage, error) {
 	to, err := checkRecipient(l.To)
 	if err != nil {
 		return storage.OutboxMessage{}, err
@@ -59,7 +74,12 @@ func (m *Mailer) render(l Letter) (storage.OutboxMessage, error) {
 		return storage.OutboxMessage{}, err
 	}
 	lang := m.language(l.Locale)
-	r, err := m.letters.render(lang, l.Template, m.view(lang, l.Data))
+	v := m.brandedView(lang, l.Data, b)
+	letters, err := m.lettersFor(v.Color)
+	if err != nil {
+		return storage.OutboxMessage{}, err
+	}
+	r, err := letters.render(lang, l.Template, v)
 	if err != nil {
 		return storage.OutboxMessage{}, fmt.Errorf("mail: %w", err)
 	}
@@ -115,9 +135,27 @@ func (m *Mailer) language(tag string) string {
 	return i18n.Default
 }
 
-// view is the root value of a letter's templates.
+// view is the root value of a letter's templates, with the configured
+// name and the built-in look.
 func (m *Mailer) view(lang string, data map[string]any) letterView {
-	return letterView{Lang: lang, Instance: m.instance, Issuer: m.Issuer(), Data: data}
+	return letterView{Lang: lang, Instance: m.instance, Issuer: m.Issuer(), Data: data, Color: defaultColor}
+}
+
+// brandedView is view with the branding b: its name (line breaks
+// refused), its colour when it is #rrggbb, and its logo as an absolute URL
+// under the issuer.
+func (m *Mailer) brandedView(lang string, data map[string]any, b Brand) letterView {
+	v := m.view(lang, data)
+	if b.Name != "" && !hasLineBreak(b.Name) {
+		v.Instance = b.Name
+	}
+	if colorPattern.MatchString(b.Color) {
+		v.Color = b.Color
+	}
+	if b.LogoPath != "" {
+		v.LogoURL = m.Link(b.LogoPath, nil)
+	}
+	return v
 }
 
 func hasLineBreak(s string) bool { return strings.ContainsAny(s, "\r\n") }

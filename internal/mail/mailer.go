@@ -1,8 +1,10 @@
 package mail
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/mail"
 	"net/url"
@@ -69,6 +71,13 @@ type Options struct {
 	// DefaultRetryBase and DefaultRetryMax. Tests use milliseconds.
 	RetryBase time.Duration
 	RetryMax  time.Duration
+	// Brand, when set, gives the branding letters use (name, logo,
+	// colour); it is read at every Enqueue. Nil: InstanceName and the
+	// built-in look.
+	Brand func(ctx context.Context) (Brand, error)
+	// Templates replaces the embedded letter templates (templates.Mail());
+	// the server passes templates_dir's overlay.
+	Templates fs.FS
 }
 
 // Mailer renders letters into the outbox and delivers them. It is safe for
@@ -90,6 +99,11 @@ type Mailer struct {
 	metrics     *counters
 	kick        chan struct{}
 	announced   sync.Once
+	brand       func(context.Context) (Brand, error)
+	templates   fs.FS // the letter templates: templates.Mail() or Options.Templates
+
+	coloredMu sync.Mutex
+	colored   map[string]letterSet // the letters parsed for each primary colour in use
 }
 
 // New checks opts, parses every letter for every language and prepares the
@@ -105,12 +119,17 @@ func New(opts Options) (*Mailer, error) {
 			return nil, fmt.Errorf("mail: load message catalogs: %w", err)
 		}
 	}
-	if m.letters, err = loadLetters(templates.Mail(), m.bundle, m.Link); err != nil {
+	m.templates = templates.Mail()
+	if opts.Templates != nil {
+		m.templates = opts.Templates
+	}
+	if m.letters, err = loadLetters(m.templates, m.bundle, m.Link, defaultColor); err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
-	if err := m.letters.selfCheck(m.view); err != nil {
+	if err := m.letters.selfCheck(m.checkView); err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
+	m.colored = map[string]letterSet{defaultColor: m.letters}
 	if opts.SMTPURL != "" {
 		if m.smtp, err = newSMTPTransport(opts.SMTPURL, m.from, m.issuer.Hostname()); err != nil {
 			return nil, fmt.Errorf("mail: %w", err)
@@ -143,6 +162,7 @@ func newFromOptions(opts Options) (*Mailer, error) {
 		log:         opts.Logger,
 		bundle:      opts.Bundle,
 		kick:        make(chan struct{}, 1),
+		brand:       opts.Brand,
 	}
 	if m.instance == "" {
 		m.instance = defaultInstanceName
@@ -196,6 +216,34 @@ func checkFrom(from string) error {
 		return fmt.Errorf("mail: From %q: %w", from, err)
 	}
 	return nil
+}
+
+// checkView is the view of the start-up check: with a logo, so that the
+// layout's logo branch is checked too.
+func (m *Mailer) checkView(lang string, data map[string]any) letterView {
+	v := m.view(lang, data)
+	v.LogoURL = m.Link("/branding/logo-check.png", nil)
+	return v
+}
+
+// lettersFor returns the letters parsed with color as their primary
+// colour, parsing them the first time a colour is used (the colour is a
+// template function, since the button template sees only its button).
+func (m *Mailer) lettersFor(color string) (letterSet, error) {
+	m.coloredMu.Lock()
+	defer m.coloredMu.Unlock()
+	if set, ok := m.colored[color]; ok {
+		return set, nil
+	}
+	set, err := loadLetters(m.templates, m.bundle, m.Link, color)
+	if err != nil {
+		return nil, fmt.Errorf("mail: letters in %s: %w", color, err)
+	}
+	if len(m.colored) > 16 { // colours changed many times: keep memory bounded
+		m.colored = map[string]letterSet{defaultColor: m.letters}
+	}
+	m.colored[color] = set
+	return set, nil
 }
 
 // Issuer is the base URL links are built from, without a trailing slash.

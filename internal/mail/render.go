@@ -7,6 +7,7 @@ import (
 	htemplate "html/template"
 	"io/fs"
 	"net/url"
+	"regexp"
 	"strings"
 	ttemplate "text/template"
 
@@ -72,9 +73,30 @@ const (
 // letterView is the root value of every letter template.
 type letterView struct {
 	Lang     string
-	Instance string
+	Instance string // the display name of the branding, or the configured name
 	Issuer   string
 	Data     map[string]any
+	// LogoURL is the absolute URL of the branding's logo, empty without
+	// one; Color the primary colour (#rrggbb) of buttons and links.
+	LogoURL string
+	Color   string
+}
+
+// defaultColor is the letters' colour without a branding colour (the
+// pages' built-in primary colour).
+const defaultColor = "#1d4ed8"
+
+// colorPattern is the only colour form put in a letter's inline style.
+var colorPattern = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+
+// Brand is what letters show of the instance's branding
+// (internal/branding): Name replaces Options.InstanceName when set,
+// LogoPath is the logo's path under the issuer (/branding/logo-....png),
+// Color the primary colour, #rrggbb in lower case.
+type Brand struct {
+	Name     string
+	LogoPath string
+	Color    string
 }
 
 // button is the argument of the "button" template: a link shown as a
@@ -103,10 +125,10 @@ type letterSet map[string]map[string]letterPair
 // loadLetters parses layout.txt/layout.html plus each letter's pair once
 // per supported language, with t bound to that language and link to the
 // issuer.
-func loadLetters(fsys fs.FS, b *i18n.Bundle, link func(string, url.Values) string) (letterSet, error) {
+func loadLetters(fsys fs.FS, b *i18n.Bundle, link func(string, url.Values) string, color string) (letterSet, error) {
 	set := letterSet{}
 	for _, lang := range b.Supported() {
-		funcs := letterFuncs(b, lang, link)
+		funcs := letterFuncs(b, lang, link, color)
 		textBase, err := ttemplate.New(layoutFile+".txt").Funcs(funcs).ParseFS(fsys, layoutFile+".txt")
 		if err != nil {
 			return nil, fmt.Errorf("parse text layout: %w", err)
@@ -160,8 +182,10 @@ func parseLetter(fsys fs.FS, textBase *ttemplate.Template, htmlBase *htemplate.T
 //	                         language and from English is an error
 //	link "/path"             the absolute URL of path under the issuer
 //	action URL LABEL         the argument of the "button" template
-func letterFuncs(b *i18n.Bundle, lang string, link func(string, url.Values) string) map[string]any {
+//	color                    the primary colour, #rrggbb (the branding's)
+func letterFuncs(b *i18n.Bundle, lang string, link func(string, url.Values) string, color string) map[string]any {
 	return map[string]any{
+		"color": func() string { return color },
 		"t": func(key string, args ...any) (string, error) {
 			if _, ok := b.Message(lang, key); !ok {
 				if _, ok := b.Message(i18n.Default, key); !ok {

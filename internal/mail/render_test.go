@@ -263,7 +263,7 @@ func TestMissingKeyFailsAtRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	funcs := letterFuncs(b, "ru", func(string, url.Values) string { return "" })
+	funcs := letterFuncs(b, "ru", func(string, url.Values) string { return "" }, defaultColor)
 	tf := funcs["t"].(func(string, ...any) (string, error))
 	if _, err := tf("mail.no_such_key"); err == nil {
 		t.Error("t accepted a key no catalog has")

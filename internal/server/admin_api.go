@@ -32,6 +32,7 @@ func (s *Server) routeAdminAPI(ctx context.Context, r gin.IRouter) error {
 		Accounts: apiAccounts{Registrar: s.reg.registrar, mfa: s.mfa, server: s},
 		Clients:  s.adminClients(),
 		Access:   s.accessAPIOf(), // access.go
+		Branding: s.branding,      // branding.go
 		Logger:   s.log,
 		// protocol2.go
 		RegistrationTokens: registrationTokensAPI{s.dynreg},

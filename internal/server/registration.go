@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/branding"
 	"github.com/gatehouse/gatehouse/internal/captcha"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/i18n"
@@ -69,7 +70,7 @@ func (s *Server) buildRegistration(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load message catalogs: %w", err)
 	}
-	mailer, err := NewMailer(s.cfg, s.log, bundle, s.metrics.Registry, testHooksFrom(ctx))
+	mailer, err := NewMailer(s.cfg, s.log, bundle, s.metrics.Registry, testHooksFrom(ctx), s.branding)
 	if err != nil {
 		return err
 	}
@@ -114,12 +115,24 @@ func (s *Server) runMail(ctx context.Context) { s.reg.mailer.Run(ctx, s.store.Ou
 
 // NewMailer builds the mailer of cfg (SMTP, or capture when no SMTP URL
 // is set). reg receives its metrics; nil leaves them unregistered.
-func NewMailer(cfg config.Config, logger *slog.Logger, bundle *i18n.Bundle, reg prometheus.Registerer, hooks TestHooks) (*mail.Mailer, error) {
-	m, err := mail.New(mail.Options{
+//
+// brand, when given, is the branding letters use (Branding); the
+// templates come from cfg.TemplatesDir over the embedded ones.
+func NewMailer(cfg config.Config, logger *slog.Logger, bundle *i18n.Bundle, reg prometheus.Registerer, hooks TestHooks,
+	brand ...*branding.Service) (*mail.Mailer, error) {
+	_, letters, err := templates.Overlay(cfg.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	opts := mail.Options{
 		Issuer: cfg.Issuer, From: cfg.MailFrom, InstanceName: cfg.InstanceName, SMTPURL: cfg.SMTPURL,
 		MaxAttempts: cfg.MailMaxAttempts, Dev: cfg.Dev, Bundle: bundle, Logger: logger, Registerer: reg,
-		PollInterval: hooks.MailPollInterval, RetryBase: hooks.MailRetryBase,
-	})
+		PollInterval: hooks.MailPollInterval, RetryBase: hooks.MailRetryBase, Templates: letters,
+	}
+	if len(brand) > 0 && brand[0] != nil {
+		opts.Brand = mailBrand(brand[0])
+	}
+	m, err := mail.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}

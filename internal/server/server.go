@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/access"
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/branding"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/dynreg"
 	"github.com/gatehouse/gatehouse/internal/httpbase"
@@ -21,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
+	"github.com/gatehouse/gatehouse/templates"
 	"github.com/gatehouse/gatehouse/ui"
 )
 
@@ -45,7 +47,8 @@ type Server struct {
 	engine   *gin.Engine
 	accounts *account.Service
 	provider *op.Provider
-	reg      *registration // registration.go
+	reg      *registration     // registration.go
+	branding *branding.Service // branding.go
 	mfa      *account.SecondFactors
 	access   *access.Service   // access.go
 	passkeys *account.Passkeys // passkeys.go
@@ -123,6 +126,11 @@ func (s *Server) build(ctx context.Context) error {
 		return err
 	}
 	s.accounts = account.New(s.store, AccountOptions(s.cfg, s.log))
+	s.branding = Branding(s.store, s.cfg) // branding.go
+	pageTemplates, _, err := templates.Overlay(s.cfg.TemplatesDir)
+	if err != nil {
+		return err
+	}
 	provider, err := NewProvider(ctx, s.cfg, s.key, s.store, s.log)
 	if err != nil {
 		return err
@@ -156,6 +164,9 @@ func (s *Server) build(ctx context.Context) error {
 		Consents:            consents{store: s.store.Consents(), now: time.Now},
 		WithBrowserBinding:  op.WithBrowserBinding,
 		LogoutCompleteURL:   logoutComplete(provider),
+		Branding:            s.branding,
+		BrandingAdmin:       s.branding,
+		Pages:               pageTemplates,
 	}
 	s.registrationPages(&opts)         // registration.go
 	s.mfaPages(&opts)                  // mfa.go

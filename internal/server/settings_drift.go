@@ -95,5 +95,8 @@ func (s *Server) checkSettingsDrift(ctx context.Context) error {
 	for k, v := range AccountOptions(s.cfg, s.log).Sessions.SessionSettingValues() {
 		configured[k] = v
 	}
-	return warnSettingsDrift(ctx, s.log, s.cfg, s.store.Settings(), configured)
+	if err := warnSettingsDrift(ctx, s.log, s.cfg, s.store.Settings(), configured); err != nil {
+		return err
+	}
+	return s.warnBrandingDrift(ctx) // branding.go
 }

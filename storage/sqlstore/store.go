@@ -154,3 +154,4 @@ func (s stores) PushedRequests() storage.PushedRequestStore { return pushedReque
 func (s stores) RegistrationTokens() storage.RegistrationTokenStore {
 	return registrationTokens{s.h}
 }
+func (s stores) BrandingAssets() storage.BrandingAssetStore { return brandingAssets{s.h} }

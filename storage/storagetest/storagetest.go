@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.passkeys(t)
 	s.logoutDeliveries(t)
 	s.protocol2(t)
+	s.brandingAssets(t)
 }
 
 type suite struct {
