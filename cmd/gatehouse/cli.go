@@ -60,6 +60,8 @@ func root() *command {
 			groupsCommand(),   // groups.go
 			settingsCommand(), // settings.go
 			keysCommand(),
+			backupCommand(),  // backup.go
+			restoreCommand(), // backup.go
 			{name: "version", summary: "print the version", run: runVersion},
 		},
 	}
