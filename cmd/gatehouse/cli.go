@@ -62,6 +62,8 @@ func root() *command {
 			settingsCommand(),           // settings.go
 			brandingCommand(),           // branding.go
 			keysCommand(),
+			backupCommand(),  // backup.go
+			restoreCommand(), // backup.go
 			{name: "version", summary: "print the version", run: runVersion},
 		},
 	}

@@ -92,7 +92,7 @@ func TestBadConfigurationExitsWithCode2(t *testing.T) {
 func TestUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"migrate", "status", "--help"},
-		{"healthcheck", "--help"}, {"version", "--help"},
+		{"healthcheck", "--help"}, {"version", "--help"}, {"backup", "--help"}, {"restore", "--help"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			code, _, stderr := runCLI(t, nil, args...)

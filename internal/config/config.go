@@ -33,6 +33,7 @@ type Config struct {
 	Dev                  bool          `key:"DEV" help:"dev mode: http issuer allowed, captured-mail page, test conveniences"`
 	LogLevel             string        `key:"LOG_LEVEL" help:"debug, info, warn or error"`
 	LogFormat            string        `key:"LOG_FORMAT" help:"text or json"`
+	OTelEndpoint         string        `key:"OTEL_ENDPOINT" help:"OpenTelemetry OTLP/HTTP collector URL (http://collector:4318); when set, HTTP requests, SQL statements and outbound calls are traced"`
 	TrustedProxies       []string      `key:"TRUSTED_PROXIES" help:"comma list of proxy IPs or CIDRs whose X-Forwarded-For is believed"`
 	ShutdownTimeout      time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
 	ReadinessTimeout     time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`

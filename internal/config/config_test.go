@@ -61,6 +61,8 @@ func TestInvalidSettingsNameTheirKey(t *testing.T) {
 		{"issuer relative", map[string]string{"GATEHOUSE_ISSUER": "/auth"}, "GATEHOUSE_ISSUER"},
 		{"log level", map[string]string{"GATEHOUSE_LOG_LEVEL": "loud"}, "GATEHOUSE_LOG_LEVEL"},
 		{"log format", map[string]string{"GATEHOUSE_LOG_FORMAT": "xml"}, "GATEHOUSE_LOG_FORMAT"},
+		{"otel endpoint without scheme", map[string]string{"GATEHOUSE_OTEL_ENDPOINT": "collector:4318"}, "GATEHOUSE_OTEL_ENDPOINT"},
+		{"otel endpoint with credentials", map[string]string{"GATEHOUSE_OTEL_ENDPOINT": "https://u:p@collector:4318"}, "GATEHOUSE_OTEL_ENDPOINT"},
 		{"proxy", map[string]string{"GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8,not-an-ip"}, "GATEHOUSE_TRUSTED_PROXIES"},
 		{"bool", map[string]string{"GATEHOUSE_DEV": "maybe"}, "GATEHOUSE_DEV"},
 		{"int", map[string]string{"GATEHOUSE_DATABASE_MAX_OPEN_CONNS": "many"}, "GATEHOUSE_DATABASE_MAX_OPEN_CONNS"},

@@ -213,6 +213,12 @@ func (c *Config) validateLogging() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return invalid("LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
+	if c.OTelEndpoint != "" {
+		u, err := url.Parse(c.OTelEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return invalid("OTEL_ENDPOINT", "%q is not an http(s) URL of an OTLP/HTTP collector (e.g. http://otel-collector:4318)", RedactURL(c.OTelEndpoint))
+		}
+	}
 	return nil
 }
 

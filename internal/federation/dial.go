@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"syscall"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/tracing"
 )
 
 // ErrPrivateAddress: an upstream URL resolved to a loopback, link-local,
@@ -36,7 +38,7 @@ func newHTTPClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	}
 	return &http.Client{
 		Timeout:   timeout,
-		Transport: transport,
+		Transport: tracing.Transport(transport), // a client span per call when tracing is on
 		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
 			if len(via) >= maxRedirects {
 				return errors.New("federation: too many redirects")

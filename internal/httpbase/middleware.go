@@ -34,6 +34,9 @@ func RequestID() gin.HandlerFunc {
 		}
 		c.Set(RequestIDKey, id)
 		c.Header(RequestIDHeader, id)
+		// In the request's context too, so every log line of the request
+		// carries it (LogHandler).
+		c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), id))
 		c.Next()
 	}
 }

@@ -35,6 +35,13 @@ func newCounters(reg prometheus.Registerer) (*counters, error) {
 		}
 		*v = registered
 	}
+	// Every kind's series exist from the start at 0, so that dashboards
+	// and rate() see them before the first letter.
+	for _, kind := range Templates() {
+		for _, v := range []*prometheus.CounterVec{c.sent, c.captured, c.failed, c.abandoned} {
+			v.WithLabelValues(kind)
+		}
+	}
 	return c, nil
 }
 

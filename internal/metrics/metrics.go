@@ -15,9 +15,12 @@ import (
 // Metrics is one process's registry. Create one per server: tests start
 // several servers in one process.
 type Metrics struct {
-	Registry *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	Registry  *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	throttled *prometheus.CounterVec // tokens.go
+	tokens    *prometheus.CounterVec // tokens.go
+	lifecycle *lifecycle             // lifecycle.go
 }
 
 // New creates a registry with the Go runtime, process and HTTP collectors.
@@ -34,12 +37,21 @@ func New() *Metrics {
 			Help:    "Time to serve HTTP requests, by route pattern and method.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
+		throttled: newThrottled(),
+		tokens:    newTokensIssued(),
+		lifecycle: newLifecycle(),
 	}
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.latency,
+		m.requests, m.latency, m.throttled, m.tokens,
 	)
+	reg.MustRegister(m.lifecycle.collectors()...)
+	m.lifecycle.zero()
+	for _, g := range GrantTypes {
+		m.tokens.WithLabelValues(g)
+	}
+	m.throttled.WithLabelValues("/login")
 	return m
 }
 
@@ -61,6 +73,9 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		method := knownMethod(c.Request.Method)
 		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Writer.Status())).Inc()
 		m.latency.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		if c.Writer.Status() == http.StatusTooManyRequests {
+			m.throttled.WithLabelValues(route).Inc()
+		}
 	}
 }
 

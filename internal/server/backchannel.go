@@ -30,6 +30,7 @@ func (s *Server) buildBackchannel(ctx context.Context) error {
 		RetryBase:    hooks.BackchannelRetryBase,
 		PollInterval: hooks.BackchannelPollInterval,
 		Count:        func(outcome string) { counter.WithLabelValues(outcome).Inc() },
+		HTTPClient:   s.outboundClient(0), // observability.go
 	}
 	return nil
 }

@@ -7,6 +7,7 @@
 // package).
 //
 // Routes owned here: GET /healthz (process alive), GET /readyz (database
-// reachable), GET /metrics (Prometheus). Every other route is registered by
+// reachable), GET /metrics (Prometheus; observability.go wires the lifecycle
+// metrics and, with GATEHOUSE_OTEL_ENDPOINT, tracing). Every other route is registered by
 // the package that owns it (ui, op, adminapi).
 package server

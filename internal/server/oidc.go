@@ -50,6 +50,8 @@ func (s *Server) routeProvider(r gin.IRouter) {
 		switch path {
 		case op.PathUserinfo, op.PathIntrospect:
 			chain = []gin.HandlerFunc{withClientIP, h}
+		case op.PathToken:
+			chain = []gin.HandlerFunc{s.metrics.CountTokens(), h} // tokens issued by grant_type
 		case op.PathAuthorize:
 			chain = []gin.HandlerFunc{s.pages.ProviderErrorPages(), s.pages.BrowserBindingMiddleware(), h}
 		case op.PathCallback:

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
 	"github.com/gatehouse/gatehouse/templates"
 	"github.com/gatehouse/gatehouse/ui"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Registration wiring (issue 4): the mailer and its worker, the captcha,
@@ -41,6 +42,9 @@ type TestHooks struct {
 	// BackchannelPollInterval how often the worker looks for due ones.
 	BackchannelRetryBase    time.Duration
 	BackchannelPollInterval time.Duration
+	// SpanExporter, when set, receives the spans (tracing on without a
+	// collector; observability tests).
+	SpanExporter sdktrace.SpanExporter
 }
 
 type testHooksKey struct{}
@@ -82,6 +86,7 @@ func (s *Server) buildRegistration(ctx context.Context) error {
 		Provider: s.cfg.Captcha, SiteKey: s.cfg.CaptchaSiteKey, Secret: s.cfg.CaptchaSecret,
 		VerifyURL: s.cfg.CaptchaVerifyURL, TestAnswer: s.cfg.CaptchaTestAnswer, Dev: s.cfg.Dev, Logger: s.log,
 		AudioKey: s.key.Derive(captcha.AudioKeyPurpose, 32),
+		HTTPClient: s.outboundClient(captchaVerifyTimeout), // observability.go
 	}, s.store.Captchas())
 	if err != nil {
 		return fmt.Errorf("captcha: %w", err)

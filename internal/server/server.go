@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpbase"
 	"github.com/gatehouse/gatehouse/internal/instancekey"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/tracing"
 	"github.com/gatehouse/gatehouse/op"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
 	"github.com/gatehouse/gatehouse/templates"
@@ -58,27 +59,39 @@ type Server struct {
 	dynreg *dynreg.Service
 	// pprofAddr is the bound profiling address (pprof.go).
 	pprofAddr atomic.Pointer[string]
+	// root is the HTTP root: the engine, traced when tracing is on
+	// (observability.go); stopTracing flushes the spans at Close.
+	root        http.Handler
+	stopTracing func(context.Context) error
 }
 
 // New opens the database, applies pending migrations (unless
 // cfg.AutoMigrate is false) and builds the HTTP handler. cfg must be valid.
 // Close releases what New opened.
 func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	logger = slog.New(httpbase.LogHandler(logger.Handler())) // request_id on every line of a request
 	key, keySrc, err := instancekey.Load(&cfg)
 	if err != nil {
 		return nil, fmt.Errorf("instance key: %w", err)
 	}
+	stopTracing, err := tracing.Setup(ctx, tracing.Options{Endpoint: cfg.OTelEndpoint, Exporter: testHooksFrom(ctx).SpanExporter})
+	if err != nil {
+		return nil, err
+	}
 	store, err := OpenStore(ctx, cfg, logger)
 	if err != nil {
+		_ = stopTracing(ctx)
 		return nil, err
 	}
 	if err := checkMigrated(ctx, store); err != nil {
 		store.Close()
+		_ = stopTracing(ctx)
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New()}
+	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New(), stopTracing: stopTracing}
 	if err := s.build(ctx); err != nil {
 		store.Close()
+		_ = stopTracing(ctx)
 		return nil, err
 	}
 	return s, nil
@@ -93,6 +106,7 @@ func OpenStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sq
 		ConnMaxLifetime: cfg.DatabaseConnMaxLife,
 		ConnMaxIdleTime: cfg.DatabaseConnMaxIdle,
 		Logger:          logger,
+		Trace:           cfg.OTelEndpoint != "",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -185,11 +199,15 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.pages = pages
 	s.metrics.RegisterDB(s.store.DB(), "gatehouse")
+	if err := s.observe(); err != nil { // observability.go
+		return err
+	}
 	engine, err := s.newEngine()
 	if err != nil {
 		return err
 	}
 	s.engine = engine
+	s.root = s.tracedRoot(engine) // observability.go
 	s.routes()
 	s.routeRegistration(s.engine) // registration.go
 	s.dynreg.Routes(s.engine)     // protocol2.go: /oauth/register
@@ -217,6 +235,7 @@ func (s *Server) newEngine() (*gin.Engine, error) {
 		httpbase.RequestID(),
 		httpbase.AccessLog(s.log),
 		s.metrics.Middleware(),
+		tracing.RouteNames(),
 		httpbase.Recovery(s.log, s.pages.RenderError),
 		httpbase.SecurityHeaders(s.cfg.IsHTTPS()),
 		httpbase.CrossOrigin(s.pages.RenderError, crossOriginBypass...),
@@ -228,7 +247,7 @@ func (s *Server) newEngine() (*gin.Engine, error) {
 }
 
 // Handler is the whole HTTP surface of the process.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return s.root }
 
 // Store is the server's database, for tests and commands.
 func (s *Server) Store() *sqlstore.Store { return s.store }
@@ -240,7 +259,7 @@ func (s *Server) KeySource() instancekey.Source { return s.keySrc }
 // finish within the configured shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           s.engine,
+		Handler:           s.root,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -280,5 +299,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Close releases the database.
-func (s *Server) Close() error { return s.store.Close() }
+// Close releases the database and flushes the spans not yet exported.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(s.store.Close(), s.stopTracing(ctx))
+}

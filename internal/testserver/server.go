@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/testharness"
@@ -35,6 +37,9 @@ type ServerOptions struct {
 	// delivery (a test hook, not configuration); zero means
 	// DefaultMailRetryBase.
 	MailRetryBase time.Duration
+	// SpanExporter, when set, receives the server's spans (set
+	// GATEHOUSE_OTEL_ENDPOINT in Env to trace SQL and outbound calls too).
+	SpanExporter sdktrace.SpanExporter
 }
 
 // Mail worker timings of test servers, much shorter than production's so
@@ -94,9 +99,14 @@ func Start(t testing.TB, opts ServerOptions) *Server {
 		t.Fatalf("test server configuration: %v", err)
 	}
 	logs := &lockedBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	var handler slog.Handler = slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()})
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()})
+	}
+	logger := slog.New(handler)
 	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailPollInterval: DefaultMailPollInterval,
-		BackchannelRetryBase: DefaultMailRetryBase, BackchannelPollInterval: DefaultMailPollInterval}
+		BackchannelRetryBase: DefaultMailRetryBase, BackchannelPollInterval: DefaultMailPollInterval,
+		SpanExporter: opts.SpanExporter}
 	if hooks.MailRetryBase == 0 {
 		hooks.MailRetryBase = DefaultMailRetryBase
 	}

@@ -62,6 +62,7 @@ func (s audit) Append(ctx context.Context, e *storage.AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("append audit event: %w", mapErr(err))
 	}
+	s.h.committedOrPending(*e)
 	return nil
 }
 

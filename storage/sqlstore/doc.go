@@ -74,4 +74,12 @@
 // server shutting down or out of connections (SQLite: busy, locked, I/O)
 // is wrapped with storage.ErrUnavailable and noted in the context's
 // storage.UnavailableWatch.
+//
+// # Backups and observation
+//
+// Store.Backup copies a SQLite database online with VACUUM INTO;
+// InspectBackup and Restore check and install such a copy (backup.go).
+// ObserveAudit hands every committed audit event to an observer (the
+// server's lifecycle metrics); OutboxBacklog feeds the mail queue gauges;
+// Options.Trace turns every statement into an OpenTelemetry span.
 package sqlstore

@@ -27,6 +27,10 @@ type handle struct {
 	r  queryer
 	w  queryer
 	db *sqlx.DB
+	// audit tells the observer of committed audit events (audit_observer.go);
+	// inside a transaction events wait in pending until it commits.
+	audit   *auditSink
+	pending *pendingAudit
 }
 
 // atomic runs fn in one transaction: a new one on the writer pool, or the
@@ -46,13 +50,15 @@ func (h handle) atomic(ctx context.Context, fn func(h handle) error) (err error)
 			_ = tx.Rollback() // the error, if any, is fn's or the panic
 		}
 	}()
-	if err := fn(handle{d: h.d, r: tx, w: tx}); err != nil {
+	pending := &pendingAudit{}
+	if err := fn(handle{d: h.d, r: tx, w: tx, audit: h.audit, pending: pending}); err != nil {
 		return err
 	}
 	committed = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
+	h.audit.notify(pending.take())
 	return nil
 }
 

@@ -23,6 +23,9 @@ type Options struct {
 	ConnMaxIdleTime time.Duration
 	// Logger receives open and migration events (default: discarded).
 	Logger *slog.Logger
+	// Trace makes every statement an OpenTelemetry span (otelsql, through
+	// the global tracer provider; internal/tracing installs it).
+	Trace bool
 }
 
 // Pool defaults, matching the configuration's.

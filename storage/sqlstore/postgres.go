@@ -11,7 +11,7 @@ import (
 
 // openPostgres opens the pool and checks that the server answers.
 func openPostgres(ctx context.Context, dsn string, opts Options) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	db, err := openDB("postgres", dsn, opts.Trace)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres %s: %w", redactURL(dsn), err)
 	}

@@ -28,17 +28,17 @@ const sqliteBusyTimeout = 10 * time.Second
 // a single connection that does both and is never closed while idle.
 func openSQLite(ctx context.Context, path string, opts Options) (write, read *sqlx.DB, err error) {
 	if path == memoryPath {
-		db, err := openSQLitePool(ctx, path, sqliteParams(true, false), 1)
+		db, err := openSQLitePool(ctx, path, sqliteParams(true, false), 1, opts.Trace)
 		return db, db, err
 	}
 	if err := checkSQLiteDir(path); err != nil {
 		return nil, nil, err
 	}
-	if write, err = openSQLitePool(ctx, path, sqliteParams(true, true), 1); err != nil {
+	if write, err = openSQLitePool(ctx, path, sqliteParams(true, true), 1, opts.Trace); err != nil {
 		return nil, nil, err
 	}
 	readers := min(max(2, runtime.GOMAXPROCS(0)), opts.MaxOpenConns)
-	if read, err = openSQLitePool(ctx, path, sqliteParams(false, true), readers); err != nil {
+	if read, err = openSQLitePool(ctx, path, sqliteParams(false, true), readers, opts.Trace); err != nil {
 		_ = write.Close()
 		return nil, nil, err
 	}
@@ -68,8 +68,8 @@ func sqliteParams(writer, wal bool) url.Values {
 	return v
 }
 
-func openSQLitePool(ctx context.Context, path string, params url.Values, conns int) (*sqlx.DB, error) {
-	db, err := sqlx.Open("sqlite", path+"?"+params.Encode())
+func openSQLitePool(ctx context.Context, path string, params url.Values, conns int, trace bool) (*sqlx.DB, error) {
+	db, err := openDB("sqlite", path+"?"+params.Encode(), trace)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}

@@ -31,7 +31,7 @@ func newStore(d dialect, write, read *sqlx.DB, log *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	h := handle{d: d, r: read, w: write, db: write}
+	h := handle{d: d, r: read, w: write, db: write, audit: &auditSink{}}
 	return &Store{stores: stores{h: h}, d: d, write: write, read: read, log: log, goose: p}, nil
 }
 
@@ -85,13 +85,15 @@ func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 			}
 		}
 	}()
-	if err := fn(txStore{stores: stores{h: handle{d: s.d, r: sqlTx, w: sqlTx}}}); err != nil {
+	pending := &pendingAudit{}
+	if err := fn(txStore{stores: stores{h: handle{d: s.d, r: sqlTx, w: sqlTx, audit: s.h.audit, pending: pending}}}); err != nil {
 		return err
 	}
 	done = true
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
+	s.h.audit.notify(pending.take())
 	return nil
 }
 
