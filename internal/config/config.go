@@ -27,7 +27,7 @@ type Config struct {
 	DatabaseConnMaxLife  time.Duration `key:"DATABASE_CONN_MAX_LIFETIME" help:"Postgres pool: a connection is closed after this age"`
 	DatabaseConnMaxIdle  time.Duration `key:"DATABASE_CONN_MAX_IDLE_TIME" help:"Postgres pool: an idle connection is closed after this long"`
 	AutoMigrate          bool          `key:"AUTO_MIGRATE" help:"serve applies pending migrations before it starts"`
-	SecretKey            string        `key:"SECRET_KEY" secret:"true" help:"instance key (32+ characters); every purpose's key is derived from it"`
+	SecretKey            string        `key:"SECRET_KEY" secret:"true" help:"instance key (32+ characters); every purpose's key is derived from it; new,old during a rotation"`
 	SecretKeyFile        string        `key:"SECRET_KEY_FILE" help:"file holding the instance key"`
 	Dev                  bool          `key:"DEV" help:"dev mode: http issuer allowed, captured-mail page, test conveniences"`
 	LogLevel             string        `key:"LOG_LEVEL" help:"debug, info, warn or error"`

@@ -68,6 +68,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New()}
+	s.announceKeyRotation(ctx) // keyrotation.go
 	if err := s.build(ctx); err != nil {
 		store.Close()
 		return nil, err
