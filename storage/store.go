@@ -43,6 +43,7 @@ type Stores interface {
 	Passkeys() PasskeyStore
 	LogoutDeliveries() LogoutDeliveryStore
 	ClientAssertions() ClientAssertionStore
+	Leases() LeaseStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/instancekey"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/op"
+	"github.com/gatehouse/gatehouse/storage"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
 	"github.com/gatehouse/gatehouse/ui"
 )
@@ -49,6 +50,8 @@ type Server struct {
 	passkeys *account.Passkeys // passkeys.go
 	// backchannel configures the logout token worker (backchannel.go).
 	backchannel op.BackchannelOptions
+	// replicaID names this process as the holder of job leases (sweep.go).
+	replicaID string
 }
 
 // New opens the database, applies pending migrations (unless
@@ -67,7 +70,7 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		store.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New()}
+	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New(), replicaID: storage.NewID()}
 	s.announceKeyRotation(ctx) // keyrotation.go
 	if err := s.build(ctx); err != nil {
 		store.Close()

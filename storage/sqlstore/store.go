@@ -148,3 +148,4 @@ func (s stores) Invitations() storage.InvitationStore           { return invitat
 func (s stores) Passkeys() storage.PasskeyStore                 { return passkeyStore{s.h} }
 func (s stores) LogoutDeliveries() storage.LogoutDeliveryStore  { return logoutDeliveries{s.h} }
 func (s stores) ClientAssertions() storage.ClientAssertionStore { return clientAssertions{s.h} }
+func (s stores) Leases() storage.LeaseStore                     { return leases{s.h} }

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.groups(t)
 	s.passkeys(t)
 	s.logoutDeliveries(t)
+	s.leases(t)
 }
 
 type suite struct {
