@@ -32,8 +32,10 @@ import (
 // package testserver sets them, through WithTestHooks on the context
 // passed to New. Zero fields keep the defaults.
 type TestHooks struct {
-	// MailRetryBase is the first retry delay of a failed delivery.
+	// MailRetryBase is the first retry delay of a failed delivery;
+	// MailRetryMax, when set, caps the doubled delays.
 	MailRetryBase time.Duration
+	MailRetryMax  time.Duration
 	// MailPollInterval is how often the mail worker looks for due letters.
 	MailPollInterval time.Duration
 	// BackchannelRetryBase is the first retry delay of a logout token;
@@ -116,7 +118,7 @@ func NewMailer(cfg config.Config, logger *slog.Logger, bundle *i18n.Bundle, reg 
 	m, err := mail.New(mail.Options{
 		Issuer: cfg.Issuer, From: cfg.MailFrom, InstanceName: cfg.InstanceName, SMTPURL: cfg.SMTPURL,
 		MaxAttempts: cfg.MailMaxAttempts, Dev: cfg.Dev, Bundle: bundle, Logger: logger, Registerer: reg,
-		PollInterval: hooks.MailPollInterval, RetryBase: hooks.MailRetryBase,
+		PollInterval: hooks.MailPollInterval, RetryBase: hooks.MailRetryBase, RetryMax: hooks.MailRetryMax,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)

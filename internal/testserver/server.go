@@ -35,6 +35,9 @@ type ServerOptions struct {
 	// delivery (a test hook, not configuration); zero means
 	// DefaultMailRetryBase.
 	MailRetryBase time.Duration
+	// MailRetryMax caps the mail worker's doubled retry delays (a test
+	// hook); zero keeps the production cap.
+	MailRetryMax time.Duration
 }
 
 // Mail worker timings of test servers, much shorter than production's so
@@ -102,7 +105,7 @@ func Start(t testing.TB, opts ServerOptions) *Server {
 	}
 	logs := &lockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
-	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailPollInterval: DefaultMailPollInterval,
+	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailRetryMax: opts.MailRetryMax, MailPollInterval: DefaultMailPollInterval,
 		BackchannelRetryBase: DefaultMailRetryBase, BackchannelPollInterval: DefaultMailPollInterval}
 	if hooks.MailRetryBase == 0 {
 		hooks.MailRetryBase = DefaultMailRetryBase
