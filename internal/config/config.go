@@ -34,6 +34,7 @@ type Config struct {
 	LogFormat            string        `key:"LOG_FORMAT" help:"text or json"`
 	TrustedProxies       []string      `key:"TRUSTED_PROXIES" help:"comma list of proxy IPs or CIDRs whose X-Forwarded-For is believed"`
 	ShutdownTimeout      time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
+	ShutdownDrain        time.Duration `key:"SHUTDOWN_DRAIN" help:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the shutdown starts"`
 	ReadinessTimeout     time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`
 	ConfigFile           string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
 
@@ -105,6 +106,7 @@ func Defaults() Config {
 		LogLevel:             "info",
 		LogFormat:            "text",
 		ShutdownTimeout:      20 * time.Second,
+		ShutdownDrain:        5 * time.Second,
 		ReadinessTimeout:     2 * time.Second,
 
 		AccessTokenLifetime:   15 * time.Minute,

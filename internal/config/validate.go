@@ -241,6 +241,9 @@ func (c *Config) validateTimeouts() error {
 	if c.ReadinessTimeout <= 0 {
 		return invalid("READINESS_TIMEOUT", "must be positive")
 	}
+	if c.ShutdownDrain < 0 {
+		return invalid("SHUTDOWN_DRAIN", "must not be negative")
+	}
 	return nil
 }
 

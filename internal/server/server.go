@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -52,6 +53,8 @@ type Server struct {
 	backchannel op.BackchannelOptions
 	// replicaID names this process as the holder of job leases (sweep.go).
 	replicaID string
+	// draining is set when shutdown begins: /readyz answers 503 from then.
+	draining atomic.Bool
 }
 
 // New opens the database, applies pending migrations (unless
@@ -219,8 +222,9 @@ func (s *Server) Store() *sqlstore.Store { return s.store }
 // KeySource tells where the instance key came from.
 func (s *Server) KeySource() instancekey.Source { return s.keySrc }
 
-// Serve serves HTTP on ln until ctx is done, then lets in-flight requests
-// finish within the configured shutdown timeout.
+// Serve serves HTTP on ln until ctx is done; then /readyz answers 503 at
+// once, requests are still served for the configured drain time, and
+// in-flight requests finish within the shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.engine,
@@ -243,6 +247,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	// Not ready first: load balancers polling /readyz stop sending new
+	// requests while this replica still serves what they send meanwhile.
+	s.draining.Store(true)
+	if d := s.cfg.ShutdownDrain; d > 0 {
+		s.log.Info("shutting down: /readyz answers 503; still serving while load balancers notice", slog.Duration("drain", d))
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(d):
+		}
 	}
 	s.log.Info("shutting down", slog.Duration("deadline", s.cfg.ShutdownTimeout))
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
