@@ -275,3 +275,18 @@ func (s fakeKeys) DeleteUnpublished(_ context.Context, now time.Time) (int64, er
 	}
 	return n, nil
 }
+
+func (s fakeKeys) Reseal(_ context.Context, id string, was, sealed []byte) error {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	k, ok := s.f.keys[id]
+	if !ok {
+		return storage.ErrNotFound
+	}
+	if !bytes.Equal(k.PrivateEncrypted, was) {
+		return storage.ErrConflict
+	}
+	k.PrivateEncrypted = sealed
+	s.f.keys[id] = k
+	return nil
+}

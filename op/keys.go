@@ -191,7 +191,7 @@ func (m *keyManager) activeKey(r storage.SigningKey) (*signingKey, error) {
 			return k, nil
 		}
 	}
-	priv, err := decryptPrivateKey(m.s.opts.KeyEncryptionKey, r.ID, r.Algorithm, r.PrivateEncrypted)
+	priv, err := m.s.opts.openPrivateKey(r)
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,12 @@ type Options struct {
 	// KeyEncryptionKey encrypts the private parts of signing keys at rest
 	// (AES-256-GCM). Derive it from the instance key, apart from CryptoKey.
 	KeyEncryptionKey [32]byte
+	// PreviousCryptoKeys and PreviousKeyEncryptionKeys are the same keys
+	// derived from older instance keys during a rotation: they only
+	// decrypt (opaque access tokens issued before, and signing keys not
+	// yet sealed again with ReencryptSigningKeys), newest first.
+	PreviousCryptoKeys        [][32]byte
+	PreviousKeyEncryptionKeys [][32]byte
 	// SigningAlgorithm of new signing keys: RS256 (default), ES256 or EdDSA.
 	// Changing it takes effect at the next rotation.
 	SigningAlgorithm string

@@ -69,6 +69,7 @@ func (p *Provider) zopConfig() *zop.Config {
 
 func (p *Provider) zopOptions() []zop.Option {
 	opts := []zop.Option{
+		zop.WithCrypto(p.tokenCrypto()),
 		zop.WithCORSOptions(nil), // withCORS does it, per path
 		zop.WithIDTokenHintVerifierOpts(zop.WithSupportedIDTokenHintSigningAlgorithms(verifierAlgs...)),
 		zop.WithAccessTokenVerifierOpts(zop.WithSupportedAccessTokenSigningAlgorithms(verifierAlgs...)),
@@ -77,6 +78,20 @@ func (p *Provider) zopOptions() []zop.Option {
 		opts = append(opts, zop.WithAllowInsecure())
 	}
 	return opts
+}
+
+// tokenCrypto encrypts opaque access tokens and codes with CryptoKey
+// (AES-256-GCM, as zop does by default) and decrypts with CryptoKey, then
+// with each of PreviousCryptoKeys, so tokens issued before an instance key
+// rotation keep working until they expire. zop's default also tries
+// unauthenticated AES-CFB, which Gatehouse never wrote: it is left out.
+func (p *Provider) tokenCrypto() zop.Crypto {
+	current := zop.NewAES256GCMCrypto(p.opts.CryptoKey, "")
+	decrypters := []zop.Decrypter{current}
+	for _, k := range p.opts.PreviousCryptoKeys {
+		decrypters = append(decrypters, zop.NewAES256GCMCrypto(k, ""))
+	}
+	return zop.NewCompositeCrypto(current, decrypters)
 }
 
 // Issuer is the provider's issuer URL.

@@ -54,4 +54,12 @@ type MFAStore interface {
 	RecoveryCodesLeft(ctx context.Context, userID string) (int, error)
 	// DeleteRecoveryCodes removes every recovery code of the user.
 	DeleteRecoveryCodes(ctx context.Context, userID string) error
+	// TOTPAfter returns up to limit authenticators, confirmed or pending,
+	// of users whose id sorts after afterUserID ("" for the first page), in
+	// user id order (for re-encryption under a new instance key).
+	TOTPAfter(ctx context.Context, afterUserID string, limit int) ([]TOTP, error)
+	// ResealTOTP replaces the user's encrypted secret with sealed, provided
+	// it is still was (compare-and-set). ErrConflict when the row holds
+	// something else, ErrNotFound when the user has no authenticator.
+	ResealTOTP(ctx context.Context, userID string, was, sealed []byte) error
 }

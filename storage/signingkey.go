@@ -48,4 +48,9 @@ type SigningKeyStore interface {
 	// DeleteUnpublished removes retired keys whose PublishUntil is at or
 	// before now and returns how many it removed.
 	DeleteUnpublished(ctx context.Context, now time.Time) (int64, error)
+	// Reseal replaces the encrypted private key of key id with sealed,
+	// provided it is still was (compare-and-set, for re-encryption under a
+	// new instance key). ErrConflict when the row holds something else,
+	// ErrNotFound when there is no such key.
+	Reseal(ctx context.Context, id string, was, sealed []byte) error
 }

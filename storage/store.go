@@ -47,6 +47,7 @@ type Stores interface {
 	PushedRequests() PushedRequestStore
 	RegistrationTokens() RegistrationTokenStore
 	BrandingAssets() BrandingAssetStore
+	Leases() LeaseStore
 }
 
 // Tx is a transaction in progress. Its stores see and make changes that

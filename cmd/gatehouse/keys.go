@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,6 +19,7 @@ func keysCommand() *command {
 	return &command{name: "keys", summary: "manage token signing keys", sub: []*command{
 		{name: "list", summary: "list signing keys and their states", run: runKeysList},
 		{name: "rotate", summary: "make the published next key sign and publish a new next key", run: runKeysRotate},
+		{name: "reencrypt", summary: "re-encrypt signing keys and authenticator secrets under the current instance key (after GATEHOUSE_SECRET_KEY=new,old)", run: runKeysReencrypt, flags: jsonFlag},
 	}}
 }
 
@@ -67,6 +70,39 @@ func runKeysRotate(ctx context.Context, e *env, common *commonFlags, _ any, _ []
 			return fmt.Errorf("rotate keys: %w", err)
 		}
 		fmt.Fprintln(e.stdout, "rotated: the next key signs now; a new next key is published")
+		return nil
+	})
+}
+
+// runKeysReencrypt seals every signing key and TOTP secret that an older
+// instance key encrypted again under the current one, so the older key can
+// be removed from GATEHOUSE_SECRET_KEY. Running it again changes nothing.
+func runKeysReencrypt(ctx context.Context, e *env, common *commonFlags, opts any, _ []string) error {
+	cfg, err := loadConfig(e, common)
+	if err != nil {
+		return err
+	}
+	key, _, err := instancekey.Load(&cfg)
+	if err != nil {
+		return fmt.Errorf("instance key: %w", err)
+	}
+	logger := commandLogger(cfg, e, common)
+	return withStore(ctx, e, common, func(store *sqlstore.Store) error {
+		report, rerr := server.Reencrypt(ctx, cfg, key, store, logger)
+		if opts.(*jsonOptions).asJSON {
+			if err := json.NewEncoder(e.stdout).Encode(report); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(e.stdout, "signing keys: %d re-encrypted, %d already under the current key\n",
+				report.SigningKeys.Reencrypted, report.SigningKeys.Current)
+			fmt.Fprintf(e.stdout, "authenticator secrets: %d re-encrypted, %d already under the current key\n",
+				report.TOTPSecrets.Reencrypted, report.TOTPSecrets.Current)
+		}
+		if rerr != nil {
+			// One line on stderr, however many rows failed.
+			return errors.New("keys reencrypt: " + strings.ReplaceAll(rerr.Error(), "\n", "; "))
+		}
 		return nil
 	})
 }

@@ -68,7 +68,7 @@ func withSecondFactors(ctx context.Context, e *env, common *commonFlags, fn func
 		if err != nil {
 			return err
 		}
-		f, err := account.NewSecondFactors(r, store, key.Derive32(mfa.KeyPurpose), cfg.InstanceName)
+		f, err := account.NewSecondFactors(r, store, key.DeriveAll32(mfa.KeyPurpose), cfg.InstanceName)
 		if err != nil {
 			return err
 		}

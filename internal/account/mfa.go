@@ -70,14 +70,18 @@ type SecondFactors struct {
 	issuer string
 }
 
-// NewSecondFactors returns the rules over store; key seals TOTP secrets
-// (derive it from the instance key with mfa.KeyPurpose); issuer names the
+// NewSecondFactors returns the rules over store; keys[0] seals TOTP
+// secrets and keys after it (from older instance keys, during a rotation)
+// still open them (derive them with mfa.KeyPurpose); issuer names the
 // instance in authenticator apps.
-func NewSecondFactors(reg *Registrar, store SecondFactorStore, key [32]byte, issuer string) (*SecondFactors, error) {
+func NewSecondFactors(reg *Registrar, store SecondFactorStore, keys [][32]byte, issuer string) (*SecondFactors, error) {
 	if reg == nil || store == nil {
 		return nil, errors.New("account: NewSecondFactors needs a Registrar and a store")
 	}
-	sealer, err := mfa.NewSealer(key)
+	if len(keys) == 0 {
+		return nil, errors.New("account: NewSecondFactors needs a key")
+	}
+	sealer, err := mfa.NewSealer(keys[0], keys[1:]...)
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func newMFAEnv(t *testing.T) *mfaEnv {
 	e := newRegEnv(t, DefaultRegistrationSettings())
 	var key [32]byte
 	copy(key[:], "0123456789abcdef0123456789abcdef")
-	f, err := NewSecondFactors(e.r, e.store, key, "Gatehouse")
+	f, err := NewSecondFactors(e.r, e.store, [][32]byte{key}, "Gatehouse")
 	if err != nil {
 		t.Fatal(err)
 	}

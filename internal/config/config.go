@@ -28,7 +28,7 @@ type Config struct {
 	DatabaseConnMaxLife  time.Duration `key:"DATABASE_CONN_MAX_LIFETIME" help:"Postgres pool: a connection is closed after this age"`
 	DatabaseConnMaxIdle  time.Duration `key:"DATABASE_CONN_MAX_IDLE_TIME" help:"Postgres pool: an idle connection is closed after this long"`
 	AutoMigrate          bool          `key:"AUTO_MIGRATE" help:"serve applies pending migrations before it starts"`
-	SecretKey            string        `key:"SECRET_KEY" secret:"true" help:"instance key (32+ characters); every purpose's key is derived from it"`
+	SecretKey            string        `key:"SECRET_KEY" secret:"true" help:"instance key (32+ characters); every purpose's key is derived from it; new,old during a rotation"`
 	SecretKeyFile        string        `key:"SECRET_KEY_FILE" help:"file holding the instance key"`
 	Dev                  bool          `key:"DEV" help:"dev mode: http issuer allowed, captured-mail page, test conveniences"`
 	LogLevel             string        `key:"LOG_LEVEL" help:"debug, info, warn or error"`
@@ -36,6 +36,7 @@ type Config struct {
 	OTelEndpoint         string        `key:"OTEL_ENDPOINT" help:"OpenTelemetry OTLP/HTTP collector URL (http://collector:4318); when set, HTTP requests, SQL statements and outbound calls are traced"`
 	TrustedProxies       []string      `key:"TRUSTED_PROXIES" help:"comma list of proxy IPs or CIDRs whose X-Forwarded-For is believed"`
 	ShutdownTimeout      time.Duration `key:"SHUTDOWN_TIMEOUT" help:"how long in-flight requests may finish after SIGTERM"`
+	ShutdownDrain        time.Duration `key:"SHUTDOWN_DRAIN" help:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the shutdown starts"`
 	ReadinessTimeout     time.Duration `key:"READINESS_TIMEOUT" help:"how long /readyz waits for the database"`
 	ConfigFile           string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
 	PprofListen          string        `key:"PPROF_LISTEN" help:"address of a separate listener serving net/http/pprof (empty: off; loopback only unless PPROF_ALLOW_REMOTE)"`
@@ -109,6 +110,7 @@ func Defaults() Config {
 		LogLevel:             "info",
 		LogFormat:            "text",
 		ShutdownTimeout:      20 * time.Second,
+		ShutdownDrain:        5 * time.Second,
 		ReadinessTimeout:     2 * time.Second,
 
 		AccessTokenLifetime:   15 * time.Minute,

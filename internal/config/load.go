@@ -56,6 +56,10 @@ func Load(file string, getenv func(string) string) (Config, error) {
 		// on this machine unless an address is given.
 		cfg.Listen = DevListen
 	}
+	if cfg.Dev && !cfg.wasSet("SHUTDOWN_DRAIN", getenv) {
+		// No load balancer to tell: Ctrl-C stops at once.
+		cfg.ShutdownDrain = 0
+	}
 	return cfg, nil
 }
 

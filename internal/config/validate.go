@@ -190,13 +190,38 @@ func (c *Config) validateSecret() error {
 	if c.SecretKey != "" && c.SecretKeyFile != "" {
 		return invalid("SECRET_KEY", "set GATEHOUSE_SECRET_KEY or GATEHOUSE_SECRET_KEY_FILE, not both")
 	}
-	if c.SecretKey != "" && len(strings.TrimSpace(c.SecretKey)) < MinSecretKeyLength {
-		return invalid("SECRET_KEY", "must be at least %d characters (try: openssl rand -hex 32)", MinSecretKeyLength)
+	if c.SecretKey != "" {
+		keys := SplitSecretKeys(c.SecretKey)
+		if len(keys) == 0 {
+			return invalid("SECRET_KEY", "must be at least %d characters (try: openssl rand -hex 32)", MinSecretKeyLength)
+		}
+		for i, k := range keys {
+			if len(k) < MinSecretKeyLength {
+				return invalid("SECRET_KEY", "key %d of %d must be at least %d characters (try: openssl rand -hex 32)", i+1, len(keys), MinSecretKeyLength)
+			}
+			if slices.Contains(keys[:i], k) {
+				return invalid("SECRET_KEY", "key %d of %d repeats an earlier one", i+1, len(keys))
+			}
+		}
 	}
 	if c.SecretKey == "" && c.SecretKeyFile == "" && c.DatabaseKind() == Postgres {
 		return invalid("SECRET_KEY", "required with a Postgres database: every replica must share one key (set GATEHOUSE_SECRET_KEY or GATEHOUSE_SECRET_KEY_FILE)")
 	}
 	return nil
+}
+
+// SplitSecretKeys splits an instance key setting into its keys: the
+// current key first, then older keys that still decrypt what they
+// encrypted (during a rotation: "new,old"). Keys are separated by commas or
+// line breaks; surrounding spaces and empty entries are dropped.
+func SplitSecretKeys(s string) []string {
+	var keys []string
+	for _, k := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // GeneratedKeyPath is where the instance key is generated when none is
@@ -250,6 +275,9 @@ func (c *Config) validateTimeouts() error {
 	}
 	if c.ReadinessTimeout <= 0 {
 		return invalid("READINESS_TIMEOUT", "must be positive")
+	}
+	if c.ShutdownDrain < 0 {
+		return invalid("SHUTDOWN_DRAIN", "must not be negative")
 	}
 	return nil
 }

@@ -9,14 +9,20 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strings"
+	"slices"
 
 	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // Key is the instance key. The zero value is not usable.
+//
+// During a rotation the key also holds older keys (GATEHOUSE_SECRET_KEY
+// "new,old"): everything is encrypted with the current key, and what an
+// older key encrypted still decrypts (DeriveAll32) until `gatehouse keys
+// reencrypt` has sealed it again under the current key.
 type Key struct {
-	secret []byte
+	secret   []byte
+	previous [][]byte
 }
 
 // Source tells where the key came from, for the start banner.
@@ -32,14 +38,39 @@ type Source struct {
 // characters.
 var ErrTooShort = errors.New("instance key too short")
 
-// FromSecret wraps a secret of at least config.MinSecretKeyLength characters.
+// ErrRepeated is returned when a key list names the same key twice.
+var ErrRepeated = errors.New("instance key listed twice")
+
+// FromSecret reads a key setting: one secret of at least
+// config.MinSecretKeyLength characters, or the current secret followed by
+// older ones, separated by commas or line breaks ("new,old").
 func FromSecret(secret string) (Key, error) {
-	secret = strings.TrimSpace(secret)
-	if len(secret) < config.MinSecretKeyLength {
-		return Key{}, fmt.Errorf("%w: %d characters, need %d", ErrTooShort, len(secret), config.MinSecretKeyLength)
+	parts := config.SplitSecretKeys(secret)
+	if len(parts) == 0 {
+		return Key{}, fmt.Errorf("%w: 0 characters, need %d", ErrTooShort, config.MinSecretKeyLength)
 	}
-	return Key{secret: []byte(secret)}, nil
+	var k Key
+	for i, p := range parts {
+		if len(p) < config.MinSecretKeyLength {
+			return Key{}, fmt.Errorf("%w: key %d of %d has %d characters, need %d", ErrTooShort, i+1, len(parts), len(p), config.MinSecretKeyLength)
+		}
+		if slices.Contains(parts[:i], p) {
+			return Key{}, fmt.Errorf("%w: key %d of %d", ErrRepeated, i+1, len(parts))
+		}
+		if i == 0 {
+			k.secret = []byte(p)
+		} else {
+			k.previous = append(k.previous, []byte(p))
+		}
+	}
+	return k, nil
 }
+
+// Rotating reports whether older keys are listed after the current one.
+func (k Key) Rotating() bool { return len(k.previous) > 0 }
+
+// Current is k without its older keys.
+func (k Key) Current() Key { return Key{secret: k.secret} }
 
 // Load resolves the instance key of cfg, generating the quickstart key file
 // when cfg names no key and the database is SQLite.
@@ -113,9 +144,20 @@ func (k Key) Derive(purpose string, n int) []byte {
 	return out
 }
 
-// Derive32 returns a 32-byte key for one purpose.
+// Derive32 returns a 32-byte key for one purpose, derived from the
+// current key: use it to encrypt.
 func (k Key) Derive32(purpose string) [32]byte {
 	var out [32]byte
 	copy(out[:], k.Derive(purpose, 32))
+	return out
+}
+
+// DeriveAll32 returns the 32-byte keys for one purpose from the current
+// key and then from each older key: try them in this order to decrypt.
+func (k Key) DeriveAll32(purpose string) [][32]byte {
+	out := [][32]byte{k.Derive32(purpose)}
+	for _, old := range k.previous {
+		out = append(out, Key{secret: old}.Derive32(purpose))
+	}
 	return out
 }

@@ -19,6 +19,7 @@ type memOutbox struct {
 	seq  int
 
 	failClaims bool            // ClaimDue returns an error while set
+	failMarks  int             // the next failMarks MarkSent calls fail
 	waits      []time.Duration // next-now of every MarkFailed, in order
 }
 
@@ -73,6 +74,10 @@ func (s *memOutbox) MarkCaptured(_ context.Context, id string, now time.Time) er
 func (s *memOutbox) markSent(id string, now time.Time, erase bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failMarks > 0 {
+		s.failMarks--
+		return fmt.Errorf("outbox: %w", storage.ErrUnavailable)
+	}
 	m, err := s.find(id)
 	if err != nil {
 		return err

@@ -62,7 +62,7 @@ func (m *Mailer) runBatch(ctx context.Context, outbox storage.OutboxStore) (full
 		if ctx.Err() != nil || time.Since(claimed) > leaseTime-2*m.sendTimeout {
 			break
 		}
-		m.deliver(ctx, outbox, msg)
+		m.deliver(ctx, outbox, msg, claimed.Add(leaseTime))
 	}
 	return len(msgs) == batchSize, nil
 }
@@ -79,11 +79,12 @@ func (m *Mailer) reportClaim(ctx context.Context, err error, failing bool) bool 
 	return err != nil
 }
 
-// deliver sends (or captures) one letter and records the outcome.
-func (m *Mailer) deliver(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage) {
+// deliver sends (or captures) one letter and records the outcome before
+// leaseEnd, when another worker may claim it again.
+func (m *Mailer) deliver(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage, leaseEnd time.Time) {
 	if m.smtp == nil {
 		m.capture(ctx, msg)
-		m.markSent(ctx, outbox, msg, m.dev)
+		m.markSent(ctx, outbox, msg, m.dev, leaseEnd)
 		m.metrics.captured.WithLabelValues(kindLabel(msg.Kind)).Inc()
 		return
 	}
@@ -98,23 +99,55 @@ func (m *Mailer) deliver(ctx context.Context, outbox storage.OutboxStore, msg st
 		return
 	}
 	m.metrics.sent.WithLabelValues(kindLabel(msg.Kind)).Inc()
-	m.markSent(ctx, outbox, msg, false)
+	m.markSent(ctx, outbox, msg, false, leaseEnd)
 }
 
 // markSent records the delivery. The letter's bodies, which may carry
 // one-time links and passwords, are erased then, except for a letter
 // captured in development mode (keepBodies), which the dev mailbox shows
 // until the sweeper erases it.
-func (m *Mailer) markSent(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage, keepBodies bool) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
-	defer cancel()
+//
+// A letter that went out but is not recorded would be sent again when its
+// lease runs out, so while the database is unreachable the record is
+// retried until shortly before leaseEnd (a minute after the claim).
+func (m *Mailer) markSent(ctx context.Context, outbox storage.OutboxStore, msg storage.OutboxMessage, keepBodies bool, leaseEnd time.Time) {
 	mark := outbox.MarkSent
 	if keepBodies {
 		mark = outbox.MarkCaptured
 	}
-	if err := mark(ctx, msg.ID, time.Now()); err != nil {
+	err := retryUntil(ctx, leaseEnd.Add(-markMargin), func(ctx context.Context) error { return mark(ctx, msg.ID, time.Now()) })
+	if err != nil {
 		m.log.ErrorContext(ctx, "letter sent but not marked as sent; it may be sent again",
 			slog.String("id", msg.ID), slog.String("kind", msg.Kind), slog.Any("error", err))
+	}
+}
+
+// markMargin: the record of a delivery is given up this long before the
+// lease ends, so that it never races another worker's claim.
+const markMargin = 5 * time.Second
+
+// retryUntil calls fn (each call bounded by markTimeout) until it succeeds
+// or deadline passes, waiting 100 ms, doubling up to 2 s, between calls.
+// Each call runs even when ctx has ended (the bookkeeping of a sent letter
+// should not be lost to a shutdown), but once ctx ends only one more call
+// is made.
+func retryUntil(ctx context.Context, deadline time.Time, fn func(context.Context) error) error {
+	base := context.WithoutCancel(ctx)
+	wait := 100 * time.Millisecond
+	for {
+		callCtx, cancel := context.WithTimeout(base, min(markTimeout, max(time.Until(deadline), time.Second)))
+		err := fn(callCtx)
+		cancel()
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done(): // shutting down: one more try, then give up
+			wait = 0
+			deadline = time.Now()
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
 	}
 }
 

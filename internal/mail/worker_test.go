@@ -194,6 +194,25 @@ func TestWorkerSurvivesOutboxFailures(t *testing.T) {
 	}
 }
 
+// A letter that went out while its row could not be marked sent (the
+// database was briefly away) is marked once the database answers, within
+// its lease, and is not sent again.
+func TestWorkerRecordsADeliveryAfterTheOutboxComesBack(t *testing.T) {
+	sink := testharness.NewSMTPSink(t)
+	m := newTestMailer(t, Options{SMTPURL: sink.URL(), PollInterval: 5 * time.Millisecond})
+	o := &memOutbox{}
+	o.mu.Lock()
+	o.failMarks = 3
+	o.mu.Unlock()
+	id := enqueue(t, m, o, verifyLetter(m, "anna@example.org"))
+	runWorker(t, m, o)
+	waitFor(t, "the row to be marked sent", 10*time.Second, func() bool { return !o.get(id).SentAt.IsZero() })
+	time.Sleep(50 * time.Millisecond) // more polls: nothing is due
+	if n := len(sink.Messages()); n != 1 {
+		t.Fatalf("%d letters arrived, want 1", n)
+	}
+}
+
 // Run returns promptly when its context ends, even while the SMTP server
 // is unreachable.
 func TestRunStopsWithContext(t *testing.T) {

@@ -141,3 +141,35 @@ func TestPolicyAndClaims(t *testing.T) {
 		t.Fatal("RequestWantsMFA is wrong")
 	}
 }
+
+// TestSealerOpensWithOlderKeys: during an instance key rotation a secret
+// sealed under the older key still opens (and says so), new seals use the
+// current key, and a sealer without the older key refuses it.
+func TestSealerOpensWithOlderKeys(t *testing.T) {
+	var oldKey, newKey [32]byte
+	oldKey[0], newKey[0] = 1, 2
+	before, _ := NewSealer(oldKey)
+	sealed := before.Seal("u1", "JBSWY3DPEHPK3PXP")
+	rotating, err := NewSealer(newKey, oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, old, err := rotating.OpenWithAge("u1", sealed)
+	if err != nil || got != "JBSWY3DPEHPK3PXP" || !old {
+		t.Fatalf("open an old seal: %q old=%v %v", got, old, err)
+	}
+	if _, err := rotating.Open("u2", sealed); !errors.Is(err, ErrUnseal) {
+		t.Errorf("another user's row opened: %v", err)
+	}
+	fresh := rotating.Seal("u1", "JBSWY3DPEHPK3PXP")
+	if _, old, err := rotating.OpenWithAge("u1", fresh); err != nil || old {
+		t.Errorf("a new seal: old=%v %v", old, err)
+	}
+	after, _ := NewSealer(newKey)
+	if _, err := after.Open("u1", fresh); err != nil {
+		t.Errorf("the new key alone does not open a new seal: %v", err)
+	}
+	if _, err := after.Open("u1", sealed); !errors.Is(err, ErrUnseal) {
+		t.Errorf("the new key alone opens an old seal: %v", err)
+	}
+}

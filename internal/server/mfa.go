@@ -17,7 +17,7 @@ import (
 
 // buildMFA makes the second-factor rules; buildRegistration comes first.
 func (s *Server) buildMFA() error {
-	f, err := account.NewSecondFactors(s.reg.registrar, s.store, s.key.Derive32(mfa.KeyPurpose), s.cfg.InstanceName)
+	f, err := account.NewSecondFactors(s.reg.registrar, s.store, s.key.DeriveAll32(mfa.KeyPurpose), s.cfg.InstanceName)
 	if err != nil {
 		return fmt.Errorf("two-step verification: %w", err)
 	}

@@ -239,20 +239,23 @@ func logoutComplete(p *op.Provider) func(ctx context.Context, logoutRequest stri
 // first signing key when there is none).
 func NewProvider(ctx context.Context, cfg config.Config, key instancekey.Key, store *sqlstore.Store, logger *slog.Logger) (*op.Provider, error) {
 	p, err := op.New(ctx, op.Options{
-		Issuer:                cfg.Issuer,
-		Dev:                   cfg.Dev,
-		CryptoKey:             key.Derive32(purposeOIDCCrypto),
-		KeyEncryptionKey:      key.Derive32(purposeSigningKeyEnc),
-		SigningAlgorithm:      cfg.SigningAlgorithm,
-		KeyRotationPeriod:     cfg.KeyRotationPeriod,
-		AccessTokenLifetime:   cfg.AccessTokenLifetime,
-		IDTokenLifetime:       cfg.IDTokenLifetime,
-		RefreshTokenLifetime:  cfg.RefreshTokenLifetime,
-		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
-		CodeLifetime:          cfg.CodeLifetime,
-		KeysMaxAge:            keysMaxAge(cfg.JWKSMaxAge),
-		PersonalTokens:        personaltoken.NewVerifier(store, nil, logger),
-		Logger:                logger,
+		Issuer:           cfg.Issuer,
+		Dev:              cfg.Dev,
+		CryptoKey:        key.Derive32(purposeOIDCCrypto),
+		KeyEncryptionKey: key.Derive32(purposeSigningKeyEnc),
+		// During an instance key rotation the older keys still decrypt.
+		PreviousCryptoKeys:        key.DeriveAll32(purposeOIDCCrypto)[1:],
+		PreviousKeyEncryptionKeys: key.DeriveAll32(purposeSigningKeyEnc)[1:],
+		SigningAlgorithm:          cfg.SigningAlgorithm,
+		KeyRotationPeriod:         cfg.KeyRotationPeriod,
+		AccessTokenLifetime:       cfg.AccessTokenLifetime,
+		IDTokenLifetime:           cfg.IDTokenLifetime,
+		RefreshTokenLifetime:      cfg.RefreshTokenLifetime,
+		RefreshFamilyLifetime:     cfg.RefreshFamilyLifetime,
+		CodeLifetime:              cfg.CodeLifetime,
+		KeysMaxAge:                keysMaxAge(cfg.JWKSMaxAge),
+		PersonalTokens:            personaltoken.NewVerifier(store, nil, logger),
+		Logger:                    logger,
 	}, store)
 	if err != nil {
 		return nil, fmt.Errorf("openid provider: %w", err)

@@ -34,8 +34,10 @@ import (
 // package testserver sets them, through WithTestHooks on the context
 // passed to New. Zero fields keep the defaults.
 type TestHooks struct {
-	// MailRetryBase is the first retry delay of a failed delivery.
+	// MailRetryBase is the first retry delay of a failed delivery;
+	// MailRetryMax, when set, caps the doubled delays.
 	MailRetryBase time.Duration
+	MailRetryMax  time.Duration
 	// MailPollInterval is how often the mail worker looks for due letters.
 	MailPollInterval time.Duration
 	// BackchannelRetryBase is the first retry delay of a logout token;
@@ -85,7 +87,7 @@ func (s *Server) buildRegistration(ctx context.Context) error {
 	capt, err := captcha.New(captcha.Options{
 		Provider: s.cfg.Captcha, SiteKey: s.cfg.CaptchaSiteKey, Secret: s.cfg.CaptchaSecret,
 		VerifyURL: s.cfg.CaptchaVerifyURL, TestAnswer: s.cfg.CaptchaTestAnswer, Dev: s.cfg.Dev, Logger: s.log,
-		AudioKey: s.key.Derive(captcha.AudioKeyPurpose, 32),
+		AudioKey:   s.key.Derive(captcha.AudioKeyPurpose, 32),
 		HTTPClient: s.outboundClient(captchaVerifyTimeout), // observability.go
 	}, s.store.Captchas())
 	if err != nil {
@@ -132,7 +134,7 @@ func NewMailer(cfg config.Config, logger *slog.Logger, bundle *i18n.Bundle, reg 
 	opts := mail.Options{
 		Issuer: cfg.Issuer, From: cfg.MailFrom, InstanceName: cfg.InstanceName, SMTPURL: cfg.SMTPURL,
 		MaxAttempts: cfg.MailMaxAttempts, Dev: cfg.Dev, Bundle: bundle, Logger: logger, Registerer: reg,
-		PollInterval: hooks.MailPollInterval, RetryBase: hooks.MailRetryBase, Templates: letters,
+		PollInterval: hooks.MailPollInterval, RetryBase: hooks.MailRetryBase, RetryMax: hooks.MailRetryMax, Templates: letters,
 	}
 	if len(brand) > 0 && brand[0] != nil {
 		opts.Brand = mailBrand(brand[0])

@@ -32,9 +32,14 @@ func (s *Server) healthz(c *gin.Context) {
 }
 
 // readyz answers 200 only while the database answers within the readiness
-// timeout, so a load balancer stops sending traffic while it is away.
+// timeout, so a load balancer stops sending traffic while it is away, and
+// 503 from the moment shutdown begins (SIGTERM), before the listener closes.
 func (s *Server) readyz(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
+	if s.draining.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "shutting down"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.ReadinessTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/tracing"
 	"github.com/gatehouse/gatehouse/op"
+	"github.com/gatehouse/gatehouse/storage"
 	"github.com/gatehouse/gatehouse/storage/sqlstore"
 	"github.com/gatehouse/gatehouse/templates"
 	"github.com/gatehouse/gatehouse/ui"
@@ -63,6 +64,10 @@ type Server struct {
 	// (observability.go); stopTracing flushes the spans at Close.
 	root        http.Handler
 	stopTracing func(context.Context) error
+	// replicaID names this process as the holder of job leases (sweep.go).
+	replicaID string
+	// draining is set when shutdown begins: /readyz answers 503 from then.
+	draining atomic.Bool
 }
 
 // New opens the database, applies pending migrations (unless
@@ -88,7 +93,9 @@ func New(ctx context.Context, cfg config.Config, logger *slog.Logger) (*Server, 
 		_ = stopTracing(ctx)
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New(), stopTracing: stopTracing}
+	s := &Server{cfg: cfg, log: logger, key: key, keySrc: keySrc, store: store, metrics: metrics.New(), stopTracing: stopTracing,
+		replicaID: storage.NewID()}
+	s.announceKeyRotation(ctx) // keyrotation.go
 	if err := s.build(ctx); err != nil {
 		store.Close()
 		_ = stopTracing(ctx)
@@ -255,8 +262,9 @@ func (s *Server) Store() *sqlstore.Store { return s.store }
 // KeySource tells where the instance key came from.
 func (s *Server) KeySource() instancekey.Source { return s.keySrc }
 
-// Serve serves HTTP on ln until ctx is done, then lets in-flight requests
-// finish within the configured shutdown timeout.
+// Serve serves HTTP on ln until ctx is done; then /readyz answers 503 at
+// once, requests are still served for the configured drain time, and
+// in-flight requests finish within the shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.root,
@@ -286,6 +294,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	}
+	// Not ready first: load balancers polling /readyz stop sending new
+	// requests while this replica still serves what they send meanwhile.
+	s.draining.Store(true)
+	if d := s.cfg.ShutdownDrain; d > 0 {
+		s.log.Info("shutting down: /readyz answers 503; still serving while load balancers notice", slog.Duration("drain", d))
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-time.After(d):
+		}
 	}
 	s.log.Info("shutting down", slog.Duration("deadline", s.cfg.ShutdownTimeout))
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)

@@ -6,10 +6,14 @@ import (
 	"time"
 )
 
+// sweepLease names the sweeper's lease (storage.LeaseStore).
+const sweepLease = "sweeper"
+
 // sweepEvery deletes expired codes, auth requests, tokens, unpublished
 // keys, sessions and throttle counters every interval (and rotates signing
-// keys when due) until ctx ends. Every replica sweeps; the deletes are
-// idempotent.
+// keys when due) until ctx ends. Every replica runs it, but a round is
+// done by the replica that takes the sweeper's lease (held for most of an
+// interval), so replicas on one database do not repeat each other's work.
 func (s *Server) sweepEvery(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -18,9 +22,25 @@ func (s *Server) sweepEvery(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.Sweep(ctx, time.Now())
+			s.sweepIfLeased(ctx, time.Now(), interval)
 		}
 	}
+}
+
+// sweepIfLeased sweeps when this replica takes (or still holds) the
+// sweeper's lease, and reports whether it swept. The lease lasts 90% of an
+// interval, so the holder normally renews it on its next tick, and another
+// replica takes over when the holder stops.
+func (s *Server) sweepIfLeased(ctx context.Context, now time.Time, interval time.Duration) bool {
+	ok, err := s.store.Leases().Acquire(ctx, sweepLease, s.replicaID, now, interval*9/10)
+	if err != nil {
+		s.log.WarnContext(ctx, "sweep: lease", slog.Any("error", err))
+		return false
+	}
+	if ok {
+		s.Sweep(ctx, now)
+	}
+	return ok
 }
 
 // Sweep runs one sweep at now. Failures are logged: the next sweep tries

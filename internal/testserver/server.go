@@ -40,6 +40,9 @@ type ServerOptions struct {
 	// SpanExporter, when set, receives the server's spans (set
 	// GATEHOUSE_OTEL_ENDPOINT in Env to trace SQL and outbound calls too).
 	SpanExporter sdktrace.SpanExporter
+	// MailRetryMax caps the mail worker's doubled retry delays (a test
+	// hook); zero keeps the production cap.
+	MailRetryMax time.Duration
 }
 
 // Mail worker timings of test servers, much shorter than production's so
@@ -56,7 +59,14 @@ type Server struct {
 	Config config.Config
 	Srv    *server.Server
 	logs   *lockedBuffer
+	stop   func()
 }
+
+// Stop shuts the server down now (as SIGTERM would: in-flight requests
+// finish) and closes its database, instead of at the end of the test. Its
+// address may then be listened on again by a new server. Safe to call more
+// than once.
+func (s *Server) Stop() { s.stop() }
 
 // Logs returns what the server logged so far.
 func (s *Server) Logs() string { return s.logs.String() }
@@ -104,7 +114,7 @@ func Start(t testing.TB, opts ServerOptions) *Server {
 		handler = slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.SlogLevel()})
 	}
 	logger := slog.New(handler)
-	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailPollInterval: DefaultMailPollInterval,
+	hooks := server.TestHooks{MailRetryBase: opts.MailRetryBase, MailRetryMax: opts.MailRetryMax, MailPollInterval: DefaultMailPollInterval,
 		BackchannelRetryBase: DefaultMailRetryBase, BackchannelPollInterval: DefaultMailPollInterval,
 		SpanExporter: opts.SpanExporter}
 	if hooks.MailRetryBase == 0 {
@@ -120,23 +130,27 @@ func Start(t testing.TB, opts ServerOptions) *Server {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	s := &Server{URL: base, Config: cfg, Srv: srv, logs: logs}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("test server stopped with %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("test server did not stop within 30s")
-		}
-		srv.Close()
-		if t.Failed() {
-			t.Logf("server log (last 8 KiB):\n%s", lastBytes(logs.String(), 8<<10))
-		}
-	})
+	var once sync.Once
+	s.stop = func() { once.Do(func() { stopServer(t, cancel, done, srv, logs) }) }
+	t.Cleanup(s.stop)
 	waitHealthy(t, base)
 	return s
+}
+
+func stopServer(t testing.TB, cancel context.CancelFunc, done <-chan error, srv *server.Server, logs *lockedBuffer) {
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("test server stopped with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("test server did not stop within 30s")
+	}
+	srv.Close()
+	if t.Failed() {
+		t.Logf("server log (last 8 KiB):\n%s", lastBytes(logs.String(), 8<<10))
+	}
 }
 
 func waitHealthy(t testing.TB, base string) {

@@ -147,3 +147,39 @@ func (s mfaStore) DeleteRecoveryCodes(ctx context.Context, userID string) error 
 	}
 	return nil
 }
+
+func (s mfaStore) TOTPAfter(ctx context.Context, afterUserID string, limit int) ([]storage.TOTP, error) {
+	var rows []totpRow
+	err := s.h.selectRows(ctx, &rows, `SELECT `+totpColumns+` FROM mfa_totp
+		WHERE user_id > ? ORDER BY user_id LIMIT ?`, afterUserID, pageLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("list totp: %w", mapErr(err))
+	}
+	out := make([]storage.TOTP, len(rows))
+	for i, r := range rows {
+		out[i] = r.totp()
+	}
+	return out, nil
+}
+
+func (s mfaStore) ResealTOTP(ctx context.Context, userID string, was, sealed []byte) error {
+	if len(sealed) == 0 {
+		return fmt.Errorf("reseal totp: %w: the sealed secret is required", storage.ErrInvalid)
+	}
+	n, err := s.h.exec(ctx, `UPDATE mfa_totp SET secret_enc = ? WHERE user_id = ? AND secret_enc = ?`, sealed, userID, was)
+	if err != nil {
+		return fmt.Errorf("reseal totp of %s: %w", userID, mapErr(err))
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = s.h.get(ctx, &one, `SELECT 1 FROM mfa_totp WHERE user_id = ?`, userID)
+	switch {
+	case err == nil:
+		return fmt.Errorf("reseal totp of %s: %w: it changed meanwhile", userID, storage.ErrConflict)
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("reseal totp of %s: %w", userID, storage.ErrNotFound)
+	}
+	return fmt.Errorf("reseal totp of %s: %w", userID, mapErr(err))
+}

@@ -139,3 +139,26 @@ func (s signingKeys) DeleteUnpublished(ctx context.Context, now time.Time) (int6
 	}
 	return n, nil
 }
+
+func (s signingKeys) Reseal(ctx context.Context, id string, was, sealed []byte) error {
+	if len(sealed) == 0 {
+		return fmt.Errorf("reseal signing key %s: %w: the sealed key is required", id, storage.ErrInvalid)
+	}
+	n, err := s.h.exec(ctx, `UPDATE signing_keys SET private_encrypted = ?
+		WHERE id = ? AND private_encrypted = ?`, sealed, id, was)
+	if err != nil {
+		return fmt.Errorf("reseal signing key %s: %w", id, mapErr(err))
+	}
+	if n == 1 {
+		return nil
+	}
+	var one int
+	err = s.h.get(ctx, &one, `SELECT 1 FROM signing_keys WHERE id = ?`, id)
+	switch {
+	case err == nil:
+		return fmt.Errorf("reseal signing key %s: %w: it changed meanwhile", id, storage.ErrConflict)
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("reseal signing key %s: %w", id, storage.ErrNotFound)
+	}
+	return fmt.Errorf("reseal signing key %s: %w", id, mapErr(err))
+}

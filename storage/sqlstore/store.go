@@ -157,3 +157,4 @@ func (s stores) RegistrationTokens() storage.RegistrationTokenStore {
 	return registrationTokens{s.h}
 }
 func (s stores) BrandingAssets() storage.BrandingAssetStore { return brandingAssets{s.h} }
+func (s stores) Leases() storage.LeaseStore                 { return leases{s.h} }

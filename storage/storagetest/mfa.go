@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"crypto/sha256"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -16,6 +17,7 @@ func (s suite) mfa(t *testing.T) {
 		sub("ParallelRecoveryCode50", testMFAParallelRecovery),
 		sub("SessionFactorTime", testMFASessionTime),
 		sub("RequestACRAndClientRequireMFA", testMFARequestAndClient),
+		sub("ResealAndPages", testMFAReseal),
 	)
 }
 
@@ -165,4 +167,34 @@ func testMFARequestAndClient(t *testing.T, st storage.Store) {
 	if len(ar.ACRValues) != 1 || ar.ACRValues[0] != "mfa" {
 		t.Fatalf("ACRValues = %v, want [mfa]", ar.ACRValues)
 	}
+}
+
+// testMFAReseal: TOTPAfter pages every authenticator in user id order;
+// ResealTOTP is a compare-and-set on the sealed secret.
+func testMFAReseal(t *testing.T, st storage.Store) {
+	ctx := t.Context()
+	a, b := confirmedTOTP(t, st, 1), confirmedTOTP(t, st, 1)
+	var seen []string
+	after := ""
+	for {
+		page, err := st.MFA().TOTPAfter(ctx, after, 1)
+		noErr(t, err)
+		if len(page) == 0 {
+			break
+		}
+		after = page[0].UserID
+		seen = append(seen, after)
+	}
+	if !slices.Contains(seen, a.ID) || !slices.Contains(seen, b.ID) || !slices.IsSorted(seen) {
+		t.Fatalf("TOTPAfter pages %v, want both users in id order", seen)
+	}
+	wantErr(t, st.MFA().ResealTOTP(ctx, a.ID, []byte("not-this"), []byte("new")), storage.ErrConflict)
+	noErr(t, st.MFA().ResealTOTP(ctx, a.ID, []byte("sealed"), []byte("resealed")))
+	got, err := st.MFA().TOTP(ctx, a.ID)
+	noErr(t, err)
+	if string(got.SecretEnc) != "resealed" || !got.Confirmed || got.LastStep != 1 {
+		t.Fatalf("after reseal: %+v", got)
+	}
+	wantErr(t, st.MFA().ResealTOTP(ctx, a.ID, []byte("sealed"), []byte("again")), storage.ErrConflict)
+	wantErr(t, st.MFA().ResealTOTP(ctx, storage.NewID(), []byte("sealed"), []byte("x")), storage.ErrNotFound)
 }

@@ -17,6 +17,7 @@ func (s suite) signingKeys(t *testing.T) {
 		sub("Lifecycle", testKeyLifecycle),
 		sub("ForbiddenMoves", testKeyForbiddenMoves),
 		sub("DeleteUnpublished", testKeyDeleteUnpublished),
+		sub("Reseal", testKeyReseal),
 	)
 }
 
@@ -181,4 +182,20 @@ func testKeyDeleteUnpublished(t *testing.T, st storage.Store) {
 	if len(got) != 3 || len(listKeys(t, st, gone.ID, atNow.ID)) != 0 {
 		t.Fatalf("after DeleteUnpublished: %+v", got)
 	}
+}
+
+// testKeyReseal: Reseal replaces the sealed private key only while it is
+// still the one read (compare-and-set), and leaves the rest of the row.
+func testKeyReseal(t *testing.T, st storage.Store) {
+	ctx := t.Context()
+	k := createKey(t, st, storage.KeyActive, clock())
+	wantErr(t, st.SigningKeys().Reseal(ctx, k.ID, []byte("not-this"), []byte("new")), storage.ErrConflict)
+	noErr(t, st.SigningKeys().Reseal(ctx, k.ID, k.PrivateEncrypted, []byte("resealed")))
+	got := keyByID(t, st, k.ID)
+	if string(got.PrivateEncrypted) != "resealed" || got.State != storage.KeyActive || string(got.PublicJWK) != string(k.PublicJWK) {
+		t.Fatalf("after reseal: %+v", got)
+	}
+	wantErr(t, st.SigningKeys().Reseal(ctx, k.ID, k.PrivateEncrypted, []byte("again")), storage.ErrConflict)
+	wantErr(t, st.SigningKeys().Reseal(ctx, "no-such-key", []byte("x"), []byte("y")), storage.ErrNotFound)
+	wantErr(t, st.SigningKeys().Reseal(ctx, k.ID, []byte("resealed"), nil), storage.ErrInvalid)
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	s.logoutDeliveries(t)
 	s.protocol2(t)
 	s.brandingAssets(t)
+	s.leases(t)
 }
 
 type suite struct {
