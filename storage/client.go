@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -59,6 +60,26 @@ type Client struct {
 	// IDTokenSignedResponseAlg: the algorithm of this client's ID tokens
 	// (RS256, ES256 or EdDSA); empty is the instance's algorithm.
 	IDTokenSignedResponseAlg string
+	// HomeURL is the application's home page, where a signed-in user's
+	// list of applications sends them; empty: see HomePage.
+	HomeURL string
+}
+
+// HomePage is where a user goes to use the application: HomeURL, else the
+// origin of the first http(s) redirect URI (with a trailing slash), else
+// "" (a native or device client with no web page).
+func (c Client) HomePage() string {
+	if c.HomeURL != "" {
+		return c.HomeURL
+	}
+	for _, raw := range c.RedirectURIs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			continue
+		}
+		return u.Scheme + "://" + u.Host + "/"
+	}
+	return ""
 }
 
 // ClientStore keeps clients.

@@ -20,7 +20,7 @@ var (
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri",
+		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri", "home_url",
 		"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg", ""}
 	// clientAuthMethods are the token_endpoint_auth_method choices; ""
 	// is the default (a secret, or none for a public client).
@@ -51,6 +51,7 @@ type clientInput struct {
 	BackchannelSessionRequired   bool
 	AuthMethod, JWKS, JWKSURI    string
 	IDTokenAlg                   string // id_token_signed_response_alg (issue 18)
+	HomeURL                      string // home_url (issue 17)
 	problems                     []ClientProblem
 }
 
@@ -68,7 +69,7 @@ func clientInputOf(cl storage.Client) clientInput {
 		Scopes: cl.Scopes, AccessTokenFormat: cl.AccessTokenFormat, AllowedGroups: cl.AllowedGroups,
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, BackchannelSessionRequired: cl.BackchannelLogoutSessionRequired,
 		AuthMethod: cl.TokenEndpointAuthMethod, JWKS: cl.JWKS, JWKSURI: cl.JWKSURI,
-		IDTokenAlg: cl.IDTokenSignedResponseAlg}
+		IDTokenAlg: cl.IDTokenSignedResponseAlg, HomeURL: cl.HomeURL}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -87,6 +88,7 @@ func clientInputFrom(form url.Values) clientInput {
 		JWKS:                       strings.TrimSpace(truncateUTF8(form.Get("jwks"), 64*maxKeptValue)),
 		JWKSURI:                    keep("jwks_uri"),
 		IDTokenAlg:                 keep("id_token_signed_response_alg"),
+		HomeURL:                    keep("home_url"),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -138,6 +140,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.BackchannelLogoutSessionRequired = in.BackchannelSessionRequired
 	c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI = in.AuthMethod, in.JWKS, in.JWKSURI
 	c.IDTokenSignedResponseAlg = in.IDTokenAlg
+	c.HomeURL = in.HomeURL
 	return c
 }
 
@@ -150,6 +153,7 @@ type adminClientForm struct {
 	FirstParty     bool
 	RequireMFA     bool
 	RedirectURIs   string // one per line
+	HomeURL        string // home_url: the users' launch link (issue 17)
 	PostLogoutURIs string
 	Scopes         string // space-separated
 	AllowedGroups  string // comma-separated
@@ -184,7 +188,8 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 		FirstParty: in.FirstParty, RequireMFA: in.RequireMFA, RedirectURIs: strings.Join(in.RedirectURIs, "\n"),
 		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " "),
 		AllowedGroups: strings.Join(in.AllowedGroups, ", "), BackchannelLogoutURI: in.BackchannelLogoutURI,
-		BackchannelSessionRequired: in.BackchannelSessionRequired, JWKS: in.JWKS, JWKSURI: in.JWKSURI}
+		BackchannelSessionRequired: in.BackchannelSessionRequired, JWKS: in.JWKS, JWKSURI: in.JWKSURI,
+		HomeURL: in.HomeURL}
 	for _, m := range clientAuthMethods {
 		f.AuthMethods = append(f.AuthMethods, choice{Value: m, Label: u.bundle.T(lang, "clientauth.method."+m), Checked: in.AuthMethod == m})
 	}

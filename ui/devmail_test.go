@@ -178,7 +178,7 @@ func TestDevMailMessage(t *testing.T) {
 			t.Errorf("text part lacks %q:\n%s", want, text)
 		}
 	}
-	details := first(t, res.doc, byTag("details"))
+	details := first(t, first(t, res.doc, byTag("main")), byTag("details"))
 	if !strings.Contains(textOf(details), `<p style="margin:0">Hi`) {
 		t.Errorf("HTML source not shown as text: %q", textOf(details))
 	}

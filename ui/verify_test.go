@@ -66,7 +66,7 @@ func TestVerifyGetConfirmsNothing(t *testing.T) {
 		t.Errorf("register link %q", got)
 	}
 	ru := e.do(request{target: "/verify?lang=ru&token=" + goodToken})
-	if !strings.Contains(textOf(ru.doc), "Я не создавал эту учётную запись") {
+	if !strings.Contains(textOf(ru.doc), "Я не создавал(а) эту учётную запись") {
 		t.Error("the explanation is not translated")
 	}
 }

@@ -64,6 +64,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.StringVar(&o.jwks, "jwks", "", "the client's public key set (JSON) for private_key_jwt; @FILE reads it from a file")
 	fs.StringVar(&o.cc.JWKSURI, "jwks-uri", "", "`URL` of the client's public key set for private_key_jwt")
 	fs.BoolVar(&o.cc.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "the client needs sid in logout tokens (always sent)")
+	fs.StringVar(&o.cc.HomeURL, "home-url", "", "`URL` of the application's home page, where the users' list of applications links (default: the origin of the first redirect URI)")
 	fs.StringVar(&o.cc.IDTokenSignedResponseAlg, "id-token-signed-response-alg", "", "`algorithm` of this client's ID tokens: RS256, ES256 or EdDSA (default: the instance's)")
 	return o
 }
@@ -155,7 +156,7 @@ func clientJSON(c storage.Client) map[string]any {
 		"allowed_groups":         nonNil(c.AllowedGroups),
 		"backchannel_logout_uri": c.BackchannelLogoutURI, "backchannel_logout_session_required": c.BackchannelLogoutSessionRequired,
 		"token_endpoint_auth_method": c.TokenEndpointAuthMethod, "jwks_uri": c.JWKSURI, "jwks": jwksValue(c.JWKS),
-		"id_token_signed_response_alg": c.IDTokenSignedResponseAlg,
+		"id_token_signed_response_alg": c.IDTokenSignedResponseAlg, "home_url": c.HomeURL,
 	}
 }
 

@@ -39,6 +39,8 @@ type clientJSON struct {
 	JWKSURI                 string          `json:"jwks_uri"`
 	// IDTokenSignedResponseAlg: "" is the instance's algorithm (issue 18).
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// HomeURL is where the users' list of applications links (issue 17).
+	HomeURL string `json:"home_url"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -55,7 +57,7 @@ func toClientJSON(c storage.Client) clientJSON {
 		AllowedGroups: nz(c.AllowedGroups), BackchannelLogoutURI: c.BackchannelLogoutURI,
 		BackchannelLogoutSessionRequired: c.BackchannelLogoutSessionRequired,
 		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI,
-		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg}
+		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg, HomeURL: c.HomeURL}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -81,12 +83,14 @@ type clientInJSON struct {
 	JWKSURI                          *string          `json:"jwks_uri"`
 	// IDTokenSignedResponseAlg (issue 18).
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg"`
+	// HomeURL (issue 17).
+	HomeURL *string `json:"home_url"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
 	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required",
-	"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg"}
+	"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg", "home_url"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -122,6 +126,7 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setS(&c.TokenEndpointAuthMethod, in.TokenEndpointAuthMethod)
 	setS(&c.JWKSURI, in.JWKSURI)
 	setS(&c.IDTokenSignedResponseAlg, in.IDTokenSignedResponseAlg)
+	setS(&c.HomeURL, in.HomeURL)
 	if in.JWKS != nil {
 		c.JWKS = ""
 		if s := string(*in.JWKS); s != "null" {

@@ -215,4 +215,7 @@ type ClientConfig struct {
 	// IDTokenSignedResponseAlg: RS256, ES256 or EdDSA; empty is the
 	// instance's algorithm (issue 18).
 	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
+	// HomeURL is where the users' list of applications links; empty is
+	// the origin of the first redirect URI (issue 17).
+	HomeURL string `yaml:"home_url"`
 }

@@ -47,6 +47,7 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		TokenEndpointAuthMethod:          cc.TokenEndpointAuthMethod,
 		JWKSURI:                          cc.JWKSURI,
 		IDTokenSignedResponseAlg:         cc.IDTokenSignedResponseAlg,
+		HomeURL:                          cc.HomeURL,
 	}
 	if jwks, err := clientJWKS(cc.JWKS); err != nil {
 		return storage.Client{}, "", fmt.Errorf("client %s: jwks: %w", cc.ID, err)

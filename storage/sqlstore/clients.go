@@ -14,7 +14,7 @@ type clients struct{ h handle }
 
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
 	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups,
-	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method, id_token_signed_response_alg`
+	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method, id_token_signed_response_alg, home_url`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -39,6 +39,7 @@ type clientRow struct {
 	JWKSURI                string `db:"jwks_uri"`
 	TokenAuthMethod        string `db:"token_endpoint_auth_method"`
 	IDTokenAlg             string `db:"id_token_signed_response_alg"`
+	HomeURL                string `db:"home_url"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -52,7 +53,7 @@ func (r clientRow) client() (storage.Client, error) {
 		AllowedGroups:        d.list(r.AllowedGroups),
 		BackchannelLogoutURI: r.BackchannelLogoutURI, BackchannelLogoutSessionRequired: r.BackchannelSessionReq,
 		JWKS: r.JWKS, JWKSURI: r.JWKSURI, TokenEndpointAuthMethod: r.TokenAuthMethod,
-		IDTokenSignedResponseAlg: r.IDTokenAlg,
+		IDTokenSignedResponseAlg: r.IDTokenAlg, HomeURL: r.HomeURL,
 	}
 	if d.err != nil {
 		return storage.Client{}, fmt.Errorf("client %s: %w", r.ID, d.err)
@@ -86,11 +87,11 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4],
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
-		c.IDTokenSignedResponseAlg)
+		c.IDTokenSignedResponseAlg, c.HomeURL)
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -143,12 +144,13 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 		redirect_uris = ?, post_logout_redirect_uris = ?, grant_types = ?, scopes = ?,
 		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?,
 		allowed_groups = ?, backchannel_logout_uri = ?, backchannel_logout_session_required = ?,
-		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?, id_token_signed_response_alg = ?
+		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?, id_token_signed_response_alg = ?,
+		home_url = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4],
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
-		c.IDTokenSignedResponseAlg, c.ID)
+		c.IDTokenSignedResponseAlg, c.HomeURL, c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}
