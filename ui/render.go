@@ -24,7 +24,7 @@ type view struct {
 	// nobody is signed in. Header holds the signed-out header's links.
 	Viewer *viewer
 	Header headerLinks
-	Data      any            // the page's own data, as given to Render
+	Data   any // the page's own data, as given to Render
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
