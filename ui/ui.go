@@ -268,6 +268,7 @@ func (u *UI) Register(r gin.IRouter) {
 	r.POST(loginPath, bound, u.loginSubmit)
 	r.GET(logoutPath, u.logoutPage)
 	r.POST(logoutPath, u.logoutSubmit)
+	u.switchAccountRoutes(r, bound) // switch_account.go
 	if u.authRequests != nil {
 		r.GET(consentPath, bound, u.consentPage)
 		r.POST(consentPath, bound, u.consentSubmit)
