@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -69,7 +70,8 @@ func evalBool(t *testing.T, page *testharness.Page, expr string) bool {
 // returns to the same request's sign-in; the landing page lists the
 // application with its home_url.
 func TestNavigationOnPhone(t *testing.T) {
-	page := testharness.NewPage(t)
+	// A long walk: more than the default bound on a busy machine.
+	page := testharness.NewPageTimeout(t, 4*time.Minute)
 	srv := startRegServer(t, nil)
 	srv.CreateUser(t, "pia@example.com", testPass)
 	srv.CreateUser(t, "other@example.com", testPass)
