@@ -27,6 +27,11 @@ func (s stubConsole) ConnectedApps(_ context.Context, userID string) ([]account.
 	return s.apps[userID], nil
 }
 
+// NoteSignIn: no "new sign-in" letters here.
+func (s stubConsole) NoteSignIn(context.Context, string, string, string, string) (string, error) {
+	return "", nil
+}
+
 // navEnv is a sign-in environment with the account pages, the console and
 // the admin console: alice is a user who used two applications, root an
 // administrator who used none.
@@ -279,5 +284,38 @@ func TestSwitchAccount(t *testing.T) {
 	// GET signs nobody out.
 	if res := e.do(request{target: "/login/switch"}); res.Code == http.StatusSeeOther {
 		t.Error("GET /login/switch redirected")
+	}
+}
+
+// TestVerifyConfirmedToAccount: with the account pages on, "Your address
+// is confirmed" (without an application) continues to the account, in
+// both languages.
+func TestVerifyConfirmedToAccount(t *testing.T) {
+	e := newNavEnv(t, account.ModeOpen)
+	e.reg.addLinkWithPassword(goodToken, goodPassword)
+	e.accounts.addUser("new", goodPassword, nil)
+	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "password": {goodPassword}}})
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/verify/confirmed" {
+		t.Fatalf("status %d Location %q", res.Code, res.Header().Get("Location"))
+	}
+	session := sessionCookie(res, testSessionName)
+	for _, tc := range []struct{ lang, heading, button string }{
+		{"en", "Your address is confirmed", "Go to your account"},
+		{"ru", "Адрес подтверждён", "Перейти в учётную запись"},
+	} {
+		page := e.do(request{target: "/verify/confirmed?lang=" + tc.lang, cookie: session})
+		if page.Code != http.StatusOK {
+			t.Fatalf("%s: status %d", tc.lang, page.Code)
+		}
+		if got := textOf(first(t, page.doc, byTag("h1"))); got != tc.heading {
+			t.Errorf("%s: h1 %q", tc.lang, got)
+		}
+		cont := byID(page.doc, "continue")
+		if cont == nil || attr(cont, "href") != "/account" || textOf(cont) != tc.button {
+			t.Errorf("%s: continue link %v", tc.lang, cont)
+		}
+		if !strings.Contains(textOf(first(t, page.doc, byTag("main"))), "new@example.com") {
+			t.Errorf("%s: the page does not name the address", tc.lang)
+		}
 	}
 }
