@@ -148,7 +148,7 @@ func TestNavigationOnPhone(t *testing.T) {
 
 	// Signed in: the landing page lists the application, the header menu.
 	page.Navigate(srv.URL + "/")
-	if !page.Has(`#app-list a[href="` + app.URL + `/home"]`) || !strings.Contains(page.Text("#app-list"), "Acme Notes") {
+	if !page.Has(`#app-list a[href="`+app.URL+`/home"]`) || !strings.Contains(page.Text("#app-list"), "Acme Notes") {
 		t.Errorf("landing application list: %q", page.Text("main"))
 	}
 	assertFitsPhone(t, page, "landing-signed-in")
