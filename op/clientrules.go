@@ -70,6 +70,13 @@ func ValidateClient(c storage.Client) error {
 			add("backchannel_logout_uri %q: %v", c.BackchannelLogoutURI, err)
 		}
 	}
+	if c.HomeURL != "" {
+		// The same rules as a back-channel logout URI: the page a user's
+		// list of applications links to.
+		if err := checkBackchannelURI(c.HomeURL, c.Dev); err != nil {
+			add("home_url %q: %v", c.HomeURL, err)
+		}
+	}
 	if a := c.IDTokenSignedResponseAlg; a != "" && !validAlgorithm(a) {
 		add("id_token_signed_response_alg %q is not RS256, ES256 or EdDSA", a)
 	}

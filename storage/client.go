@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"net/url"
 	"time"
 )
 
@@ -74,6 +75,26 @@ type Client struct {
 	// access token of a dynamically registered client (RFC 7592); nil for
 	// clients registered by administrators.
 	RegistrationAccessTokenHash []byte
+	// HomeURL is the application's home page, where a signed-in user's
+	// list of applications sends them; empty: see HomePage.
+	HomeURL string
+}
+
+// HomePage is where a user goes to use the application: HomeURL, else the
+// origin of the first http(s) redirect URI (with a trailing slash), else
+// "" (a native or device client with no web page).
+func (c Client) HomePage() string {
+	if c.HomeURL != "" {
+		return c.HomeURL
+	}
+	for _, raw := range c.RedirectURIs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			continue
+		}
+		return u.Scheme + "://" + u.Host + "/"
+	}
+	return ""
 }
 
 // ClientStore keeps clients.

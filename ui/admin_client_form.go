@@ -21,7 +21,7 @@ var (
 	// clientFormFields are the fields a ClientProblem may name, in form
 	// order; "" is the client as a whole.
 	clientFormFields = []string{"id", "id_taken", "redirect_uris", "post_logout_redirect_uris", "grant_types",
-		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri",
+		"scopes", "access_token_format", "allowed_groups", "backchannel_logout_uri", "home_url",
 		"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg", ""}
 	// clientAuthMethods are the token_endpoint_auth_method choices; ""
 	// is the default (a secret, or none for a public client).
@@ -54,6 +54,7 @@ type clientInput struct {
 	IDTokenAlg                   string // id_token_signed_response_alg (issue 18)
 	// Issue 18 items 4 and 8 (checkboxes).
 	RequirePAR, TokenExchangeDelegation bool
+	HomeURL                             string // home_url (issue 17)
 	problems                            []ClientProblem
 }
 
@@ -72,7 +73,7 @@ func clientInputOf(cl storage.Client) clientInput {
 		BackchannelLogoutURI: cl.BackchannelLogoutURI, BackchannelSessionRequired: cl.BackchannelLogoutSessionRequired,
 		AuthMethod: cl.TokenEndpointAuthMethod, JWKS: cl.JWKS, JWKSURI: cl.JWKSURI,
 		IDTokenAlg: cl.IDTokenSignedResponseAlg, RequirePAR: cl.RequirePushedAuthorizationRequests,
-		TokenExchangeDelegation: cl.TokenExchangeDelegation}
+		TokenExchangeDelegation: cl.TokenExchangeDelegation, HomeURL: cl.HomeURL}
 }
 
 // clientInputFrom reads a POSTed client form.
@@ -93,6 +94,7 @@ func clientInputFrom(form url.Values) clientInput {
 		IDTokenAlg:                 keep("id_token_signed_response_alg"),
 		RequirePAR:                 checked(form.Get("require_pushed_authorization_requests")),
 		TokenExchangeDelegation:    checked(form.Get("token_exchange_delegation")),
+		HomeURL:                    keep("home_url"),
 	}
 	for _, g := range form["grant_types"] {
 		if slices.Contains(clientGrantTypes, g) && !slices.Contains(in.GrantTypes, g) {
@@ -145,6 +147,7 @@ func (in clientInput) client(base storage.Client) storage.Client {
 	c.TokenEndpointAuthMethod, c.JWKS, c.JWKSURI = in.AuthMethod, in.JWKS, in.JWKSURI
 	c.IDTokenSignedResponseAlg = in.IDTokenAlg
 	c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation = in.RequirePAR, in.TokenExchangeDelegation
+	c.HomeURL = in.HomeURL
 	return c
 }
 
@@ -157,6 +160,7 @@ type adminClientForm struct {
 	FirstParty     bool
 	RequireMFA     bool
 	RedirectURIs   string // one per line
+	HomeURL        string // home_url: the users' launch link (issue 17)
 	PostLogoutURIs string
 	Scopes         string // space-separated
 	AllowedGroups  string // comma-separated
@@ -194,7 +198,7 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 		PostLogoutURIs: strings.Join(in.PostLogoutURIs, "\n"), Scopes: strings.Join(in.Scopes, " "),
 		AllowedGroups: strings.Join(in.AllowedGroups, ", "), BackchannelLogoutURI: in.BackchannelLogoutURI,
 		BackchannelSessionRequired: in.BackchannelSessionRequired, JWKS: in.JWKS, JWKSURI: in.JWKSURI,
-		RequirePAR: in.RequirePAR, TokenExchangeDelegation: in.TokenExchangeDelegation}
+		RequirePAR: in.RequirePAR, TokenExchangeDelegation: in.TokenExchangeDelegation, HomeURL: in.HomeURL}
 	for _, m := range clientAuthMethods {
 		f.AuthMethods = append(f.AuthMethods, choice{Value: m, Label: u.bundle.T(lang, "clientauth.method."+m), Checked: in.AuthMethod == m})
 	}

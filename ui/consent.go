@@ -43,6 +43,8 @@ type consentData struct {
 	ClientName    string
 	Account       string      // the signed-in user, as they know themselves
 	Scopes        []scopeLine // what the client will be able to do
+	// Switch is the "Not you? Switch account" form (switch_account.go).
+	Switch switchAccount
 }
 
 // scopeLine is one requested scope, in words.
@@ -126,6 +128,7 @@ func (u *UI) newConsentData(c *gin.Context, ar AuthRequestView, si *signedIn) co
 		ClientName:    clientName(ar),
 		Account:       accountName(si),
 		Scopes:        u.describeScopes(u.lang(c), ar.Scopes),
+		Switch:        switchAccount{AuthRequestID: ar.ID},
 	}
 }
 

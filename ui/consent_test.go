@@ -45,7 +45,7 @@ func TestConsentPage(t *testing.T) {
 				t.Errorf("h1 %q, want %q", got, tc.heading)
 			}
 			var lines []string
-			for _, li := range findAll(first(t, res.doc, byTag("ul")), byTag("li")) {
+			for _, li := range findAll(first(t, first(t, res.doc, byTag("main")), byTag("ul")), byTag("li")) {
 				lines = append(lines, textOf(li))
 			}
 			if !slices.Equal(lines, tc.wantLines) {
@@ -58,7 +58,7 @@ func TestConsentPage(t *testing.T) {
 
 func assertConsentForm(t *testing.T, doc *html.Node, id, allow, deny string) {
 	t.Helper()
-	form := first(t, doc, byTag("form"))
+	form := first(t, first(t, doc, byTag("main")), byTag("form"))
 	if attr(form, "method") != "post" || attr(form, "action") != "/consent" {
 		t.Errorf("form method=%q action=%q", attr(form, "method"), attr(form, "action"))
 	}

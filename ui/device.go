@@ -67,6 +67,8 @@ type deviceData struct {
 	Account    string
 	Scopes     []scopeLine
 	Done       string
+	// Switch is the "Not you? Switch account" form (switch_account.go).
+	Switch switchAccount
 }
 
 // deviceReturnTo is where sign-in sends the browser back to.
@@ -145,7 +147,8 @@ func (u *UI) deviceConfirm(c *gin.Context, si *signedIn, code string) {
 		return
 	}
 	u.Render(c, http.StatusOK, deviceTemplate, deviceData{UserCode: v.UserCode, Confirm: true, ClientName: v.ClientName,
-		Account: accountName(si), Scopes: u.describeScopes(u.lang(c), v.Scopes)})
+		Account: accountName(si), Scopes: u.describeScopes(u.lang(c), v.Scopes),
+		Switch: switchAccount{ReturnTo: deviceReturnTo(v.UserCode)}})
 }
 
 // deviceProblem shows the code form again with the code as typed and

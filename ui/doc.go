@@ -5,7 +5,9 @@
 // Routes (Register):
 //
 //	GET, HEAD /                  landing page: the instance name, "Sign in"
-//	                             (/login) and "Create account" (/register)
+//	                             (/login) and "Create account" (/register,
+//	                             unless closed); signed in, the applications
+//	                             the user used (landing.go)
 //	GET, HEAD /static/*filepath  the files of templates.Static(); with a
 //	                             matching ?v= version (as the pages link
 //	                             them) cached for a year, immutable
@@ -23,6 +25,13 @@
 //	               provider's end_session is carried through)
 //	POST /logout   ends the session, clears the cookie, then 303 to
 //	               Options.LogoutCompleteURL or the signed-out page
+//	POST /login/switch  authRequestID or return_to: "Not you? Switch
+//	               account" ends the session, then 303 to the sign-in form
+//	               of the same request (switch_account.go)
+//
+// Every page's header names the signed-in user with a menu (Account,
+// Administration, Sign out) or offers "Sign in" (viewer.go, added in
+// Render); every password field gets "Show password" (show-password.js).
 //
 // With Options.SecondFactors and Options.Profiles (mfa_signin.go,
 // mfa_account.go): two-step verification. A user with an authenticator
@@ -83,7 +92,9 @@
 //	                      session and 303 on; 403 when closed
 //	GET  /verify          ?token=: a Confirm button; a GET never uses a link
 //	POST /verify          token, password (registrations made with one):
-//	                      confirms and signs in
+//	                      confirms and signs in, then 303 to
+//	GET  /verify/confirmed  "Your address is confirmed" (verify_confirmed.go)
+//	GET  /verify/continue ?authRequestID=: finishes the application's request
 //	GET, POST /verify/resend  email, captcha: a new link, the same answer
 //	                      for every address
 //	GET  /activate        ?token=: the set-password form (profile-first)

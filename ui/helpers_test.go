@@ -164,8 +164,13 @@ func assertLayout(t *testing.T, doc *html.Node) {
 		t.Error("no <meta name=viewport>")
 	}
 	css := findAll(doc, func(n *html.Node) bool { return isTag(n, "link") && attr(n, "rel") == "stylesheet" })
-	if len(css) != 1 || !strings.HasPrefix(attr(css[0], "href"), "/static/gatehouse.css?v=") {
+	if len(css) == 0 || !strings.HasPrefix(attr(css[0], "href"), "/static/gatehouse.css?v=") {
 		t.Error("no versioned link to /static/gatehouse.css")
+	}
+	for _, l := range css {
+		if !strings.HasPrefix(attr(l, "href"), "/static/") || !strings.Contains(attr(l, "href"), "?v=") {
+			t.Errorf("stylesheet %q is not a versioned local file", attr(l, "href"))
+		}
 	}
 }
 

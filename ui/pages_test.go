@@ -69,7 +69,7 @@ func TestNewRejectsIncompleteCatalogs(t *testing.T) {
 // the failure is logged with the request id.
 func TestRenderFailureGivesErrorPage(t *testing.T) {
 	pages := fstest.MapFS{}
-	for _, name := range []string{"_layout.html", "_branding.html", "error.html"} {
+	for _, name := range []string{"_layout.html", "_branding.html", "_header.html", "error.html"} {
 		data, err := templates.FS.ReadFile("pages/" + name)
 		if err != nil {
 			t.Fatal(err)

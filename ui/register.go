@@ -86,7 +86,8 @@ func (u *UI) registerRoutes(r gin.IRouter, bound gin.HandlerFunc) {
 	r.POST(resendPath, bound, u.resendSubmit)
 	r.GET(activatePath, bound, u.activatePage)
 	r.POST(activatePath, bound, u.activateSubmit)
-	u.captchaRoutes(r) // captcha_endpoints.go
+	u.captchaRoutes(r)                // captcha_endpoints.go
+	u.verifyConfirmedRoutes(r, bound) // verify_confirmed.go
 }
 
 // registerPage serves GET /register: the configured form, or the page

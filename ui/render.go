@@ -22,10 +22,14 @@ type view struct {
 	Instance  string         // the instance name
 	Dev       bool           // development mode notice
 	Languages []languageLink // the language switcher
-	Data      any            // the page's own data, as given to Render
 	// Brand is the branding (branding.go): .Brand.Logo, .Favicon, .CSS
 	// and .Theme are nil or have .Path; Instance is its Name.
 	Brand branding.Branding
+	// Viewer is the signed-in user the header shows (viewer.go); nil when
+	// nobody is signed in. Header holds the signed-out header's links.
+	Viewer *viewer
+	Header headerLinks
+	Data   any // the page's own data, as given to Render
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -43,7 +47,7 @@ func (u *UI) Render(c *gin.Context, status int, page string, data any) {
 	buf := bufferPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufferPool.Put(buf)
-	if err := u.execute(buf, lang, page, u.newView(c, lang, data)); err != nil {
+	if err := u.execute(buf, lang, page, u.newView(c, status, lang, data)); err != nil {
 		u.logFailure(c, "render page", page, err)
 		if page == errorPage {
 			writePlainError(c, http.StatusInternalServerError)
@@ -67,7 +71,7 @@ func (u *UI) execute(buf *bytes.Buffer, lang, page string, v view) error {
 	return nil
 }
 
-func (u *UI) newView(c *gin.Context, lang string, data any) view {
+func (u *UI) newView(c *gin.Context, status int, lang string, data any) view {
 	brand := u.brand(c)
 	return view{
 		Lang:      lang,
@@ -75,6 +79,8 @@ func (u *UI) newView(c *gin.Context, lang string, data any) view {
 		Brand:     brand,
 		Dev:       u.dev,
 		Languages: u.languageLinks(c.Request.URL, lang),
+		Viewer:    u.viewerOf(c, status),
+		Header:    u.headerLinksFor(),
 		Data:      data,
 	}
 }

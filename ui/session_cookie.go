@@ -51,11 +51,13 @@ func (u *UI) setSessionCookie(c *gin.Context, secret string, bs storage.BrowserS
 		}
 	}
 	http.SetCookie(c.Writer, u.newCookie(SessionCookie, secret, maxAge))
+	noteSignedIn(c, secret) // the page header (viewer.go)
 }
 
 // clearSessionCookie makes the browser drop the session cookie.
 func (u *UI) clearSessionCookie(c *gin.Context) {
 	http.SetCookie(c.Writer, u.newCookie(SessionCookie, "", -1))
+	noteSignedOut(c) // the page header (viewer.go)
 }
 
 // newCookie is a host-only, HttpOnly, SameSite=Lax cookie for the whole
@@ -94,13 +96,17 @@ type signedIn struct {
 func (u *UI) currentSession(c *gin.Context) (s *signedIn, ok bool) {
 	secret := cookieValue(c, u.SessionCookieName())
 	if secret == "" {
+		noteSession(c, nil)
 		return nil, true
 	}
 	bs, user, err := u.accounts.SessionFromCookie(c.Request.Context(), secret)
 	if err == nil {
-		return &signedIn{session: bs, user: user}, true
+		si := &signedIn{session: bs, user: user}
+		noteSession(c, si) // the page header (viewer.go)
+		return si, true
 	}
 	if u.classify(err).Kind == SignInNoSession {
+		noteSession(c, nil)
 		return nil, true
 	}
 	u.fail(c, "read session", err)

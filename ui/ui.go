@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -291,6 +290,7 @@ func (u *UI) Register(r gin.IRouter) {
 	r.POST(loginPath, bound, u.loginSubmit)
 	r.GET(logoutPath, u.logoutPage)
 	r.POST(logoutPath, u.logoutSubmit)
+	u.switchAccountRoutes(r, bound) // switch_account.go
 	if u.authRequests != nil {
 		r.GET(consentPath, bound, u.consentPage)
 		r.POST(consentPath, bound, u.consentSubmit)
@@ -327,11 +327,6 @@ func (u *UI) Register(r gin.IRouter) {
 		r.GET(devicePath, u.devicePage) // device.go
 		r.POST(devicePath, u.deviceSubmit)
 	}
-}
-
-// landing names the instance and links to sign-in and registration.
-func (u *UI) landing(c *gin.Context) {
-	u.Render(c, http.StatusOK, "landing", nil)
 }
 
 // checkCatalogs makes sure the keys the Go code builds at run time exist:

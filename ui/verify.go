@@ -175,14 +175,24 @@ func (u *UI) verifySubmit(c *gin.Context) {
 }
 
 // signInConfirmed starts a session for a user who confirmed with their
-// password and continues the authorization request when it is still
-// valid in this browser, or goes to the start page.
+// password and shows "Your address is confirmed", which continues the
+// authorization request when it is still valid in this browser, or goes
+// to the account page.
 func (u *UI) signInConfirmed(c *gin.Context, conf account.Confirmation, arID string) {
 	ar, ok := u.optionalAuthRequest(c, arID)
 	if !ok {
 		return
 	}
-	u.signInRegistered(c, conf.UserID, ar)
+	if _, ok := u.startSession(c, userWithID(conf.UserID), false, []string{amrPassword}); !ok {
+		return
+	}
+	// "Your address is confirmed", which continues to the application
+	// or the account (verify_confirmed.go).
+	next := ""
+	if ar != nil {
+		next = ar.ID
+	}
+	redirect(c, confirmedURL(next))
 }
 
 // renderConfirmed says what follows a link that worked: wait for approval,

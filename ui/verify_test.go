@@ -24,6 +24,7 @@ func newVerifyEnv(t *testing.T) *registerEnv {
 	t.Helper()
 	e := newRegisterEnv(t, settingsOf(t, account.ModeOpen, true, "login", "email", "password", "password_confirm"))
 	e.reg.addLinkWithPassword(goodToken, goodPassword)
+	e.accounts.addUser("new", goodPassword, nil) // user-new, whom the link confirms
 	e.reg.addLink(noPassToken, storage.PurposeVerifyEmail, account.LinkValid)
 	e.reg.addLink(expiredToken, storage.PurposeVerifyEmail, account.LinkExpired)
 	e.reg.addLink(usedToken, storage.PurposeVerifyEmail, account.LinkUsed)
@@ -66,7 +67,7 @@ func TestVerifyGetConfirmsNothing(t *testing.T) {
 		t.Errorf("register link %q", got)
 	}
 	ru := e.do(request{target: "/verify?lang=ru&token=" + goodToken})
-	if !strings.Contains(textOf(ru.doc), "Я не создавал эту учётную запись") {
+	if !strings.Contains(textOf(ru.doc), "Я не создавал(а) эту учётную запись") {
 		t.Error("the explanation is not translated")
 	}
 }
@@ -103,11 +104,31 @@ func TestVerifyPostNeedsPassword(t *testing.T) {
 		}
 	}
 	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "authRequestID": {id}, "password": {goodPassword}}})
-	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/authorize/callback?id="+id || len(e.reg.used) != 1 {
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/verify/confirmed?authRequestID="+id || len(e.reg.used) != 1 {
 		t.Fatalf("status %d Location %q used %v", res.Code, res.Header().Get("Location"), e.reg.used)
 	}
-	if c := sessionCookie(res, testSessionName); c == nil || c.Value == "" || !c.HttpOnly {
+	session := sessionCookie(res, testSessionName)
+	if session == nil || session.Value == "" || !session.HttpOnly {
 		t.Fatal("no session cookie")
+	}
+	// "Your address is confirmed" continues to the application.
+	page := e.do(request{target: res.Header().Get("Location"), cookie: session})
+	if page.doc == nil {
+		t.Fatalf("confirmation page: status %d Location %q", page.Code, page.Header().Get("Location"))
+	}
+	if page.Code != http.StatusOK || textOf(first(t, page.doc, byTag("h1"))) != "Your address is confirmed" {
+		t.Fatalf("confirmation page: status %d, h1 %q", page.Code, textOf(first(t, page.doc, byTag("h1"))))
+	}
+	cont := byID(page.doc, "continue")
+	if cont == nil || attr(cont, "href") != "/verify/continue?authRequestID="+id || textOf(cont) != "Continue to "+testClientName {
+		t.Fatalf("continue link %v", cont)
+	}
+	if _, ok := e.requests.completion(id); ok {
+		t.Fatal("the request was completed before the user chose to continue")
+	}
+	res = e.do(request{target: attr(cont, "href"), cookie: session})
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/authorize/callback?id="+id {
+		t.Fatalf("continue: status %d Location %q", res.Code, res.Header().Get("Location"))
 	}
 	if got, ok := e.requests.completion(id); !ok || got.userID != "user-new" {
 		t.Fatalf("completion = %+v, %v", got, ok)
@@ -119,15 +140,32 @@ func TestVerifyPostNeedsPassword(t *testing.T) {
 }
 
 // Without a request (or with one from another browser) the signed-in user
-// lands on the start page.
+// lands on "Your address is confirmed", which continues to the start page
+// (the account page when the pages have one: TestVerifyConfirmedToAccount)
+// and whose header names the new user.
 func TestVerifyPostSignsIn(t *testing.T) {
 	e := newVerifyEnv(t)
 	res := e.do(request{target: "/verify", form: url.Values{"token": {goodToken}, "authRequestID": {"unknown"}, "password": {goodPassword}}})
-	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/" {
+	if res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/verify/confirmed" {
 		t.Fatalf("status %d Location %q", res.Code, res.Header().Get("Location"))
 	}
-	if c := sessionCookie(res, testSessionName); c == nil || c.Value == "" {
+	c := sessionCookie(res, testSessionName)
+	if c == nil || c.Value == "" {
 		t.Fatal("no session cookie")
+	}
+	page := e.do(request{target: "/verify/confirmed", cookie: c})
+	if page.Code != http.StatusOK || textOf(first(t, page.doc, byTag("h1"))) != "Your address is confirmed" {
+		t.Fatalf("status %d h1 %q", page.Code, textOf(first(t, page.doc, byTag("h1"))))
+	}
+	if cont := byID(page.doc, "continue"); cont == nil || attr(cont, "href") != "/" {
+		t.Fatalf("continue link %v", cont)
+	}
+	if byID(page.doc, "user-menu") == nil {
+		t.Error("the header does not show the signed-in user")
+	}
+	// Signed out (another browser), the page asks to sign in.
+	if res := e.do(request{target: "/verify/confirmed"}); res.Code != http.StatusSeeOther || res.Header().Get("Location") != "/login" {
+		t.Fatalf("signed out: status %d Location %q", res.Code, res.Header().Get("Location"))
 	}
 }
 

@@ -64,6 +64,7 @@ func clientsCreateFlags(fs *flag.FlagSet) any {
 	fs.StringVar(&o.jwks, "jwks", "", "the client's public key set (JSON) for private_key_jwt; @FILE reads it from a file")
 	fs.StringVar(&o.cc.JWKSURI, "jwks-uri", "", "`URL` of the client's public key set for private_key_jwt")
 	fs.BoolVar(&o.cc.BackchannelLogoutSessionRequired, "backchannel-logout-session-required", false, "the client needs sid in logout tokens (always sent)")
+	fs.StringVar(&o.cc.HomeURL, "home-url", "", "`URL` of the application's home page, where the users' list of applications links (default: the origin of the first redirect URI)")
 	fs.StringVar(&o.cc.IDTokenSignedResponseAlg, "id-token-signed-response-alg", "", "`algorithm` of this client's ID tokens: RS256, ES256 or EdDSA (default: the instance's)")
 	// Issue 18 items 4 and 8.
 	fs.BoolVar(&o.cc.RequirePushedAuthorizationRequests, "require-pushed-authorization-requests", false, "the client must push its authorization requests (PAR, RFC 9126)")
@@ -162,6 +163,7 @@ func clientJSON(c storage.Client) map[string]any {
 		"id_token_signed_response_alg":          c.IDTokenSignedResponseAlg,
 		"require_pushed_authorization_requests": c.RequirePushedAuthorizationRequests,
 		"token_exchange_delegation":             c.TokenExchangeDelegation,
+		"home_url":                              c.HomeURL,
 	}
 }
 

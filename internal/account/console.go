@@ -140,6 +140,9 @@ type ConnectedApp struct {
 	// newest one's creation.
 	RefreshTokens int
 	LastIssued    time.Time
+	// HomePage is where the user goes to use the application
+	// (storage.Client.HomePage); empty when it has no web page.
+	HomePage string
 }
 
 // ConnectedApps lists the applications the user consented to or holds
@@ -191,8 +194,11 @@ func connectedApps(ctx context.Context, tx storage.Tx, userID string, now time.T
 	out := make([]ConnectedApp, 0, len(order))
 	for _, id := range order {
 		a := byID[id]
-		if c, err := tx.Clients().ByID(ctx, id); err == nil && c.Name != "" {
-			a.Name = c.Name
+		if c, err := tx.Clients().ByID(ctx, id); err == nil {
+			if c.Name != "" {
+				a.Name = c.Name
+			}
+			a.HomePage = c.HomePage()
 		}
 		out = append(out, *a)
 	}

@@ -60,11 +60,28 @@ func Countries(lang string) []Country {
 	return list
 }
 
+// currentNames are the countries whose CLDR name in golang.org/x/text
+// is out of date, by base language and code: North Macedonia (2019),
+// Eswatini (2018), Türkiye (2022). Languages not listed keep CLDR's names.
+var currentNames = map[language.Base]map[string]string{
+	mustBase("en"): {"MK": "North Macedonia", "SZ": "Eswatini", "TR": "Türkiye"},
+	mustBase("ru"): {"MK": "Северная Македония", "SZ": "Эсватини", "TR": "Турция"},
+}
+
+func mustBase(s string) language.Base {
+	b, err := language.ParseBase(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func buildCountries(lang string) []Country {
 	tag, err := language.Parse(lang)
 	if err != nil {
 		tag = language.English
 	}
+	base, _ := tag.Base()
 	names := display.Regions(tag)
 	list := make([]Country, 0, 249)
 	for _, code := range CountryCodes() {
@@ -73,6 +90,9 @@ func buildCountries(lang string) []Country {
 			if n := names.Name(r); n != "" {
 				name = n
 			}
+		}
+		if n, ok := currentNames[base][code]; ok {
+			name = n
 		}
 		list = append(list, Country{Code: code, Name: name})
 	}

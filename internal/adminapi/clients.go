@@ -42,6 +42,8 @@ type clientJSON struct {
 	// Issue 18 items 4 and 8.
 	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
 	TokenExchangeDelegation            bool `json:"token_exchange_delegation"`
+	// HomeURL is where the users' list of applications links (issue 17).
+	HomeURL string `json:"home_url"`
 }
 
 func toClientJSON(c storage.Client) clientJSON {
@@ -60,7 +62,7 @@ func toClientJSON(c storage.Client) clientJSON {
 		TokenEndpointAuthMethod:          authMethodOf(c), JWKS: rawJWKS(c.JWKS), JWKSURI: c.JWKSURI,
 		IDTokenSignedResponseAlg:           c.IDTokenSignedResponseAlg,
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
-		TokenExchangeDelegation:            c.TokenExchangeDelegation}
+		TokenExchangeDelegation:            c.TokenExchangeDelegation, HomeURL: c.HomeURL}
 }
 
 // clientInJSON is the body of POST and PATCH /clients.
@@ -92,13 +94,15 @@ type clientInJSON struct {
 	RequirePushedAuthorizationRequests *bool `json:"require_pushed_authorization_requests"`
 	RequirePAR                         *bool `json:"require_par"`
 	TokenExchangeDelegation            *bool `json:"token_exchange_delegation"`
+	// HomeURL (issue 17).
+	HomeURL *string `json:"home_url"`
 }
 
 var clientFields = []string{"id", "name", "public", "redirect_uris", "post_logout_redirect_uris", "grant_types", "scopes",
 	"first_party", "access_token_format", "dev", "admin", "require_mfa",
 	"allowed_groups", "backchannel_logout_uri", "backchannel_logout_session_required",
 	"token_endpoint_auth_method", "jwks", "jwks_uri", "id_token_signed_response_alg",
-	"require_pushed_authorization_requests", "require_par", "token_exchange_delegation"}
+	"require_pushed_authorization_requests", "require_par", "token_exchange_delegation", "home_url"}
 
 // apply copies the set fields onto c (all but the id).
 func (in clientInJSON) apply(c *storage.Client) {
@@ -137,6 +141,7 @@ func (in clientInJSON) apply(c *storage.Client) {
 	setB(&c.RequirePushedAuthorizationRequests, in.RequirePAR)
 	setB(&c.RequirePushedAuthorizationRequests, in.RequirePushedAuthorizationRequests)
 	setB(&c.TokenExchangeDelegation, in.TokenExchangeDelegation)
+	setS(&c.HomeURL, in.HomeURL)
 	if in.JWKS != nil {
 		c.JWKS = ""
 		if s := string(*in.JWKS); s != "null" {

@@ -122,7 +122,8 @@ func schemas() map[string]any {
 		"access_token_format": "string", "dev": "boolean", "admin": "boolean", "require_mfa": "boolean",
 		"allowed_groups": "array", "backchannel_logout_uri": "string", "backchannel_logout_session_required": "boolean",
 		"token_endpoint_auth_method": "string", "jwks": "object", "jwks_uri": "string", "id_token_signed_response_alg": "string",
-		"require_pushed_authorization_requests": "boolean", "require_par": "boolean", "token_exchange_delegation": "boolean"}
+		"require_pushed_authorization_requests": "boolean", "require_par": "boolean", "token_exchange_delegation": "boolean",
+		"home_url": "string"}
 	settings := map[string]string{"registration_mode": "string", "registration_fields": "array", "verify_email": "boolean",
 		"terms_url": "string", "captcha_provider": "string", "reset_style": "string", "reset_identify": "string",
 		"password_min_length": "integer", "password_require": "array", "session_lifetime": "string",

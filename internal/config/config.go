@@ -227,4 +227,7 @@ type ClientConfig struct {
 	RequirePushedAuthorizationRequests bool `yaml:"require_pushed_authorization_requests"`
 	RequirePAR                         bool `yaml:"require_par"`
 	TokenExchangeDelegation            bool `yaml:"token_exchange_delegation"`
+	// HomeURL is where the users' list of applications links; empty is
+	// the origin of the first redirect URI (issue 17).
+	HomeURL string `yaml:"home_url"`
 }

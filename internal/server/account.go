@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/gatehouse/gatehouse/internal/account"
 	"github.com/gatehouse/gatehouse/storage"
@@ -38,16 +37,13 @@ func (p profiles) ClientHome(ctx context.Context, clientID string) (string, stri
 	if err != nil {
 		return "", "", false, fmt.Errorf("read client: %w", err)
 	}
-	for _, raw := range c.RedirectURIs {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			continue
-		}
-		name := c.Name
-		if name == "" {
-			name = c.ID
-		}
-		return name, u.Scheme + "://" + u.Host + "/", true, nil
+	home := c.HomePage()
+	if home == "" {
+		return "", "", false, nil
 	}
-	return "", "", false, nil
+	name := c.Name
+	if name == "" {
+		name = c.ID
+	}
+	return name, home, true, nil
 }

@@ -162,6 +162,9 @@ func clientProblems(c storage.Client) []ui.ClientProblem {
 	if refused(func(p *storage.Client) { p.BackchannelLogoutURI = c.BackchannelLogoutURI }) {
 		add("backchannel_logout_uri", c.BackchannelLogoutURI)
 	}
+	if refused(func(p *storage.Client) { p.HomeURL = c.HomeURL }) {
+		add("home_url", c.HomeURL)
+	}
 	clientAuthProblems(c, refused, add)
 	if refused(func(p *storage.Client) { p.AccessTokenFormat = c.AccessTokenFormat }) {
 		add("access_token_format", "")

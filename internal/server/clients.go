@@ -51,6 +51,7 @@ func ClientFromConfig(cc config.ClientConfig) (storage.Client, string, error) {
 		// Issue 18 items 4 and 8.
 		RequirePushedAuthorizationRequests: cc.RequirePushedAuthorizationRequests || cc.RequirePAR,
 		TokenExchangeDelegation:            cc.TokenExchangeDelegation,
+		HomeURL:                            cc.HomeURL,
 	}
 	if jwks, err := clientJWKS(cc.JWKS); err != nil {
 		return storage.Client{}, "", fmt.Errorf("client %s: jwks: %w", cc.ID, err)

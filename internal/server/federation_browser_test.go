@@ -44,7 +44,7 @@ func TestFederationInBrowser(t *testing.T) {
 	}
 	page.Fill("#login", env.upEmail)
 	page.Fill("#password", testPass)
-	page.ClickAndWait(`button[type="submit"]`)
+	page.ClickAndWait(`main button[type="submit"]`)
 	page.WaitVisible("#code") // the continue page's Refresh goes on to the application
 	if !strings.HasPrefix(page.CurrentURL(), app.URL+"/callback") || page.Text("#code") == "" {
 		t.Fatalf("not back at the application with a code: %s\n%s", page.CurrentURL(), page.HTML())
@@ -87,7 +87,7 @@ func TestFederationSignUpCompletionInBrowser(t *testing.T) {
 	page.ClickAndWait("a.federation-button")
 	page.Fill("#login", env.upEmail)
 	page.Fill("#password", testPass)
-	page.ClickAndWait(`button[type="submit"]`)
+	page.ClickAndWait(`main button[type="submit"]`)
 	page.WaitVisible("#captcha")
 	if !strings.HasPrefix(page.CurrentURL(), env.down.URL+"/federation/complete?") {
 		t.Fatalf("expected the completion form, at %s", page.CurrentURL())
@@ -97,7 +97,7 @@ func TestFederationSignUpCompletionInBrowser(t *testing.T) {
 	page.SetValue("#country", "DE")
 	page.Click("#accept_terms")
 	page.Fill("#captcha", "wrong")
-	if status := page.ClickAndWait(`button[type="submit"]`); status != http.StatusUnprocessableEntity {
+	if status := page.ClickAndWait(`main button[type="submit"]`); status != http.StatusUnprocessableEntity {
 		t.Fatalf("wrong captcha: status %d", status)
 	}
 	if page.Value("#country") != "DE" || !page.Has("#accept_terms:checked") {
@@ -106,7 +106,7 @@ func TestFederationSignUpCompletionInBrowser(t *testing.T) {
 	noDownUser(t, env)
 
 	page.Fill("#captcha", testCaptcha)
-	page.ClickAndWait(`button[type="submit"]`)
+	page.ClickAndWait(`main button[type="submit"]`)
 	page.WaitVisible("#code") // the continue page's Refresh goes on to the application
 	if !strings.HasPrefix(page.CurrentURL(), app.URL+"/callback") || page.Text("#code") == "" {
 		t.Fatalf("not back at the application with a code: %s\n%s", page.CurrentURL(), page.HTML())

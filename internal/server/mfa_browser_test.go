@@ -57,7 +57,7 @@ func TestMFAEnrolAndSignInInBrowser(t *testing.T) {
 	}
 
 	page.Navigate(srv.URL + "/logout")
-	page.ClickAndWait(`form[action="/logout"] button[type="submit"]`)
+	page.ClickAndWait(`main form[action="/logout"] button[type="submit"]`)
 
 	f := app.rp.newFlow()
 	page.Navigate(f.url)

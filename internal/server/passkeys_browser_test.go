@@ -37,7 +37,7 @@ func TestPasskeyAddAndSignInInBrowser(t *testing.T) {
 	srv.letter(t, "ada@example.com", "A passkey was added")
 
 	page.Navigate(srv.URL + "/logout")
-	page.ClickAndWait(`form[action="/logout"] button[type="submit"]`)
+	page.ClickAndWait(`main form[action="/logout"] button[type="submit"]`)
 
 	restore := withoutConditionalUI(t, page)
 	f := app.rp.newFlow()
@@ -66,7 +66,7 @@ func TestPasskeyAddAndSignInInBrowser(t *testing.T) {
 	// authenticator answers such a request at once.
 	restore()
 	page.Navigate(srv.URL + "/logout")
-	page.ClickAndWait(`form[action="/logout"] button[type="submit"]`)
+	page.ClickAndWait(`main form[action="/logout"] button[type="submit"]`)
 	f2 := app.rp.newFlow()
 	page.Navigate(f2.url)
 	page.WaitVisible("#state")

@@ -104,6 +104,11 @@ func TestRegisterShapeAInBrowser(t *testing.T) {
 	}
 	page.Fill("#password", testPass)
 	page.ClickAndWait("#confirm")
+	// "Your address is confirmed" continues to the application (issue 17).
+	if got := page.Text("h1"); got != "Your address is confirmed" {
+		t.Fatalf("after confirming: %q\n%s", got, mainText(page.HTML()))
+	}
+	page.ClickAndWait("#continue")
 	claims := app.finish(t, page, f)
 	if claims["email"] != "ada@example.com" || claims["email_verified"] != true {
 		t.Fatalf("claims = %v", claims)

@@ -51,7 +51,7 @@ func TestRegistrationResend(t *testing.T) {
 	}
 	u, _ := url.Parse(fresh)
 	status, loc, body := rp.postForm("/verify", url.Values{"token": {u.Query().Get("token")}, "password": {testPass}})
-	if status != http.StatusSeeOther || loc != "/" {
+	if status != http.StatusSeeOther || loc != "/verify/confirmed" {
 		t.Fatalf("new link: %d %q %s", status, loc, mainText(body))
 	}
 	if slices.ContainsFunc(srv.sink.Messages(), testharness.SentTo("nobody@example.com")) {

@@ -175,7 +175,7 @@ func TestRegistrationGetConfirmsNothing(t *testing.T) {
 		t.Fatalf("confirmed without the password: %s", u.State)
 	}
 	status, loc, body := rp.postForm("/verify", url.Values{"token": {token.Query().Get("token")}, "password": {testPass}})
-	if status != http.StatusSeeOther || loc != "/" {
+	if status != http.StatusSeeOther || loc != "/verify/confirmed" {
 		t.Fatalf("POST: %d %q %s", status, loc, mainText(body))
 	}
 	if u, _ := srv.userByEmail(t, "ada@example.com"); u.State != storage.UserActive || !u.EmailVerified {
@@ -253,7 +253,7 @@ func TestRegistrationPreHijack(t *testing.T) {
 		t.Fatalf("the owner's link with A: %d, want 422", status)
 	}
 	status, loc, body := victim.postForm("/verify", url.Values{"token": {tokenParam(t, second)}, "password": {"copper island melody"}})
-	if status != http.StatusSeeOther || loc != "/" {
+	if status != http.StatusSeeOther || loc != "/verify/confirmed" {
 		t.Fatalf("the owner confirming with B: %d %q %s", status, loc, mainText(body))
 	}
 	if u, _ := srv.userByEmail(t, "victim@example.com"); u.State != storage.UserActive || !u.EmailVerified || u.Username != "victim" {

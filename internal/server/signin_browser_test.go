@@ -45,7 +45,7 @@ func TestSignInInBrowser(t *testing.T) {
 	}
 	page.Fill("#login", "heidi@example.com")
 	page.Fill("#password", "wrong password")
-	page.ClickAndWait(`button[type="submit"]`)
+	page.ClickAndWait(`main button[type="submit"]`)
 	if alert := page.Text("#login-alert"); !strings.Contains(alert, "Incorrect") {
 		t.Errorf("wrong password alert = %q", alert)
 	}
@@ -56,7 +56,7 @@ func TestSignInInBrowser(t *testing.T) {
 		t.Error("the password was written back into the page")
 	}
 	page.Fill("#password", testPass)
-	page.ClickAndWait(`button[type="submit"]`)
+	page.ClickAndWait(`main button[type="submit"]`)
 	if !strings.HasPrefix(page.CurrentURL(), app.URL+"/callback") || page.Text("#code") == "" {
 		t.Fatalf("not back at the client with a code: %s", page.CurrentURL())
 	}
@@ -72,7 +72,7 @@ func TestSignInInBrowser(t *testing.T) {
 	}
 	page.Fill("#login", "heidi@example.com")
 	page.Fill("#password", testPass)
-	page.ClickAndWait(`button[type="submit"]`)
+	page.ClickAndWait(`main button[type="submit"]`)
 	if !strings.HasPrefix(page.CurrentURL(), app.URL+"/callback") {
 		t.Fatalf("after prompt=login sign-in: %s", page.CurrentURL())
 	}

@@ -15,7 +15,7 @@ type clients struct{ h handle }
 const clientColumns = `id, secret_hash, public, name, redirect_uris, post_logout_redirect_uris,
 	grant_types, scopes, first_party, access_token_format, dev, admin, created_at, updated_at, require_mfa, allowed_groups,
 	backchannel_logout_uri, backchannel_logout_session_required, jwks, jwks_uri, token_endpoint_auth_method, id_token_signed_response_alg,
-	require_pushed_authorization_requests, token_exchange_delegation, registration_access_token_hash`
+	require_pushed_authorization_requests, token_exchange_delegation, registration_access_token_hash, home_url`
 
 type clientRow struct {
 	ID                     string `db:"id"`
@@ -44,6 +44,7 @@ type clientRow struct {
 	RequirePAR            bool   `db:"require_pushed_authorization_requests"`
 	TokenExchangeDelegate bool   `db:"token_exchange_delegation"`
 	RegistrationTokenHash []byte `db:"registration_access_token_hash"`
+	HomeURL               string `db:"home_url"`
 }
 
 func (r clientRow) client() (storage.Client, error) {
@@ -57,7 +58,7 @@ func (r clientRow) client() (storage.Client, error) {
 		AllowedGroups:        d.list(r.AllowedGroups),
 		BackchannelLogoutURI: r.BackchannelLogoutURI, BackchannelLogoutSessionRequired: r.BackchannelSessionReq,
 		JWKS: r.JWKS, JWKSURI: r.JWKSURI, TokenEndpointAuthMethod: r.TokenAuthMethod,
-		IDTokenSignedResponseAlg: r.IDTokenAlg,
+		IDTokenSignedResponseAlg: r.IDTokenAlg, HomeURL: r.HomeURL,
 
 		RequirePushedAuthorizationRequests: r.RequirePAR, TokenExchangeDelegation: r.TokenExchangeDelegate,
 		RegistrationAccessTokenHash: bytesOrNil(r.RegistrationTokenHash),
@@ -94,12 +95,12 @@ func (s clients) Create(ctx context.Context, c *storage.Client) error {
 	c.UpdatedAt = c.CreatedAt
 	d := s.h.d
 	_, err = s.h.exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, d.ts(c.CreatedAt), d.ts(c.UpdatedAt), c.RequireMFA, lists[4],
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
 		c.IDTokenSignedResponseAlg,
-		c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation, bytesOrNil(c.RegistrationAccessTokenHash))
+		c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation, bytesOrNil(c.RegistrationAccessTokenHash), c.HomeURL)
 	if err != nil {
 		return fmt.Errorf("create client %s: %w", c.ID, mapErr(err))
 	}
@@ -153,13 +154,14 @@ func (s clients) Update(ctx context.Context, c *storage.Client) error {
 		first_party = ?, access_token_format = ?, dev = ?, admin = ?, updated_at = ?, require_mfa = ?,
 		allowed_groups = ?, backchannel_logout_uri = ?, backchannel_logout_session_required = ?,
 		jwks = ?, jwks_uri = ?, token_endpoint_auth_method = ?, id_token_signed_response_alg = ?,
-		require_pushed_authorization_requests = ?, token_exchange_delegation = ?, registration_access_token_hash = ?
+		require_pushed_authorization_requests = ?, token_exchange_delegation = ?, registration_access_token_hash = ?,
+		home_url = ?
 		WHERE id = ?`,
 		c.SecretHash, c.Public, c.Name, lists[0], lists[1], lists[2], lists[3],
 		c.FirstParty, c.AccessTokenFormat, c.Dev, c.Admin, s.h.d.ts(now), c.RequireMFA, lists[4],
 		c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.JWKS, c.JWKSURI, c.TokenEndpointAuthMethod,
 		c.IDTokenSignedResponseAlg,
-		c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation, bytesOrNil(c.RegistrationAccessTokenHash), c.ID)
+		c.RequirePushedAuthorizationRequests, c.TokenExchangeDelegation, bytesOrNil(c.RegistrationAccessTokenHash), c.HomeURL, c.ID)
 	if err != nil {
 		return fmt.Errorf("update client %s: %w", c.ID, mapErr(err))
 	}

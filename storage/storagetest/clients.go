@@ -31,6 +31,7 @@ func testClientRoundTrip(t *testing.T, st storage.Store) {
 		GrantTypes:             []string{"authorization_code", "refresh_token", "client_credentials"},
 		Scopes:                 []string{"openid", "gatehouse:admin"}, FirstParty: true,
 		AccessTokenFormat: storage.AccessTokenOpaque, Dev: true, Admin: true,
+		HomeURL: "https://shop.example.test/start",
 	}
 	noErr(t, st.Clients().Create(t.Context(), &c))
 	wantUTCMillis(t, "CreatedAt", c.CreatedAt)
@@ -138,6 +139,7 @@ func testClientUpdate(t *testing.T, st storage.Store) {
 	c.Name, c.SecretHash, c.Public = "Renamed", "", true
 	c.RedirectURIs = []string{"https://new.example.test/cb"}
 	c.Scopes, c.FirstParty, c.AccessTokenFormat = []string{"openid"}, true, storage.AccessTokenOpaque
+	c.HomeURL = "https://new.example.test/"
 	c.CreatedAt = created.Add(time.Hour) // ignored
 	noErr(t, st.Clients().Update(t.Context(), &c))
 	if !c.UpdatedAt.After(created) {
