@@ -153,7 +153,7 @@ func TestAdminClientEditAndDelete(t *testing.T) {
 func TestAdminSettingsForm(t *testing.T) {
 	e := newAdminEnv(t)
 	res := e.asRoot(request{target: "/admin/settings"})
-	if attr(byID(res.doc, "password_min_length"), "value") != "8" || attr(byID(res.doc, "session_idle_timeout"), "value") != "2h0m0s" {
+	if attr(byID(res.doc, "password_min_length"), "value") != "8" || attr(byID(res.doc, "session_idle_timeout"), "value") != "2 hours" {
 		t.Fatalf("settings page:\n%s", render(res.doc))
 	}
 	bad := url.Values{"registration_mode": {"audit"}, "registration_fields": {"login, password"}, "terms_url": {"ftp://terms"},

@@ -102,8 +102,7 @@ func (u *UI) adminSettingsPage(c *gin.Context) {
 		return
 	}
 	notice := u.adminNotice(c, map[string]string{"saved": "admin.settings.notice.saved"})
-	in := settingsInputOf(rs, l)
-	in.Console = consoleInputOf(cs)
+	in := u.humanizeDurations(u.lang(c), settingsInputOf(rs, l), l, cs)
 	u.renderSettings(c, http.StatusOK, in, nil, adminNav{Notice: notice})
 }
 
@@ -140,13 +139,15 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 	}
 	in := settingsInputFrom(c.Request.PostForm)
 	in.Console = consoleInputFrom(c.Request.PostForm)
-	newRS, newL, bad := applySettings(rs, l, in)
+	parsed := u.parseDurations(in)
+	newRS, newL, bad := applySettings(rs, l, parsed)
 	newCS, badCS := cs, []string(nil)
 	if c.Request.PostForm.Get(consoleSettingsMarker) == "1" {
-		newCS, badCS = applyConsoleSettings(cs, in.Console)
+		newCS, badCS = applyConsoleSettings(cs, parsed.Console)
 		bad = append(bad, badCS...)
 	} else {
 		in.Console = consoleInputOf(cs)
+		in.Console.MaxLifetime = u.humanDuration(u.lang(c), cs.TokenMaxLifetime)
 	}
 	if len(bad) > 0 {
 		u.renderSettings(c, http.StatusUnprocessableEntity, in, bad, adminNav{})

@@ -37,7 +37,7 @@ func (f adminSettingsForm) HasErrors() bool { return len(f.Errors) > 0 }
 
 // settingsHelp are the fields with a hint (admin.settings.<name>_help).
 var settingsHelp = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider", "signin_captcha_after",
-	"password_min_length", "session_lifetime", "session_max_lifetime", "session_idle_timeout", "mfa_policy"}
+	"password_min_length", "mfa_policy"}
 
 // renderSettings shows the form with in and the messages of the refused
 // fields bad.
@@ -77,9 +77,14 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	f.Fields["password_min_length"] = field("password_min_length", in.MinLength)
 	f.Fields["signin_captcha_after"] = field("signin_captcha_after", in.CaptchaAfter)
 	for _, name := range settingsDurations {
-		f.Fields[name] = field(name, in.Durations[name])
+		af := field(name, in.Durations[name])
+		af.Help = u.bundle.T(lang, durationHelpKey(name))
+		f.Fields[name] = af
 	}
 	for name, af := range u.consoleSettingsFormFields(lang, in.Console, f.Errors) {
+		if name == "tokens_max_lifetime" {
+			af.Help = u.bundle.T(lang, durationHelpKey(name))
+		}
 		f.Fields[name] = af
 	}
 	for _, cl := range account.PasswordClasses() {
@@ -127,6 +132,9 @@ func settingsErrorKey(field string) string {
 	if field == "" {
 		return settingsFormErrorKey
 	}
+	if isDurationField(field) {
+		return "console2.settings.error." + field
+	}
 	return "admin.settings.error." + field
 }
 
@@ -153,5 +161,9 @@ func adminSettingsMessageKeys() []string {
 	add("admin.settings.identify.", settingsIdentify)
 	add("admin.settings.class.", account.PasswordClasses())
 	add("admin.settings.mfa_policy.", mfaPolicyNames())
+	for _, name := range append(slices.Clone(settingsDurations), "tokens_max_lifetime") {
+		keys = append(keys, durationHelpKey(name))
+	}
+	keys = append(keys, durationMessageKeys()...)
 	return append(keys, consoleSettingsMessageKeys()...)
 }
