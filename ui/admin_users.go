@@ -249,10 +249,8 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	if err != nil {
 		return err
 	}
-	for _, e := range events.Items {
-		d.Events = append(d.Events, newAuditRow(e))
-	}
-	return nil
+	d.Events, err = u.auditRows(ctx, lang, events.Items)
+	return err
 }
 
 // userAction is one thing an administrator does to a user.
