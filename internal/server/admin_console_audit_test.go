@@ -72,3 +72,37 @@ func TestAdminConsoleAuditLog(t *testing.T) {
 		t.Fatalf("CSV export: %d %s", status, body)
 	}
 }
+
+// TestAdminConsoleIntegrationPanel: an application's page shows the
+// issuer, the discovery URL and the endpoints of this instance, and
+// example configurations (generic, oauth2-proxy, Grafana) with the
+// client's id and redirect URI, each with a copy button (copy.js).
+func TestAdminConsoleIntegrationPanel(t *testing.T) {
+	srv := startRegServer(t, nil)
+	rp, _ := adminRP(t, srv)
+	registerClient(t, srv.Server, "wiki", false)
+	status, _, body := rp.get("/admin/clients/wiki")
+	if status != http.StatusOK {
+		t.Fatalf("client page: %d", status)
+	}
+	var disc map[string]any
+	if _, _, raw := rp.get("/.well-known/openid-configuration"); json.Unmarshal([]byte(raw), &disc) != nil {
+		t.Fatalf("discovery: %s", raw)
+	}
+	for id, key := range map[string]string{"issuer": "issuer", "authorization": "authorization_endpoint", "token": "token_endpoint",
+		"userinfo": "userinfo_endpoint", "jwks": "jwks_uri", "end-session": "end_session_endpoint"} {
+		want := `<code id="endpoint-` + id + `">` + disc[key].(string) + `</code>`
+		if !strings.Contains(body, want) {
+			t.Errorf("the panel lacks %s\n%s", want, mainText(body))
+		}
+	}
+	if !strings.Contains(body, `<code id="endpoint-discovery">`+disc["issuer"].(string)+`/.well-known/openid-configuration</code>`) {
+		t.Errorf("the panel lacks the discovery URL")
+	}
+	for _, want := range []string{`provider = &#34;oidc&#34;`, `client_id = &#34;wiki&#34;`, "[auth.generic_oauth]", "OIDC_CLIENT_ID=wiki",
+		`data-copy="example-oauth2-proxy"`, `data-copy="endpoint-issuer"`, "copy.js", "&lt;the client secret&gt;"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the client page lacks %q", want)
+		}
+	}
+}
