@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/useragent"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -139,11 +140,14 @@ type adminUserData struct {
 	// groups (admin_groups.go).
 	Groups     []storage.Group
 	ShowGroups bool
+	// CountryName and LanguageName name the profile's codes.
+	CountryName, LanguageName string
 }
 
-// sessionRow is one browser session of the user.
+// sessionRow is one browser session of the user: Browser is the parsed
+// user agent ("Firefox on Linux"), UserAgent the header as sent.
 type sessionRow struct {
-	Created, LastSeen, Expires, IP, UserAgent string
+	Created, LastSeen, Expires, IP, Browser, UserAgent string
 }
 
 // userActionView is one action button of the user's page.
@@ -185,6 +189,7 @@ func (u *UI) renderUser(c *gin.Context, status int, id string, d adminUserData) 
 		return
 	}
 	d.User, d.Row, d.Role = usr, u.userRow(lang, usr), string(usr.Role)
+	d.CountryName, d.LanguageName = countryName(lang, usr.Country), u.languageName(usr.Locale)
 	if err := u.fillUserDetails(ctx, lang, &d); err != nil {
 		u.fail(c, "read user details", err)
 		return
@@ -224,7 +229,7 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	}
 	for _, s := range sessions {
 		d.Sessions = append(d.Sessions, sessionRow{Created: formatTime(s.CreatedAt), LastSeen: formatTime(s.LastSeenAt),
-			Expires: formatTime(s.ExpiresAt), IP: s.IP, UserAgent: truncateUTF8(s.UserAgent, 120)})
+			Expires: formatTime(s.ExpiresAt), IP: s.IP, Browser: u.browserName(lang, s.UserAgent), UserAgent: truncateUTF8(s.UserAgent, 300)})
 	}
 	if d.MFA, err = u.admin.UserMFA(ctx, d.User.ID); err != nil {
 		return err
@@ -251,6 +256,15 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	}
 	d.Events, err = u.auditRows(ctx, lang, events.Items)
 	return err
+}
+
+// browserName is the browser and system a User-Agent names, or the
+// catalog's "unknown browser".
+func (u *UI) browserName(lang, ua string) string {
+	if name := useragent.Parse(ua).String(); name != "" {
+		return name
+	}
+	return u.bundle.T(lang, "sessions.unknown_browser")
 }
 
 // userAction is one thing an administrator does to a user.
