@@ -3,8 +3,11 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/account"
 )
 
 // Durations are written for people, with each language's plural forms,
@@ -99,6 +102,8 @@ func settingsForm(e *adminEnv) url.Values {
 				form.Add(attr(n, "name"), attr(n, "value"))
 			}
 		case "submit":
+		case "hidden":
+			form.Add(attr(n, "name"), attr(n, "value"))
 		default:
 			form.Set(attr(n, "name"), attr(n, "value"))
 		}
@@ -111,4 +116,81 @@ func settingsForm(e *adminEnv) url.Values {
 		}
 	}
 	return form
+}
+
+// The registration fields are checkboxes in order: Up and Down redraw
+// the form with the field moved and everything typed kept, saving
+// nothing; saving stores the ticked fields in the shown order, optional
+// where ticked.
+func TestAdminSettingsRegistrationFields(t *testing.T) {
+	e := newAdminEnv(t)
+	form := settingsForm(e)
+	if len(form["field_order"]) != 10 || form.Has("registration_fields") {
+		t.Fatalf("the form's fields: %v", form)
+	}
+	form.Set("terms_url", "https://example.com/terms")
+	form.Add("field_on", "company")
+	form.Add("field_optional", "company")
+	form.Set("field_move", "up:company")
+	res := e.asRoot(request{target: "/admin/settings", form: form})
+	if res.Code != http.StatusOK || len(e.admin.called()) != 0 {
+		t.Fatalf("moving a field: %d %v", res.Code, e.admin.called())
+	}
+	var order []string
+	for _, n := range findAll(byID(res.doc, "registration_fields"), byTag("input")) {
+		if attr(n, "name") == "field_order" {
+			order = append(order, attr(n, "value"))
+		}
+	}
+	i := slices.Index(order, "company")
+	if i < 0 || i+1 >= len(order) || order[i+1] != "family_name" {
+		t.Fatalf("company did not move up: %v", order)
+	}
+	if attr(byID(res.doc, "terms_url"), "value") != "https://example.com/terms" || !hasAttr(byID(res.doc, "field-on-company"), "checked") ||
+		!hasAttr(byID(res.doc, "field-optional-company"), "checked") || byID(res.doc, "field-optional-email") != nil {
+		t.Fatalf("the typed values were lost:\n%s", textOf(res.doc))
+	}
+	if !hasAttr(byID(res.doc, "field-up-"+order[0]), "disabled") || !hasAttr(byID(res.doc, "field-down-"+order[len(order)-1]), "disabled") {
+		t.Errorf("the ends of the list can still move outward")
+	}
+	form = url.Values{} // the redrawn form is what the next request sends
+	for _, n := range findAll(res.doc, byTag("input")) {
+		if attr(n, "type") != "checkbox" || hasAttr(n, "checked") {
+			if attr(n, "type") != "submit" {
+				form.Add(attr(n, "name"), attr(n, "value"))
+			}
+		}
+	}
+	for _, n := range findAll(res.doc, byTag("select")) {
+		for _, o := range findAll(n, byTag("option")) {
+			if hasAttr(o, "selected") {
+				form.Set(attr(n, "name"), attr(o, "value"))
+			}
+		}
+	}
+	// Put company first: move it up until it is.
+	for range 10 {
+		form.Set("field_move", "up:company")
+		res = e.asRoot(request{target: "/admin/settings", form: form})
+		form.Del("field_order")
+		for _, n := range findAll(byID(res.doc, "registration_fields"), byTag("input")) {
+			if attr(n, "name") == "field_order" {
+				form.Add("field_order", attr(n, "value"))
+			}
+		}
+	}
+	form.Del("field_move")
+	res = e.asRoot(request{target: "/admin/settings", form: form})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("saving: %d\n%s", res.Code, textOf(res.doc))
+	}
+	want := append([]string{"company?"}, account.DefaultRegistrationSettings().FieldNames()...)
+	if got := e.admin.rs.FieldNames(); !slices.Equal(got, want) {
+		t.Fatalf("saved fields %v, want %v", got, want)
+	}
+	form.Del("field_on") // no email: refused, explained
+	res = e.asRoot(request{target: "/admin/settings", form: form})
+	if res.Code != http.StatusUnprocessableEntity || byID(res.doc, "registration_fields-error") == nil {
+		t.Fatalf("no fields: %d", res.Code)
+	}
 }

@@ -165,7 +165,7 @@ func TestAdminSettingsForm(t *testing.T) {
 		t.Fatalf("bad settings: %d", res.Code)
 	}
 	for _, f := range []string{"registration_fields", "terms_url", "password_min_length", "session_idle_timeout", "signin_captcha_after"} {
-		if byID(res.doc, f+"-error") == nil || attr(byID(res.doc, f), "aria-invalid") != "true" {
+		if byID(res.doc, f+"-error") == nil || (f != "registration_fields" && attr(byID(res.doc, f), "aria-invalid") != "true") {
 			t.Errorf("%s is not explained", f)
 		}
 	}
@@ -174,7 +174,8 @@ func TestAdminSettingsForm(t *testing.T) {
 			t.Errorf("%s is wrongly refused", f)
 		}
 	}
-	if attr(byID(res.doc, "registration_fields"), "value") != "login, password" || attr(byID(res.doc, "terms_url"), "value") != "ftp://terms" ||
+	if !hasAttr(byID(res.doc, "field-on-login"), "checked") || !hasAttr(byID(res.doc, "field-on-password"), "checked") ||
+		hasAttr(byID(res.doc, "field-on-email"), "checked") || attr(byID(res.doc, "terms_url"), "value") != "ftp://terms" ||
 		attr(byID(res.doc, "password_min_length"), "value") != "seven" || !hasAttr(byID(res.doc, "require-digit"), "checked") ||
 		!strings.Contains(render(byID(res.doc, "registration_mode")), `value="audit" selected`) {
 		t.Fatalf("the typed values were lost:\n%s", render(res.doc))

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -61,6 +60,11 @@ type settingsInput struct {
 	captchaAfterSent bool
 	// Console holds the account console's settings (admin_settings_console.go).
 	Console consoleInput
+	// FieldOrder is every known registration field in the order the
+	// form lists them (admin_settings_fields.go); moved: the form asked
+	// to move one, not to save.
+	FieldOrder []string
+	moved      bool
 }
 
 func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes) settingsInput {
@@ -79,6 +83,7 @@ func settingsInputFrom(form url.Values) settingsInput {
 		Captcha: keep("captcha_provider"), ResetStyle: keep("reset_style"), ResetIdentify: keep("reset_identify"),
 		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{},
 		CaptchaAfter: keep("signin_captcha_after"), MFAPolicy: keep("mfa_policy"), captchaAfterSent: form.Has("signin_captcha_after")}
+	readFieldRows(form, &in)
 	for _, c := range form["password_require"] {
 		if slices.Contains(account.PasswordClasses(), c) && !slices.Contains(in.Require, c) {
 			in.Require = append(in.Require, c)
@@ -139,6 +144,10 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 	}
 	in := settingsInputFrom(c.Request.PostForm)
 	in.Console = consoleInputFrom(c.Request.PostForm)
+	if in.moved {
+		u.renderSettings(c, http.StatusOK, in, nil, adminNav{}) // a field moved: nothing saved yet
+		return
+	}
 	parsed := u.parseDurations(in)
 	newRS, newL, bad := applySettings(rs, l, parsed)
 	newCS, badCS := cs, []string(nil)
@@ -204,7 +213,7 @@ func applySettings(rs account.RegistrationSettings, l account.SessionLifetimes, 
 	}
 	try("registration_mode", func(s *account.RegistrationSettings) bool { s.Mode = account.RegistrationMode(in.Mode); return true })
 	try("registration_fields", func(s *account.RegistrationSettings) bool {
-		fields, err := account.ParseRegistrationFields(strings.FieldsFunc(in.Fields, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }))
+		fields, err := account.ParseRegistrationFields(splitFieldList(in.Fields))
 		s.Fields = fields
 		return err == nil
 	})

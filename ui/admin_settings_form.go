@@ -21,6 +21,8 @@ type adminSettingsForm struct {
 	In      settingsInput
 	Fields  map[string]adminField // the text and select fields, by name
 	Classes []choice
+	// FieldRows are the registration form's fields, in order.
+	FieldRows []regFieldRow
 	// Errors holds the translated message of each refused field; "" is
 	// the form as a whole.
 	Errors map[string]string
@@ -73,6 +75,7 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	selectField("reset_identify", "admin.settings.identify.", settingsIdentify, in.ResetIdentify)
 	selectField("mfa_policy", "admin.settings.mfa_policy.", mfaPolicyNames(), in.MFAPolicy)
 	f.Fields["registration_fields"] = field("registration_fields", in.Fields)
+	f.FieldRows = u.fieldRows(lang, in)
 	f.Fields["terms_url"] = field("terms_url", in.TermsURL)
 	f.Fields["password_min_length"] = field("password_min_length", in.MinLength)
 	f.Fields["signin_captcha_after"] = field("signin_captcha_after", in.CaptchaAfter)
@@ -165,5 +168,6 @@ func adminSettingsMessageKeys() []string {
 		keys = append(keys, durationHelpKey(name))
 	}
 	keys = append(keys, durationMessageKeys()...)
+	keys = append(keys, fieldRowKeys()...)
 	return append(keys, consoleSettingsMessageKeys()...)
 }
