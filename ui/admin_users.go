@@ -60,6 +60,7 @@ type AdminUsers interface {
 func (u *UI) adminUserRoutes(g gin.IRouter) {
 	g.GET("/users", u.adminUsersPage)
 	g.GET("/users/:id", u.adminUserPage)
+	g.GET("/users/:id/edit", u.adminUserEditPage) // admin_user_edit.go
 	g.POST("/users/:id/:action", u.adminUserAction)
 }
 
@@ -140,6 +141,8 @@ type adminUserData struct {
 	// groups (admin_groups.go).
 	Groups     []storage.Group
 	ShowGroups bool
+	// Editable: the console edits users (admin_user_edit.go).
+	Editable bool
 	// CountryName and LanguageName name the profile's codes.
 	CountryName, LanguageName string
 }
@@ -167,6 +170,7 @@ var adminUserNotices = map[string]string{
 	"identity_unlinked": "admin.user.notice.identity_unlinked",
 	"token_revoked":     "admin.user.notice.token_revoked",
 	"passkey_removed":   "admin.user.notice.passkey_removed",
+	"edited":            "console2.user.notice.edited",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -190,6 +194,7 @@ func (u *UI) renderUser(c *gin.Context, status int, id string, d adminUserData) 
 	}
 	d.User, d.Row, d.Role = usr, u.userRow(lang, usr), string(usr.Role)
 	d.CountryName, d.LanguageName = countryName(lang, usr.Country), u.languageName(usr.Locale)
+	_, d.Editable = u.admin.(AdminUserEditor)
 	if err := u.fillUserDetails(ctx, lang, &d); err != nil {
 		u.fail(c, "read user details", err)
 		return
@@ -370,6 +375,10 @@ func (u *UI) adminUserAction(c *gin.Context) {
 	if !u.parseForm(c) {
 		return
 	}
+	if c.Param("action") == "edit" {
+		u.adminUserEditSubmit(c)
+		return
+	}
 	i := slices.IndexFunc(userActions, func(a userAction) bool { return a.name == c.Param("action") })
 	if i < 0 {
 		u.RenderError(c, http.StatusNotFound)
@@ -429,7 +438,7 @@ func (u *UI) confirmUserAction(c *gin.Context, status int, a userAction, id, rea
 
 // adminUserMessageKeys lists the keys the user pages build in Go.
 func adminUserMessageKeys() []string {
-	keys := []string{"admin.reject.reason_error", "admin.users.notice.deleted"}
+	keys := append([]string{"admin.reject.reason_error", "admin.users.notice.deleted"}, userEditMessageKeys()...)
 	for _, k := range adminUserNotices {
 		keys = append(keys, k)
 	}
