@@ -34,7 +34,7 @@ func TestAdminConsoleOnPhone(t *testing.T) {
 	signInOnPage(t, page, "root@example.com", testPass)
 	shots := t.TempDir()
 	for _, path := range []string{"/admin/users", "/admin/pending", "/admin/clients", "/admin/audit", "/admin/groups",
-		"/admin/users/" + pending, "/admin/clients/a-client-with-a-long-identifier-for-phones", "/admin/settings", "/admin/audit?lang=ru"} {
+		"/admin/users/" + pending, "/admin/users/" + pending + "/edit", "/admin/clients/a-client-with-a-long-identifier-for-phones", "/admin/settings", "/admin/audit?lang=ru"} {
 		if status := page.Navigate(srv.URL + path); status != http.StatusOK {
 			t.Fatalf("%s: %d", path, status)
 		}
