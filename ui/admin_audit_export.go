@@ -99,6 +99,7 @@ func (u *UI) adminAuditExport(c *gin.Context) {
 	name := "gatehouse-audit-" + u.now().UTC().Format("20060102-150405") + "." + format
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Cache-Control", "no-store")
 	if format == "json" {
 		c.Header("Content-Type", "application/json; charset=utf-8")
 		c.Status(http.StatusOK)

@@ -85,7 +85,7 @@ func TestAdminAuditExport(t *testing.T) {
 	}
 	res = e.asRoot(request{target: csvURL})
 	if res.Code != http.StatusOK || !strings.HasPrefix(res.Header().Get("Content-Disposition"), `attachment; filename="gatehouse-audit-`) ||
-		res.Header().Get("Content-Type") != "text/csv; charset=utf-8" {
+		res.Header().Get("Content-Type") != "text/csv; charset=utf-8" || res.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("CSV: %d %v", res.Code, res.Header())
 	}
 	rows, err := csv.NewReader(strings.NewReader(res.Body.String())).ReadAll()
