@@ -175,6 +175,9 @@ type adminClientForm struct {
 	IDTokenAlgs   []choice // id_token_signed_response_alg; "" is the instance's
 	// Issue 18 items 4 and 8.
 	RequirePAR, TokenExchangeDelegation bool
+	// Integration is the panel of an existing client's URLs and example
+	// configurations (admin_client_integration.go); nil on a new one.
+	Integration *integrationView
 	// Errors holds the translated message of each refused field, by form
 	// field name; "" is the form as a whole.
 	Errors map[string]string
@@ -221,6 +224,7 @@ func (u *UI) renderClientForm(c *gin.Context, status int, in clientInput, nav *a
 		f.IDTokenAlgs = append(f.IDTokenAlgs, choice{Value: alg, Label: label, Checked: in.IDTokenAlg == alg})
 	}
 	f.Errors = u.clientErrors(lang, in.problems)
+	f.Integration = u.integration(lang, in)
 	u.Render(c, status, adminClientTemplate, f)
 }
 
@@ -271,6 +275,7 @@ func clientFormMessageKeys() []string {
 	for _, f := range clientFormFields {
 		keys = append(keys, clientErrorKey(f))
 	}
+	keys = append(keys, integrationMessageKeys()...)
 	for _, g := range clientGrantTypes {
 		keys = append(keys, "admin.clients.grant."+g)
 	}

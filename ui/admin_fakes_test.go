@@ -41,7 +41,7 @@ func newFakeAdmin(t *testing.T) *fakeAdmin {
 	for _, u := range []storage.User{
 		{ID: "u-pending", Email: "pat@example.com", GivenName: "Pat", State: storage.UserPendingApproval},
 		{ID: "u-pending2", Email: "quinn@example.com", State: storage.UserPendingApproval},
-		{ID: "u-active", Email: "ada@example.com", Username: "ada", State: storage.UserActive},
+		{ID: "u-active", Email: "ada@example.com", Username: "ada", State: storage.UserActive, Country: "DE", Locale: "ru"},
 	} {
 		u.CreatedAt = testNow
 		f.users[u.ID] = u
@@ -102,7 +102,7 @@ func (f *fakeAdmin) Identities(context.Context, string) ([]storage.Identity, err
 
 func (f *fakeAdmin) UserSessions(context.Context, string) ([]storage.BrowserSession, error) {
 	return []storage.BrowserSession{{ID: "s1", CreatedAt: testNow, LastSeenAt: testNow, ExpiresAt: testNow.Add(time.Hour),
-		IP: "192.0.2.7", UserAgent: "TestBrowser/1.0"}}, nil
+		IP: "192.0.2.7", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}}, nil
 }
 
 // transition changes a user's state when it is one of from.

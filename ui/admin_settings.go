@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,6 +65,11 @@ type settingsInput struct {
 	Console consoleInput
 	// Protocol holds the OAuth protocol switches (admin_settings_protocol.go).
 	Protocol protocolInput
+	// FieldOrder is every known registration field in the order the
+	// form lists them (admin_settings_fields.go); moved: the form asked
+	// to move one, not to save.
+	FieldOrder []string
+	moved      bool
 }
 
 func settingsInputOf(rs account.RegistrationSettings, l account.SessionLifetimes) settingsInput {
@@ -84,6 +88,7 @@ func settingsInputFrom(form url.Values) settingsInput {
 		Captcha: keep("captcha_provider"), ResetStyle: keep("reset_style"), ResetIdentify: keep("reset_identify"),
 		MinLength: keep("password_min_length"), VerifyEmail: checked(form.Get("verify_email")), Durations: map[string]string{},
 		CaptchaAfter: keep("signin_captcha_after"), MFAPolicy: keep("mfa_policy"), captchaAfterSent: form.Has("signin_captcha_after")}
+	readFieldRows(form, &in)
 	for _, c := range form["password_require"] {
 		if slices.Contains(account.PasswordClasses(), c) && !slices.Contains(in.Require, c) {
 			in.Require = append(in.Require, c)
@@ -107,8 +112,7 @@ func (u *UI) adminSettingsPage(c *gin.Context) {
 		return
 	}
 	notice := u.adminNotice(c, map[string]string{"saved": "admin.settings.notice.saved"})
-	in := settingsInputOf(rs, l)
-	in.Console = consoleInputOf(cs)
+	in := u.humanizeDurations(u.lang(c), settingsInputOf(rs, l), l, cs)
 	if !u.protocolSettingsPage(c, &in) {
 		return
 	}
@@ -149,13 +153,22 @@ func (u *UI) adminSettingsSubmit(c *gin.Context) {
 	in := settingsInputFrom(c.Request.PostForm)
 	in.Console = consoleInputFrom(c.Request.PostForm)
 	in.Protocol = protocolInputFrom(c.Request.PostForm)
-	newRS, newL, bad := applySettings(rs, l, in)
+	if in.moved {
+		if c.Request.PostForm.Get(protocolSettingsMarker) != "1" && !u.protocolSettingsPage(c, &in) {
+			return
+		}
+		u.renderSettings(c, http.StatusOK, in, nil, adminNav{}) // a field moved: nothing saved yet
+		return
+	}
+	parsed := u.parseDurations(in)
+	newRS, newL, bad := applySettings(rs, l, parsed)
 	newCS, badCS := cs, []string(nil)
 	if c.Request.PostForm.Get(consoleSettingsMarker) == "1" {
-		newCS, badCS = applyConsoleSettings(cs, in.Console)
+		newCS, badCS = applyConsoleSettings(cs, parsed.Console)
 		bad = append(bad, badCS...)
 	} else {
 		in.Console = consoleInputOf(cs)
+		in.Console.MaxLifetime = u.humanDuration(u.lang(c), cs.TokenMaxLifetime)
 	}
 	if len(bad) > 0 {
 		if c.Request.PostForm.Get(protocolSettingsMarker) != "1" && !u.protocolSettingsPage(c, &in) {
@@ -218,7 +231,7 @@ func applySettings(rs account.RegistrationSettings, l account.SessionLifetimes, 
 	}
 	try("registration_mode", func(s *account.RegistrationSettings) bool { s.Mode = account.RegistrationMode(in.Mode); return true })
 	try("registration_fields", func(s *account.RegistrationSettings) bool {
-		fields, err := account.ParseRegistrationFields(strings.FieldsFunc(in.Fields, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }))
+		fields, err := account.ParseRegistrationFields(splitFieldList(in.Fields))
 		s.Fields = fields
 		return err == nil
 	})

@@ -21,6 +21,8 @@ type adminSettingsForm struct {
 	In      settingsInput
 	Fields  map[string]adminField // the text and select fields, by name
 	Classes []choice
+	// FieldRows are the registration form's fields, in order.
+	FieldRows []regFieldRow
 	// Errors holds the translated message of each refused field; "" is
 	// the form as a whole.
 	Errors map[string]string
@@ -37,7 +39,7 @@ func (f adminSettingsForm) HasErrors() bool { return len(f.Errors) > 0 }
 
 // settingsHelp are the fields with a hint (admin.settings.<name>_help).
 var settingsHelp = []string{"registration_mode", "registration_fields", "terms_url", "captcha_provider", "signin_captcha_after",
-	"password_min_length", "session_lifetime", "session_max_lifetime", "session_idle_timeout", "mfa_policy"}
+	"password_min_length", "mfa_policy"}
 
 // renderSettings shows the form with in and the messages of the refused
 // fields bad.
@@ -73,13 +75,19 @@ func (u *UI) renderSettings(c *gin.Context, status int, in settingsInput, bad []
 	selectField("reset_identify", "admin.settings.identify.", settingsIdentify, in.ResetIdentify)
 	selectField("mfa_policy", "admin.settings.mfa_policy.", mfaPolicyNames(), in.MFAPolicy)
 	f.Fields["registration_fields"] = field("registration_fields", in.Fields)
+	f.FieldRows = u.fieldRows(lang, in)
 	f.Fields["terms_url"] = field("terms_url", in.TermsURL)
 	f.Fields["password_min_length"] = field("password_min_length", in.MinLength)
 	f.Fields["signin_captcha_after"] = field("signin_captcha_after", in.CaptchaAfter)
 	for _, name := range settingsDurations {
-		f.Fields[name] = field(name, in.Durations[name])
+		af := field(name, in.Durations[name])
+		af.Help = u.bundle.T(lang, durationHelpKey(name))
+		f.Fields[name] = af
 	}
 	for name, af := range u.consoleSettingsFormFields(lang, in.Console, f.Errors) {
+		if name == "tokens_max_lifetime" {
+			af.Help = u.bundle.T(lang, durationHelpKey(name))
+		}
 		f.Fields[name] = af
 	}
 	for _, cl := range account.PasswordClasses() {
@@ -127,6 +135,9 @@ func settingsErrorKey(field string) string {
 	if field == "" {
 		return settingsFormErrorKey
 	}
+	if isDurationField(field) {
+		return "console2.settings.error." + field
+	}
 	return "admin.settings.error." + field
 }
 
@@ -153,5 +164,10 @@ func adminSettingsMessageKeys() []string {
 	add("admin.settings.identify.", settingsIdentify)
 	add("admin.settings.class.", account.PasswordClasses())
 	add("admin.settings.mfa_policy.", mfaPolicyNames())
+	for _, name := range append(slices.Clone(settingsDurations), "tokens_max_lifetime") {
+		keys = append(keys, durationHelpKey(name))
+	}
+	keys = append(keys, durationMessageKeys()...)
+	keys = append(keys, fieldRowKeys()...)
 	return append(keys, consoleSettingsMessageKeys()...)
 }

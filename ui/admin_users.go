@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gatehouse/gatehouse/internal/account"
+	"github.com/gatehouse/gatehouse/internal/useragent"
 	"github.com/gatehouse/gatehouse/storage"
 )
 
@@ -59,6 +60,7 @@ type AdminUsers interface {
 func (u *UI) adminUserRoutes(g gin.IRouter) {
 	g.GET("/users", u.adminUsersPage)
 	g.GET("/users/:id", u.adminUserPage)
+	g.GET("/users/:id/edit", u.adminUserEditPage) // admin_user_edit.go
 	g.POST("/users/:id/:action", u.adminUserAction)
 }
 
@@ -139,11 +141,16 @@ type adminUserData struct {
 	// groups (admin_groups.go).
 	Groups     []storage.Group
 	ShowGroups bool
+	// Editable: the console edits users (admin_user_edit.go).
+	Editable bool
+	// CountryName and LanguageName name the profile's codes.
+	CountryName, LanguageName string
 }
 
-// sessionRow is one browser session of the user.
+// sessionRow is one browser session of the user: Browser is the parsed
+// user agent ("Firefox on Linux"), UserAgent the header as sent.
 type sessionRow struct {
-	Created, LastSeen, Expires, IP, UserAgent string
+	Created, LastSeen, Expires, IP, Browser, UserAgent string
 }
 
 // userActionView is one action button of the user's page.
@@ -163,6 +170,7 @@ var adminUserNotices = map[string]string{
 	"identity_unlinked": "admin.user.notice.identity_unlinked",
 	"token_revoked":     "admin.user.notice.token_revoked",
 	"passkey_removed":   "admin.user.notice.passkey_removed",
+	"edited":            "console2.user.notice.edited",
 }
 
 // adminUserPage serves GET /admin/users/{id}.
@@ -185,6 +193,8 @@ func (u *UI) renderUser(c *gin.Context, status int, id string, d adminUserData) 
 		return
 	}
 	d.User, d.Row, d.Role = usr, u.userRow(lang, usr), string(usr.Role)
+	d.CountryName, d.LanguageName = countryName(lang, usr.Country), u.languageName(usr.Locale)
+	_, d.Editable = u.admin.(AdminUserEditor)
 	if err := u.fillUserDetails(ctx, lang, &d); err != nil {
 		u.fail(c, "read user details", err)
 		return
@@ -224,7 +234,7 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	}
 	for _, s := range sessions {
 		d.Sessions = append(d.Sessions, sessionRow{Created: formatTime(s.CreatedAt), LastSeen: formatTime(s.LastSeenAt),
-			Expires: formatTime(s.ExpiresAt), IP: s.IP, UserAgent: truncateUTF8(s.UserAgent, 120)})
+			Expires: formatTime(s.ExpiresAt), IP: s.IP, Browser: u.browserName(lang, s.UserAgent), UserAgent: truncateUTF8(s.UserAgent, 300)})
 	}
 	if d.MFA, err = u.admin.UserMFA(ctx, d.User.ID); err != nil {
 		return err
@@ -249,10 +259,17 @@ func (u *UI) fillUserDetails(ctx context.Context, lang string, d *adminUserData)
 	if err != nil {
 		return err
 	}
-	for _, e := range events.Items {
-		d.Events = append(d.Events, newAuditRow(e))
+	d.Events, err = u.auditRows(ctx, lang, events.Items)
+	return err
+}
+
+// browserName is the browser and system a User-Agent names, or the
+// catalog's "unknown browser".
+func (u *UI) browserName(lang, ua string) string {
+	if name := useragent.Parse(ua).String(); name != "" {
+		return name
 	}
-	return nil
+	return u.bundle.T(lang, "sessions.unknown_browser")
 }
 
 // userAction is one thing an administrator does to a user.
@@ -358,6 +375,10 @@ func (u *UI) adminUserAction(c *gin.Context) {
 	if !u.parseForm(c) {
 		return
 	}
+	if c.Param("action") == "edit" {
+		u.adminUserEditSubmit(c)
+		return
+	}
 	i := slices.IndexFunc(userActions, func(a userAction) bool { return a.name == c.Param("action") })
 	if i < 0 {
 		u.RenderError(c, http.StatusNotFound)
@@ -417,7 +438,7 @@ func (u *UI) confirmUserAction(c *gin.Context, status int, a userAction, id, rea
 
 // adminUserMessageKeys lists the keys the user pages build in Go.
 func adminUserMessageKeys() []string {
-	keys := []string{"admin.reject.reason_error", "admin.users.notice.deleted"}
+	keys := append([]string{"admin.reject.reason_error", "admin.users.notice.deleted"}, userEditMessageKeys()...)
 	for _, k := range adminUserNotices {
 		keys = append(keys, k)
 	}

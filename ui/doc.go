@@ -126,16 +126,22 @@
 //	                                 resend-verification, end-sessions,
 //	                                 delete, unlink-identity (identity=ID),
 //	                                 revoke-token (token=ID)
+//	GET, POST /admin/users/:id/edit  profile, email, email_verified, role
+//	                                 (with an AdminUserEditor; admin_user_edit.go)
 //	GET, POST /admin/clients/new     a new client; a confidential one's secret
 //	                                 is shown once
 //	GET  /admin/clients              the clients
-//	GET, POST /admin/clients/:id     edit a client
+//	GET, POST /admin/clients/:id     edit a client; the Integration panel
+//	                                 (with AdminEndpoints)
 //	POST /admin/clients/:id/secret   confirm: a new secret, shown once
 //	POST /admin/clients/:id/delete   confirm: delete the client
 //	GET, POST /admin/settings        the instance settings
 //	GET, POST /admin/branding        name, colour, logo, favicon, stylesheet
 //	                                 (admin_branding.go; Options.BrandingAdmin)
-//	GET  /admin/audit                user, type, since, cursor
+//	GET  /admin/audit                user (id or email), type, since, cursor
+//	GET  /admin/audit/export         format=csv|json with the same filters; an
+//	                                 attachment; a fresh sign-in (else 303 to
+//	                                 /account/reauth)
 //
 // With Options.Profiles and Options.Console (console*.go): the account
 // console, behind the one account navigation (_account_nav.html) of every

@@ -109,7 +109,7 @@ func TestAdminConsoleSettings(t *testing.T) {
 	}
 	form.Set("password_min_length", "10")
 	loc, _ := consolePost(t, rp, "/admin/settings", form, http.StatusSeeOther)
-	if _, _, body = rp.get(loc); !strings.Contains(mainText(body), "The settings were saved") || !strings.Contains(body, `value="45m0s"`) {
+	if _, _, body = rp.get(loc); !strings.Contains(mainText(body), "The settings were saved") || !strings.Contains(body, `value="45 minutes"`) {
 		t.Fatalf("after saving:\n%s", mainText(body))
 	}
 	anon := newRelyingParty(t, srv.Server, "none", "")
