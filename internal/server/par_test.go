@@ -106,7 +106,7 @@ func TestPushedAuthorizationRequests(t *testing.T) {
 	}
 
 	// Another client's request_uri is refused and stays usable by its own.
-	otherSecret := registerClient(t, srv, "otherapp", true)
+	registerClient(t, srv, "otherapp", true)
 	mine := pushedFlow(t, rp, rp.newFlow(), nil)
 	stolen := strings.Replace(mine.url, "client_id=parapp", "client_id=otherapp", 1)
 	if loc, status, _ := rp.follow(stolen); loc != "" || status != http.StatusBadRequest {
@@ -137,7 +137,6 @@ func TestPushedAuthorizationRequests(t *testing.T) {
 	if loc, status, _ := rp.follow(foreign); loc != "" || status != http.StatusBadRequest {
 		t.Fatalf("foreign request_uri: %q %d", loc, status)
 	}
-	_ = otherSecret
 }
 
 // TestPushedAuthorizationRequestAuth: the PAR endpoint authenticates
