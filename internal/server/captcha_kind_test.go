@@ -321,3 +321,19 @@ func captchaScreenshot(t *testing.T, page *testharness.Page, name string) {
 	}
 	t.Logf("screenshot: %s", filepath.Join(dir, name+".png"))
 }
+
+// TestFederationSignUpNewImageWithoutScript: the provider sign-up page's
+// "New image" shows a new challenge with no error and no provider buttons.
+func TestFederationSignUpNewImageWithoutScript(t *testing.T) {
+	env := startFederation(t, fedOptions{trustEmail: true, downEnv: map[string]string{
+		"GATEHOUSE_CAPTCHA": "builtin", "GATEHOUSE_CAPTCHA_TEST_ANSWER": testCaptcha, "GATEHOUSE_DEV": "true",
+	}})
+	b := env.browser(t)
+	_, _, page := b.do(http.MethodGet, "/federation/signup", nil)
+	old := captchaIDOf(t, page)
+	status, _, again := b.do(http.MethodPost, newImageURLOf(t, page), url.Values{"captcha_id": {old}})
+	if status != http.StatusOK || captchaIDOf(t, again) == old || strings.Contains(again, `id="captcha-error"`) ||
+		strings.Contains(again, "/federation/up/start") {
+		t.Fatalf("New image: %d\n%s", status, mainText(again))
+	}
+}
