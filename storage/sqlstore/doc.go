@@ -26,7 +26,9 @@
 // Outbox workers lease messages with UPDATE ... SET next_attempt_at =
 // now+lease WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING:
 // Postgres workers skip each other's rows instead of waiting for them,
-// SQLite's one writer runs one claim at a time. Methods that write several
+// SQLite's one writer runs one claim at a time (logout deliveries the
+// same). Job leases (job_leases: the sweeper's) are one upsert whose update
+// applies only to an expired lease or the holder's own. Methods that write several
 // statements (revocations, consent grants, issuing a one-time token, which
 // voids the older ones under a named lock per user and purpose) run in one
 // transaction: their own, or the caller's inside InTx.
