@@ -47,22 +47,21 @@ type adminBrandingForm struct {
 
 // adminBrandingFile is one file input of the branding page.
 type adminBrandingFile struct {
-	Name                         string // the form field: logo, favicon or css
-	LabelKey, HelpKey, RemoveKey string // catalog keys
-	Accept                       string
-	Current                      *branding.Asset
-	Error                        string // translated
+	Name    string // the form field: logo, favicon or css (the page names each)
+	Accept  string
+	Current *branding.Asset
+	Error   string // translated
 }
 
 // withFiles fills Files from Current and Errors.
 func (f adminBrandingForm) withFiles() adminBrandingForm {
 	images := "image/png,image/webp,image/svg+xml"
 	f.Files = []adminBrandingFile{
-		{Name: branding.KindLogo, LabelKey: "admin.branding.logo", HelpKey: "admin.branding.image_help", RemoveKey: "admin.branding.remove_logo",
+		{Name: branding.KindLogo,
 			Accept: images, Current: f.Current.Logo, Error: f.Errors[branding.KindLogo]},
-		{Name: branding.KindFavicon, LabelKey: "admin.branding.favicon", HelpKey: "admin.branding.image_help", RemoveKey: "admin.branding.remove_favicon",
+		{Name: branding.KindFavicon,
 			Accept: images, Current: f.Current.Favicon, Error: f.Errors[branding.KindFavicon]},
-		{Name: branding.KindCSS, LabelKey: "admin.branding.css", HelpKey: "admin.branding.css_help", RemoveKey: "admin.branding.remove_css",
+		{Name: branding.KindCSS,
 			Accept: "text/css,.css", Current: f.Current.CSS, Error: f.Errors[branding.KindCSS]},
 	}
 	return f

@@ -27,6 +27,12 @@ type pageData struct {
 		Current          bool
 	}
 	Data struct{ Captcha View }
+	// What the shared header and branding partials read; empty here.
+	Brand struct {
+		Theme, CSS, Favicon, Logo *struct{ Path, ContentType string }
+	}
+	Viewer *struct{ Name, AccountURL, AdminURL string }
+	Header struct{ SignInURL string }
 }
 
 // testPage is a page that calls the partial the way real pages do.

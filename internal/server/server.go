@@ -256,6 +256,10 @@ func (s *Server) newEngine() (*gin.Engine, error) {
 // Handler is the whole HTTP surface of the process.
 func (s *Server) Handler() http.Handler { return s.root }
 
+// Routes lists the routes of the engine (method and path), for the test
+// that keeps the documented route tables true.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
+
 // Store is the server's database, for tests and commands.
 func (s *Server) Store() *sqlstore.Store { return s.store }
 
