@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestREADMEDocumentsEverySetting keeps the README's configuration table
+// TestREADMEDocumentsEverySetting keeps the configuration table (docs/configuration.md)
 // true: every setting is listed, and every GATEHOUSE_ name listed exists.
 func TestREADMEDocumentsEverySetting(t *testing.T) {
-	data, err := os.ReadFile("../../README.md")
+	data, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		}
 		known[EnvPrefix+key] = true
 		if !strings.Contains(readme, "| `"+EnvPrefix+key+"` |") {
-			t.Errorf("README.md has no configuration row for %s%s", EnvPrefix, key)
+			t.Errorf("docs/configuration.md has no configuration row for %s%s", EnvPrefix, key)
 		}
 	}
 	for _, line := range strings.Split(readme, "\n") {
@@ -34,7 +34,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		name := strings.TrimPrefix(line, "| `")
 		name = name[:strings.Index(name, "`")]
 		if !known[name] {
-			t.Errorf("README.md documents %s, which is not a setting", name)
+			t.Errorf("docs/configuration.md documents %s, which is not a setting", name)
 		}
 	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // routesDocs are the documents whose route tables name every route.
-var routesDocs = []string{"../../README.md"}
+var routesDocs = []string{"../../README.md", "../../docs/routes.md", "../../docs/api.md",
+	"../../docs/protocol.md", "../../docs/branding.md", "../../docs/groups.md"}
 
 // documentedRoute matches a route cell: `GET /path`, `GET/POST /path/{id}`.
 var documentedRoute = regexp.MustCompile("`((?:GET|POST|PUT|PATCH|DELETE)(?:/(?:GET|POST|PUT|PATCH|DELETE))*) (/[^` ?]*)")
