@@ -18,6 +18,9 @@ import (
 // authRequest is a stored authorization request as zop sees it.
 type authRequest struct {
 	r storage.AuthRequest
+	// codeHash is the code being redeemed (AuthRequestByCode); the token
+	// endpoint claims it with the tokens (claimCodeWith).
+	codeHash []byte
 }
 
 var (
@@ -220,13 +223,16 @@ func (s *oidcStorage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return nil
 }
 
-// AuthRequestByCode claims the code: of parallel redemptions on any replica
-// exactly one gets past here (SECURITY 39). Any other redemption is a reuse:
+// AuthRequestByCode finds the request of the code without spending it: the
+// code is claimed in the transaction that stores its tokens
+// (claimCodeWith), so a database lost in between leaves it unspent and
+// redeemable, never spent without tokens. A code already spent is a reuse:
 // it revokes everything the code issued. zop answers every error here
 // invalid_grant.
 func (s *oidcStorage) AuthRequestByCode(ctx context.Context, code string) (zop.AuthRequest, error) {
 	now := s.now()
-	r, err := s.store.AuthRequests().ClaimCode(ctx, hashToken(code), now)
+	hash := hashToken(code)
+	r, err := s.store.AuthRequests().ByCode(ctx, hash, now)
 	switch {
 	case errors.Is(err, storage.ErrConflict):
 		s.codeReused(ctx, r.ID, now)
@@ -234,7 +240,7 @@ func (s *oidcStorage) AuthRequestByCode(ctx context.Context, code string) (zop.A
 	case errors.Is(err, storage.ErrNotFound):
 		return nil, oidc.ErrInvalidGrant().WithDescription("invalid or expired code")
 	case err != nil:
-		return nil, serverError(err, "claim code")
+		return nil, serverError(err, "find code")
 	}
 	if !r.Done {
 		return nil, oidc.ErrInvalidGrant().WithDescription("authorization not completed")
@@ -242,7 +248,44 @@ func (s *oidcStorage) AuthRequestByCode(ctx context.Context, code string) (zop.A
 	if err := checkVerifier(ctx, r); err != nil {
 		return nil, err
 	}
-	return &authRequest{r: r}, nil
+	return &authRequest{r: r, codeHash: hash}, nil
+}
+
+// claimCodeWith claims the code of r and runs issue in the same
+// transaction, with an oidcStorage whose stores work inside it: of
+// parallel redemptions on any replica exactly one claims the code (SECURITY
+// 39), the others are reuses that revoke what it issued; and the code is
+// spent exactly when its tokens are stored.
+func (s *oidcStorage) claimCodeWith(ctx context.Context, r *authRequest, issue func(tx *oidcStorage) error) error {
+	if len(r.codeHash) == 0 {
+		return errors.New("op: code grant without its code")
+	}
+	now := s.now()
+	var reused bool
+	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+		_, err := tx.AuthRequests().ClaimCode(ctx, r.codeHash, now)
+		switch {
+		case errors.Is(err, storage.ErrConflict):
+			reused = true
+			return err
+		case errors.Is(err, storage.ErrNotFound):
+			return oidc.ErrInvalidGrant().WithDescription("invalid or expired code")
+		case err != nil:
+			return serverError(err, "claim code")
+		}
+		scoped := *s
+		scoped.store = txStore{tx}
+		return issue(&scoped)
+	})
+	if reused {
+		s.codeReused(ctx, r.r.ID, now)
+		return oidc.ErrInvalidGrant().WithDescription("code already used")
+	}
+	var oerr *oidc.Error
+	if err != nil && !errors.As(err, &oerr) {
+		return serverError(err, "commit the code's tokens") // the commit itself failed
+	}
+	return err
 }
 
 // codeReused handles a second redemption. The winner may still be minting

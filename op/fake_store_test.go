@@ -71,13 +71,25 @@ func (f *fakeStore) WithLock(ctx context.Context, _ string, fn func(tx storage.T
 	return fn(fakeTx{f: f})
 }
 
-// fakeTx offers only what op uses inside WithLock.
+// InTx runs fn on the fake's stores; the fake does not roll back, which
+// op's callers of InTx do not rely on in these tests.
+func (f *fakeStore) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
+	return fn(fakeTx{f: f})
+}
+
+// fakeTx offers what op uses inside WithLock and InTx: the fake's stores.
 type fakeTx struct {
 	storage.Tx
 	f *fakeStore
 }
 
-func (t fakeTx) SigningKeys() storage.SigningKeyStore { return fakeKeys{f: t.f} }
+func (t fakeTx) SigningKeys() storage.SigningKeyStore   { return fakeKeys{f: t.f} }
+func (t fakeTx) Users() storage.UserStore               { return t.f.Users() }
+func (t fakeTx) Sessions() storage.SessionStore         { return t.f.Sessions() }
+func (t fakeTx) Clients() storage.ClientStore           { return t.f.Clients() }
+func (t fakeTx) AuthRequests() storage.AuthRequestStore { return t.f.AuthRequests() }
+func (t fakeTx) Tokens() storage.TokenStore             { return t.f.Tokens() }
+func (t fakeTx) Groups() storage.GroupStore             { return t.f.Groups() }
 
 // --- users and sessions ---
 
@@ -191,6 +203,24 @@ func (s fakeAuthRequests) ClaimCode(_ context.Context, hash []byte, now time.Tim
 			return storage.AuthRequest{}, storage.ErrNotFound
 		}
 		a.codeUsed = true
+		return a.r, nil
+	}
+	return storage.AuthRequest{}, storage.ErrNotFound
+}
+
+func (s fakeAuthRequests) ByCode(_ context.Context, hash []byte, now time.Time) (storage.AuthRequest, error) {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	for _, a := range s.f.reqs {
+		if a.codeHash == nil || !bytes.Equal(a.codeHash, hash) {
+			continue
+		}
+		if a.codeUsed {
+			return a.r, storage.ErrConflict
+		}
+		if !now.Before(a.codeExpires) {
+			return storage.AuthRequest{}, storage.ErrNotFound
+		}
 		return a.r, nil
 	}
 	return storage.AuthRequest{}, storage.ErrNotFound

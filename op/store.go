@@ -29,11 +29,30 @@ type Store interface {
 	// replica sharing the database). Inside fn only tx's stores may be
 	// used. See storage.Store.WithLock.
 	WithLock(ctx context.Context, name string, fn func(tx storage.Tx) error) error
+	// InTx runs fn in one transaction (see storage.Store.InTx): a code is
+	// claimed in the transaction that stores the tokens it buys.
+	InTx(ctx context.Context, fn func(tx storage.Tx) error) error
 	// Ping reports whether the database answers (zop's readiness probe).
 	Ping(ctx context.Context) error
 }
 
 var _ Store = storage.Store(nil)
+
+// txStore is a Store whose every store works inside one transaction: the
+// oidcStorage of a transaction (inTx) uses it, so that the code it claims
+// and the tokens it stores commit together or not at all.
+type txStore struct{ storage.Tx }
+
+func (t txStore) WithLock(ctx context.Context, name string, fn func(tx storage.Tx) error) error {
+	if err := t.Lock(ctx, name); err != nil {
+		return err
+	}
+	return fn(t.Tx)
+}
+
+func (t txStore) InTx(_ context.Context, fn func(tx storage.Tx) error) error { return fn(t.Tx) }
+
+func (t txStore) Ping(context.Context) error { return nil }
 
 // signingKeysLock is the lock under which keys are created and rotated, so
 // that replicas starting together on an empty database create one key.

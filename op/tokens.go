@@ -63,7 +63,12 @@ func (s *oidcStorage) CreateAccessToken(ctx context.Context, req zop.TokenReques
 		if err := s.checkUserGrant(ctx, g); err != nil {
 			return "", time.Time{}, err
 		}
-		t, err := s.issueAccess(ctx, g, "")
+		var t storage.AccessToken
+		err := s.claimCodeWith(ctx, r, func(tx *oidcStorage) error {
+			var err error
+			t, err = tx.issueAccess(ctx, g, "")
+			return err
+		})
 		if err != nil {
 			return "", time.Time{}, err
 		}
@@ -93,7 +98,13 @@ func (s *oidcStorage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.
 		if current != "" {
 			return "", "", time.Time{}, errors.New("op: code flow with a current refresh token")
 		}
-		at, rt, exp, err := s.startFamily(ctx, grantFromAuthRequest(r.r))
+		var at, rt string
+		var exp time.Time
+		err := s.claimCodeWith(ctx, r, func(tx *oidcStorage) error {
+			var err error
+			at, rt, exp, err = tx.startFamily(ctx, grantFromAuthRequest(r.r))
+			return err
+		})
 		if err != nil {
 			return "", "", time.Time{}, err
 		}

@@ -69,6 +69,12 @@ type AuthRequestStore interface {
 	// caller can revoke what it issued. The claim is one conditional
 	// UPDATE: of parallel claims exactly one wins.
 	ClaimCode(ctx context.Context, codeHash []byte, now time.Time) (AuthRequest, error)
+	// ByCode is ClaimCode without the claim: the request of an unused,
+	// unexpired code, with the same errors (ErrNotFound for an unknown or
+	// expired unused code, ErrConflict with the request for a used one).
+	// The token endpoint looks first and claims the code in the
+	// transaction that stores the tokens it buys.
+	ByCode(ctx context.Context, codeHash []byte, now time.Time) (AuthRequest, error)
 	// Delete removes the request; a missing one is not an error.
 	Delete(ctx context.Context, id string) error
 	// DeleteExpired removes requests whose request and code have expired

@@ -31,7 +31,7 @@ type faultCounts struct {
 	signIns            int      // completed sign-ins (code redeemed)
 	signInsAfterCut    int
 	doubleSpent        int // codes redeemed twice
-	spentWithoutTokens int // codes claimed by a commit whose answer the cut lost
+	spentWithoutTokens int // codes redeemed by a commit whose answer the cut lost
 	refreshes          int
 	tokenOutages       int // token endpoint answers temporarily_unavailable
 }
@@ -360,7 +360,7 @@ func TestFaultSuiteThreeReplicas(t *testing.T) {
 		faultCut, counts.requests, counts.outages, counts.tokenOutages, len(counts.problems), counts.signIns, counts.signInsAfterCut, counts.refreshes,
 		heldRedeemed.Load(), len(held), heldRefreshed.Load())
 	t.Logf("fault suite: /readyz 200 on all replicas %v after the restore (issue 19 asks within 5 s)", readyAfter.Round(time.Millisecond))
-	t.Logf("fault suite: lost users %d, users without their letter %d, duplicate letters %d, double-spent codes %d, codes spent without tokens %d",
+	t.Logf("fault suite: lost users %d, users without their letter %d, duplicate letters %d, double-spent codes %d, codes redeemed by a commit whose answer was lost %d",
 		lostUsers, halfUsers, duplicates, counts.doubleSpent, counts.spentWithoutTokens)
 	t.Logf("fault suite: letters: %d sent, %d arrived (%d distinct), %d pending, %d abandoned; SMTP refused %d times while down",
 		sent, len(sink.Messages()), len(byID), pending, abandoned, sink.Refused())
@@ -461,8 +461,10 @@ func faultSignIn(b *faultBrowser, rp *relyingParty, secret, login string) bool {
 	tokens, ok := faultToken(b, secret, exchange, time.Minute)
 	if !ok {
 		if tokens["error"] == "invalid_grant" {
-			// The cut lost the answer to a claim that committed: the code
-			// is spent (redeemed), and is not redeemable: never both.
+			// The cut lost the answer to a commit: the code was claimed in
+			// the transaction that stored its tokens, so it is redeemed
+			// (its tokens exist, and the retry revokes them as a reuse),
+			// not redeemable: never both, and never spent without tokens.
 			b.counts.add(func(c *faultCounts) { c.spentWithoutTokens++ })
 		}
 		return false

@@ -202,6 +202,36 @@ func (s authRequests) ClaimCode(ctx context.Context, codeHash []byte, now time.T
 	return r, fmt.Errorf("claim code of auth request %s: %w: the code was already used", r.ID, storage.ErrConflict)
 }
 
+func (s authRequests) ByCode(ctx context.Context, codeHash []byte, now time.Time) (storage.AuthRequest, error) {
+	if len(codeHash) == 0 {
+		return storage.AuthRequest{}, fmt.Errorf("code request: %w", storage.ErrNotFound)
+	}
+	var row struct {
+		authRequestRow
+		UsedAt    dbTime `db:"code_used_at"`
+		ExpiresAt dbTime `db:"code_expires_at"`
+	}
+	err := s.h.get(ctx, &row, `SELECT `+authRequestColumns+`, code_used_at, code_expires_at FROM auth_requests
+		WHERE code_hash = ?`, codeHash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return storage.AuthRequest{}, fmt.Errorf("code request: %w", storage.ErrNotFound)
+	case err != nil:
+		return storage.AuthRequest{}, fmt.Errorf("code request: %w", mapErr(err))
+	}
+	r, err := row.request()
+	if err != nil {
+		return storage.AuthRequest{}, err
+	}
+	if !row.UsedAt.time().IsZero() {
+		return r, fmt.Errorf("code of auth request %s: %w: the code was already used", r.ID, storage.ErrConflict)
+	}
+	if !now.Before(row.ExpiresAt.time()) {
+		return storage.AuthRequest{}, fmt.Errorf("code request: %w: the code has expired", storage.ErrNotFound)
+	}
+	return r, nil
+}
+
 func (s authRequests) Delete(ctx context.Context, id string) error {
 	if _, err := s.h.exec(ctx, `DELETE FROM auth_requests WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete auth request %s: %w", id, mapErr(err))

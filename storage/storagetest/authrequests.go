@@ -16,6 +16,7 @@ func (s suite) authRequests(t *testing.T) {
 		sub("Expiry", testAuthRequestExpiry),
 		sub("Complete", testAuthRequestComplete),
 		sub("ClaimCode", testClaimCode),
+		sub("ByCode", testByCode),
 		sub("ClaimExpiredCode", testClaimExpiredCode),
 		sub("SaveCode", testSaveCode),
 		sub("ParallelClaims20", func(t *testing.T, st storage.Store) { testParallelClaims(t, st, 20) }),
@@ -146,6 +147,31 @@ func testClaimCode(t *testing.T, st storage.Store) {
 	_, err = st.AuthRequests().ClaimCode(t.Context(), hashOf(), at)
 	wantErr(t, err, storage.ErrNotFound)
 	_, err = st.AuthRequests().ClaimCode(t.Context(), nil, at)
+	wantErr(t, err, storage.ErrNotFound)
+}
+
+func testByCode(t *testing.T, st storage.Store) {
+	r, code := completedWithCode(t, st)
+	at := clock().Add(59 * time.Second)
+	got, err := st.AuthRequests().ByCode(t.Context(), code, at)
+	noErr(t, err)
+	if !reflect.DeepEqual(got, r) {
+		t.Fatalf("ByCode:\n got %+v\nwant %+v", got, r)
+	}
+	// Looking does not claim: the code is still claimable, once.
+	_, err = st.AuthRequests().ClaimCode(t.Context(), code, at)
+	noErr(t, err)
+	again, err := st.AuthRequests().ByCode(t.Context(), code, at)
+	wantErr(t, err, storage.ErrConflict)
+	if again.ID != r.ID {
+		t.Fatalf("a used code returned %+v, want its request", again)
+	}
+	_, code2 := completedWithCode(t, st)
+	_, err = st.AuthRequests().ByCode(t.Context(), code2, clock().Add(time.Minute))
+	wantErr(t, err, storage.ErrNotFound)
+	_, err = st.AuthRequests().ByCode(t.Context(), hashOf(), at)
+	wantErr(t, err, storage.ErrNotFound)
+	_, err = st.AuthRequests().ByCode(t.Context(), nil, at)
 	wantErr(t, err, storage.ErrNotFound)
 }
 
