@@ -102,23 +102,44 @@ func (s *oidcStorage) rotate(ctx context.Context, r *refreshRequest) (string, st
 		return "", "", time.Time{}, err
 	}
 	now := s.now()
-	err := s.store.Tokens().MarkRefreshUsed(ctx, old.ID, now)
-	if errors.Is(err, storage.ErrConflict) {
+	// The spend and the successor commit together: a database lost in
+	// between leaves the presented token unspent, never spent without a
+	// successor (which would sign the user out at the client's retry).
+	var secret string
+	var at storage.AccessToken
+	var reused bool
+	err := s.store.InTx(ctx, func(tx storage.Tx) error {
+		err := tx.Tokens().MarkRefreshUsed(ctx, old.ID, now)
+		if errors.Is(err, storage.ErrConflict) {
+			reused = true
+			return err
+		}
+		if err != nil {
+			return serverError(err, "spend refresh token")
+		}
+		scoped := *s
+		scoped.store = txStore{tx}
+		// The successor keeps the family's scopes; only this access token
+		// gets the narrowed ones (RFC 6749 §6).
+		var next storage.RefreshToken
+		secret, next = scoped.newRefresh(g, old.FamilyID, old.FamilyExpiresAt, now)
+		if err := tx.Tokens().CreateRefresh(ctx, &next); err != nil {
+			return serverError(err, "store refresh token")
+		}
+		ga := g
+		ga.scopes = r.scopes
+		at, err = scoped.issueAccess(ctx, ga, next.ID)
+		return err
+	})
+	if reused {
 		s.revokeFamily(ctx, old.FamilyID, now, "refresh token used in parallel")
 		return "", "", time.Time{}, invalidRefresh("was already used")
 	}
 	if err != nil {
-		return "", "", time.Time{}, serverError(err, "spend refresh token")
-	}
-	// The successor keeps the family's scopes; only this access token
-	// gets the narrowed ones (RFC 6749 §6).
-	secret, next := s.newRefresh(g, old.FamilyID, old.FamilyExpiresAt, now)
-	if err := s.store.Tokens().CreateRefresh(ctx, &next); err != nil {
-		return "", "", time.Time{}, serverError(err, "store refresh token")
-	}
-	g.scopes = r.scopes
-	at, err := s.issueAccess(ctx, g, next.ID)
-	if err != nil {
+		var oerr *oidc.Error
+		if !errors.As(err, &oerr) {
+			err = serverError(err, "commit the rotation") // the commit itself failed
+		}
 		return "", "", time.Time{}, err
 	}
 	if err := s.checkFamilyAlive(ctx, old, now); err != nil {
