@@ -29,6 +29,16 @@ func (s fakeTokens) AccessByID(_ context.Context, id string) (storage.AccessToke
 	return t, nil
 }
 
+func (s fakeTokens) AccessWithUser(ctx context.Context, id string) (storage.AccessToken, storage.User, error) {
+	t, err := s.AccessByID(ctx, id)
+	if err != nil || t.Subject == t.ClientID {
+		return t, storage.User{}, err
+	}
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	return t, s.f.users[t.Subject], nil
+}
+
 func (s fakeTokens) RevokeAccess(_ context.Context, id string, now time.Time) error {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()

@@ -1,9 +1,9 @@
 package op
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,9 +59,16 @@ func withNoStore(next http.Handler) http.Handler {
 	})
 }
 
+// Shared header values (net/http only reads them; an Add copies).
+var (
+	noStoreValue = []string{"no-store"}
+	noCacheValue = []string{"no-cache"}
+)
+
 func setNoStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
+	h := w.Header()
+	h["Cache-Control"] = noStoreValue
+	h["Pragma"] = noCacheValue
 }
 
 func setPublicCache(w http.ResponseWriter, maxAge time.Duration) {
@@ -69,7 +76,7 @@ func setPublicCache(w http.ResponseWriter, maxAge time.Duration) {
 		w.Header().Set("Cache-Control", "no-cache")
 		return
 	}
-	w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds())))
+	w.Header()["Cache-Control"] = []string{"public, max-age=" + strconv.Itoa(int(maxAge.Seconds()))}
 }
 
 // allowMethods answers 405 unless r uses one of methods.

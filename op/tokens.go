@@ -196,16 +196,43 @@ func errTokenInactive() error {
 // and is neither revoked nor expired.
 func (s *oidcStorage) liveAccess(ctx context.Context, id, subject string) (storage.AccessToken, error) {
 	t, err := s.store.Tokens().AccessByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.AccessToken{}, errTokenInactive()
-	}
-	if err != nil {
-		return storage.AccessToken{}, serverError(err, "load access token")
-	}
-	if t.Subject != subject || !t.RevokedAt.IsZero() || !s.now().Before(t.ExpiresAt) {
-		return storage.AccessToken{}, errTokenInactive()
+	if err := s.checkLive(t, subject, err); err != nil {
+		return storage.AccessToken{}, err
 	}
 	return t, nil
+}
+
+// checkLive turns the read of an access token into liveAccess's answer.
+func (s *oidcStorage) checkLive(t storage.AccessToken, subject string, err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return errTokenInactive()
+	}
+	if err != nil {
+		return serverError(err, "load access token")
+	}
+	if t.Subject != subject || !t.RevokedAt.IsZero() || !s.now().Before(t.ExpiresAt) {
+		return errTokenInactive()
+	}
+	return nil
+}
+
+// liveAccessWithUser is liveAccess that also returns, from the same read,
+// the user of a user's token (the zero User for a client's token); the
+// caller checks the user's state (activeUserOf).
+func (s *oidcStorage) liveAccessWithUser(ctx context.Context, id, subject string) (storage.AccessToken, storage.User, error) {
+	t, u, err := s.store.Tokens().AccessWithUser(ctx, id)
+	if err := s.checkLive(t, subject, err); err != nil {
+		return storage.AccessToken{}, storage.User{}, err
+	}
+	return t, u, nil
+}
+
+// activeUserOf is activeUser for a user already read with the token.
+func activeUserOf(u storage.User) (storage.User, error) {
+	if u.ID == "" || u.State != storage.UserActive {
+		return storage.User{}, oidc.ErrInvalidGrant().WithDescription("user is not active").WithParent(ErrUserNotActive)
+	}
+	return u, nil
 }
 
 // RevokeToken revokes what zop found: an access token id, a refresh token

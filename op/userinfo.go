@@ -72,14 +72,14 @@ func (s *oidcStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.Use
 // SetUserinfoFromToken serves /userinfo: a live user token with the openid
 // scope, of an active user.
 func (s *oidcStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	t, err := s.liveAccess(ctx, tokenID, subject)
+	t, owner, err := s.liveAccessWithUser(ctx, tokenID, subject)
 	if err != nil {
 		return err
 	}
 	if isClientToken(t) || !slices.Contains(t.Scopes, oidc.ScopeOpenID) {
 		return oidc.ErrAccessDenied().WithDescription("userinfo needs a user token with the openid scope")
 	}
-	u, err := s.activeUser(ctx, t.Subject)
+	u, err := activeUserOf(owner)
 	if err != nil {
 		return oidc.ErrAccessDenied().WithDescription("user is not active")
 	}
@@ -91,7 +91,7 @@ func (s *oidcStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserI
 // issued to or an audience of it; any error makes zop answer active=false
 // (unknown, revoked, expired, other client, inactive user).
 func (s *oidcStorage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	t, err := s.liveAccess(ctx, tokenID, subject)
+	t, owner, err := s.liveAccessWithUser(ctx, tokenID, subject)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *oidcStorage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.
 		return oidc.ErrAccessDenied().WithDescription("token is not for this client")
 	}
 	if !isClientToken(t) {
-		u, err := s.activeUser(ctx, t.Subject)
+		u, err := activeUserOf(owner)
 		if err != nil {
 			return err
 		}

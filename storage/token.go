@@ -60,6 +60,9 @@ type TokenStore interface {
 	// AccessByID returns the token, revoked or not (callers check
 	// RevokedAt and ExpiresAt); ErrNotFound when unknown.
 	AccessByID(ctx context.Context, id string) (AccessToken, error)
+	// AccessWithUser is AccessByID that also returns, in the same read,
+	// the user of a user's token (the zero User for a client's token).
+	AccessWithUser(ctx context.Context, id string) (AccessToken, User, error)
 	// RevokeAccess revokes one access token; ErrNotFound when unknown.
 	RevokeAccess(ctx context.Context, id string, now time.Time) error
 

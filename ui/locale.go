@@ -19,30 +19,32 @@ const (
 	langNameKey   = "lang.name" // each catalog's name for its own language
 )
 
-// Locale negotiates the request's language and stores it under LocaleKey.
-// A supported ?lang= also sets the lang cookie for a year, so the choice
-// sticks on later pages.
+// Locale remembers a supported ?lang= in the lang cookie for a year, so
+// the choice sticks on later pages. The language itself is negotiated on
+// first use (lang), so requests that render nothing (the protocol and
+// API endpoints) do not pay for it.
 func (u *UI) Locale() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		lang := u.negotiate(c)
-		if q := c.Query(langParam); q != "" {
-			if chosen, ok := u.bundle.Match(q); ok {
-				u.setLangCookie(c, chosen)
+		if c.Request.URL.RawQuery != "" {
+			if q := c.Query(langParam); q != "" {
+				if chosen, ok := u.bundle.Match(q); ok {
+					u.setLangCookie(c, chosen)
+				}
 			}
 		}
-		c.Set(LocaleKey, lang)
 		c.Next()
 	}
 }
 
-// lang is the request's language: the one Locale chose, or, on requests
-// that did not pass through Locale (errors raised by earlier middleware),
-// a fresh negotiation.
+// lang is the request's language, negotiated once per request from
+// ?lang=, the lang cookie and Accept-Language, and kept under LocaleKey.
 func (u *UI) lang(c *gin.Context) string {
 	if lang := c.GetString(LocaleKey); lang != "" {
 		return lang
 	}
-	return u.negotiate(c)
+	lang := u.negotiate(c)
+	c.Set(LocaleKey, lang)
+	return lang
 }
 
 func (u *UI) negotiate(c *gin.Context) string {

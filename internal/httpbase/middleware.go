@@ -19,6 +19,8 @@ const RequestIDKey = "request_id"
 // RequestIDHeader carries the request id in both directions.
 const RequestIDHeader = "X-Request-ID"
 
+var canonicalRequestIDHeader = http.CanonicalHeaderKey(RequestIDHeader)
+
 var acceptableRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
 // ErrorPage renders a generic page for status; it must not reveal causes.
@@ -29,11 +31,11 @@ type ErrorPage func(c *gin.Context, status int)
 func RequestID() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader(RequestIDHeader)
-		if !acceptableRequestID.MatchString(id) {
+		if id == "" || !acceptableRequestID.MatchString(id) {
 			id = newRequestID()
 		}
 		c.Set(RequestIDKey, id)
-		c.Header(RequestIDHeader, id)
+		c.Writer.Header()[canonicalRequestIDHeader] = []string{id}
 		// In the request's context too, so every log line of the request
 		// carries it (LogHandler).
 		c.Request = c.Request.WithContext(WithRequestID(c.Request.Context(), id))
@@ -57,6 +59,9 @@ func AccessLog(logger *slog.Logger) gin.HandlerFunc {
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
+		}
+		if !logger.Enabled(c.Request.Context(), level) {
+			return // spare the fields of a line nobody reads
 		}
 		route := c.FullPath()
 		if route == "" {

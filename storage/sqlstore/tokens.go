@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/storage"
@@ -129,6 +130,45 @@ func (s tokens) AccessByID(ctx context.Context, id string) (storage.AccessToken,
 		return storage.AccessToken{}, fmt.Errorf("access token %s: %w", id, mapErr(err))
 	}
 	return row.token()
+}
+
+// accessWithUserQuery reads an access token and, for a user's token, its
+// user, in one statement: the user's columns are empty for a client's
+// token (user_id NULL).
+var accessWithUserQuery = func() string {
+	var b strings.Builder
+	b.WriteString(`SELECT a.id, a.client_id, a.subject, a.audience, a.scopes,
+	COALESCE(a.refresh_token_id, '') AS refresh_token_id, COALESCE(a.auth_request_id, '') AS auth_request_id,
+	COALESCE(a.session_id, '') AS session_id, a.auth_time, a.amr, a.created_at, a.expires_at, a.revoked_at`)
+	for _, c := range strings.Split(userColumns, ",") {
+		c = strings.TrimSpace(c)
+		switch c {
+		case "email_verified", "password_change_required":
+			b.WriteString(`, COALESCE(u.` + c + `, FALSE)`)
+		case "terms_accepted_at", "created_at", "updated_at":
+			b.WriteString(`, u.` + c)
+		default:
+			b.WriteString(`, COALESCE(u.` + c + `, '')`)
+		}
+		b.WriteString(` AS "u.` + c + `"`)
+	}
+	b.WriteString(` FROM access_tokens a LEFT JOIN users u ON u.id = a.user_id WHERE a.id = ?`)
+	return b.String()
+}()
+
+func (s tokens) AccessWithUser(ctx context.Context, id string) (storage.AccessToken, storage.User, error) {
+	var row struct {
+		accessRow
+		User userRow `db:"u"`
+	}
+	if err := s.h.get(ctx, &row, accessWithUserQuery, id); err != nil {
+		return storage.AccessToken{}, storage.User{}, fmt.Errorf("access token %s: %w", id, mapErr(err))
+	}
+	t, err := row.token()
+	if err != nil || row.User.ID == "" {
+		return t, storage.User{}, err
+	}
+	return t, row.User.user(), nil
 }
 
 func (s tokens) RevokeAccess(ctx context.Context, id string, now time.Time) error {

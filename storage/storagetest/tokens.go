@@ -11,6 +11,7 @@ import (
 func (s suite) tokens(t *testing.T) {
 	s.group(t, "Tokens",
 		sub("AccessRoundTrip", testAccessRoundTrip),
+		sub("AccessWithUser", testAccessWithUser),
 		sub("AccessRejectsInvalid", testAccessInvalid),
 		sub("RevokeAccess", testRevokeAccess),
 		sub("RefreshRoundTrip", testRefreshRoundTrip),
@@ -51,6 +52,46 @@ func testAccessRoundTrip(t *testing.T, st storage.Store) {
 		t.Fatalf("client token:\n got %+v\nwant %+v", got, cc)
 	}
 	_, err = st.Tokens().AccessByID(t.Context(), "no-such-token")
+	wantErr(t, err, storage.ErrNotFound)
+}
+
+// testAccessWithUser: one read returns the token and, for a user's token,
+// the user as Users().ByID has it, whatever the user's state; a client's
+// token comes with the zero User; revoked tokens are returned too.
+func testAccessWithUser(t *testing.T, st storage.Store) {
+	u, c := createUser(t, st), createClient(t, st)
+	at := newAccess(c.ID, u.ID, clock())
+	at.RefreshTokenID, at.SessionID = "rt-1", "sess-1"
+	noErr(t, st.Tokens().CreateAccess(t.Context(), &at))
+	gotToken, gotUser, err := st.Tokens().AccessWithUser(t.Context(), at.ID)
+	noErr(t, err)
+	if !reflect.DeepEqual(gotToken, at) {
+		t.Fatalf("token:\n got %+v\nwant %+v", gotToken, at)
+	}
+	wantUser, err := st.Users().ByID(t.Context(), u.ID)
+	noErr(t, err)
+	if !reflect.DeepEqual(gotUser, wantUser) {
+		t.Fatalf("user:\n got %+v\nwant %+v", gotUser, wantUser)
+	}
+
+	wantUser.State = storage.UserBlocked
+	noErr(t, st.Users().Update(t.Context(), &wantUser))
+	noErr(t, st.Tokens().RevokeAccess(t.Context(), at.ID, clock()))
+	gotToken, gotUser, err = st.Tokens().AccessWithUser(t.Context(), at.ID)
+	noErr(t, err)
+	if gotUser.State != storage.UserBlocked || gotToken.RevokedAt.IsZero() {
+		t.Fatalf("after block and revoke: user state %q, revoked at %v", gotUser.State, gotToken.RevokedAt)
+	}
+
+	cc := storage.AccessToken{ID: "cc-" + storage.NewID(), ClientID: c.ID, Subject: c.ID,
+		Scopes: []string{"gatehouse:admin"}, ExpiresAt: clock().Add(time.Hour)}
+	noErr(t, st.Tokens().CreateAccess(t.Context(), &cc))
+	gotToken, gotUser, err = st.Tokens().AccessWithUser(t.Context(), cc.ID)
+	noErr(t, err)
+	if !reflect.DeepEqual(gotToken, cc) || !reflect.DeepEqual(gotUser, storage.User{}) {
+		t.Fatalf("client token:\n got %+v, user %+v\nwant %+v, no user", gotToken, gotUser, cc)
+	}
+	_, _, err = st.Tokens().AccessWithUser(t.Context(), "no-such-token")
 	wantErr(t, err, storage.ErrNotFound)
 }
 
