@@ -15,17 +15,18 @@ import (
 // store's are under the database. End-to-end tests against the real
 // stores are the lead's.
 type fakeStore struct {
-	mu       sync.Mutex
-	lockMu   sync.Mutex // WithLock
-	users    map[string]storage.User
-	sessions map[string]storage.BrowserSession
-	clients  map[string]storage.Client
-	reqs     map[string]*fakeAuthReq
-	access   map[string]storage.AccessToken
-	refresh  map[string]storage.RefreshToken
-	keys     map[string]storage.SigningKey
-	keyLists int                        // SigningKeys().List calls
-	groups   map[string][]storage.Group // by user id
+	mu        sync.Mutex
+	lockMu    sync.Mutex // WithLock
+	users     map[string]storage.User
+	sessions  map[string]storage.BrowserSession
+	clients   map[string]storage.Client
+	reqs      map[string]*fakeAuthReq
+	access    map[string]storage.AccessToken
+	refresh   map[string]storage.RefreshToken
+	keys      map[string]storage.SigningKey
+	keyLists  int                        // SigningKeys().List calls
+	userReads int                        // Users().ByID calls
+	groups    map[string][]storage.Group // by user id
 }
 
 type fakeAuthReq struct {
@@ -101,6 +102,7 @@ type fakeUsers struct {
 func (s fakeUsers) ByID(_ context.Context, id string) (storage.User, error) {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
+	s.f.userReads++
 	u, ok := s.f.users[id]
 	if !ok {
 		return storage.User{}, storage.ErrNotFound

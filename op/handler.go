@@ -100,9 +100,11 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		zop.RequestError(w, r, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %s is not supported", gt), nil)
 		return
 	}
+	ctx := withUserMemo(r.Context()) // usermemo.go
 	if gt == GrantAuthorizationCode {
-		r = r.WithContext(withCodeVerifier(r.Context(), r.Form.Get("code_verifier")))
+		ctx = withCodeVerifier(ctx, r.Form.Get("code_verifier"))
 	}
+	r = r.WithContext(ctx)
 	if gt == GrantTokenExchange { // tokenexchange.go
 		p.serveTokenSigned(p.serveTokenExchange)(w, r)
 		return

@@ -139,7 +139,14 @@ func (s *oidcStorage) checkUserGrant(ctx context.Context, g grant) error {
 // activeUser loads the user and refuses anyone not active: invalid_grant,
 // so the client drops its tokens.
 func (s *oidcStorage) activeUser(ctx context.Context, id string) (storage.User, error) {
-	u, err := s.store.Users().ByID(ctx, id)
+	u, ok := memoizedUser(ctx, id) // read earlier in this token request
+	var err error
+	if !ok {
+		u, err = s.store.Users().ByID(ctx, id)
+		if err == nil {
+			memoizeUser(ctx, u)
+		}
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.User{}, oidc.ErrInvalidGrant().WithDescription("user is not active").WithParent(ErrUserNotActive)
 	}

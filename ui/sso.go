@@ -123,7 +123,7 @@ func (u *UI) proceed(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		return
 	}
 	if !need {
-		u.complete(c, ar, si)
+		u.completeGated(c, ar, si) // the gate above has passed
 		return
 	}
 	if hasPrompt(ar, promptNone) {
@@ -158,11 +158,18 @@ func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		redirect(c, changePasswordURL(ar.ID))
 		return
 	}
-	ctx := c.Request.Context()
-	s := si.session
 	if !u.mfaGate(c, ar, si) {
 		return // step-up or enrolment first (mfa_signin.go)
 	}
+	u.completeGated(c, ar, si)
+}
+
+// completeGated is complete for a request whose password and second-factor
+// gates this same request has just passed (proceed), so that they are not
+// read twice.
+func (u *UI) completeGated(c *gin.Context, ar AuthRequestView, si *signedIn) {
+	ctx := c.Request.Context()
+	s := si.session
 	err := u.authRequests.Complete(ctx, ar.ID, si.user.ID, s.ID, s.FactorTime(), s.AMR)
 	if errors.Is(err, storage.ErrNotFound) {
 		u.renderInvalidRequest(c)
