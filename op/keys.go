@@ -24,6 +24,10 @@ type signingKey struct {
 	id  string
 	alg jose.SignatureAlgorithm
 	key crypto.Signer
+	// signers holds a jose.Signer per token type ("at+jwt", "JWT"), made
+	// on first use: a go-jose signer only reads its settings when it
+	// signs, so one serves every request.
+	signers sync.Map
 }
 
 func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }

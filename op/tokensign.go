@@ -175,12 +175,25 @@ func (p *Provider) resign(ctx context.Context, token, alg, typ string, edit func
 	return signJWT(k, typ, payload)
 }
 
-// signJWT signs payload with k, header kid and typ.
-func signJWT(k *signingKey, typ string, payload []byte) (string, error) {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: &jose.JSONWebKey{Key: k.key, KeyID: k.id}},
+// signer is k's jose.Signer for typ, made once.
+func (k *signingKey) signer(typ string) (jose.Signer, error) {
+	if s, ok := k.signers.Load(typ); ok {
+		return s.(jose.Signer), nil
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: &jose.JSONWebKey{Key: k.key, KeyID: k.id}},
 		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
 	if err != nil {
-		return "", fmt.Errorf("signer: %w", err)
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	kept, _ := k.signers.LoadOrStore(typ, s)
+	return kept.(jose.Signer), nil
+}
+
+// signJWT signs payload with k, header kid and typ.
+func signJWT(k *signingKey, typ string, payload []byte) (string, error) {
+	signer, err := k.signer(typ)
+	if err != nil {
+		return "", err
 	}
 	obj, err := signer.Sign(payload)
 	if err != nil {
