@@ -1,0 +1,89 @@
+package sqlstore_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testharness"
+	"github.com/gatehouse/gatehouse/storage"
+	"github.com/gatehouse/gatehouse/storage/sqlstore"
+)
+
+// BenchmarkHotQueries measures the statements of the hottest requests on
+// each database: the reads of userinfo and introspection (an access token
+// by id, a user by id) and the write of every token grant (an access
+// token row). Postgres runs with GATEHOUSE_TEST_POSTGRES_URL set.
+//
+//	go test -run '^$' -bench HotQueries ./storage/sqlstore
+func BenchmarkHotQueries(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		benchHotQueries(b, func(b *testing.B) *sqlstore.Store { return benchOpen(b, "sqlite:"+b.TempDir()+"/gh.db") })
+	})
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv(testharness.EnvPostgresURL) == "" {
+			b.Skip(testharness.EnvPostgresURL + " is not set")
+		}
+		benchHotQueries(b, func(b *testing.B) *sqlstore.Store { return benchOpen(b, testharness.PostgresURL(b)) })
+	})
+}
+
+func benchOpen(b *testing.B, databaseURL string) *sqlstore.Store {
+	b.Helper()
+	st, err := sqlstore.Open(b.Context(), databaseURL, sqlstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	if err := st.Migrate(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+func benchHotQueries(b *testing.B, open func(*testing.B) *sqlstore.Store) {
+	st := open(b)
+	ctx := context.Background()
+	now := storage.Time(time.Now())
+	c := storage.Client{ID: "bench-" + storage.NewID(), SecretHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+		Name: "Bench", RedirectURIs: []string{"https://app.example.test/cb"},
+		GrantTypes: []string{"authorization_code", "client_credentials"}, Scopes: []string{"openid"}}
+	if err := st.Clients().Create(ctx, &c); err != nil {
+		b.Fatal(err)
+	}
+	u := storage.User{Email: "bench-" + storage.NewID() + "@example.test", GivenName: "Ada", Role: storage.RoleUser, State: storage.UserActive}
+	if err := st.Users().Create(ctx, &u); err != nil {
+		b.Fatal(err)
+	}
+	access := func() storage.AccessToken {
+		return storage.AccessToken{ClientID: c.ID, Subject: u.ID, Audience: []string{c.ID}, Scopes: []string{"openid"},
+			AuthTime: now, AMR: []string{"pwd"}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	at := access()
+	if err := st.Tokens().CreateAccess(ctx, &at); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("AccessByID", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Tokens().AccessByID(ctx, at.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("UserByID", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := st.Users().ByID(ctx, u.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CreateAccess", func(b *testing.B) {
+		for b.Loop() {
+			t := access()
+			if err := st.Tokens().CreateAccess(ctx, &t); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
