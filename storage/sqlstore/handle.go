@@ -22,11 +22,14 @@ type queryer interface {
 // handle runs the queries of the entity stores: reads on r, writes on w
 // (the same transaction inside InTx). Queries use ? placeholders. db is the
 // writer pool outside a transaction, where atomic begins one; nil inside.
+// Outside a transaction every write and transaction holds gate (SQLite
+// file databases; nil otherwise, and inside a transaction).
 type handle struct {
-	d  dialect
-	r  queryer
-	w  queryer
-	db *sqlx.DB
+	d    dialect
+	r    queryer
+	w    queryer
+	db   *sqlx.DB
+	gate writeGate
 	// audit tells the observer of committed audit events (audit_observer.go);
 	// inside a transaction events wait in pending until it commits.
 	audit   *auditSink
@@ -36,27 +39,33 @@ type handle struct {
 // atomic runs fn in one transaction: a new one on the writer pool, or the
 // transaction h already is. Use it when a store method makes several
 // statements that must commit together.
-func (h handle) atomic(ctx context.Context, fn func(h handle) error) (err error) {
+func (h handle) atomic(ctx context.Context, fn func(h handle) error) error {
 	if h.db == nil {
 		return fn(h)
 	}
-	tx, err := h.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", classify(ctx, err))
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tx.Rollback() // the error, if any, is fn's or the panic
-		}
-	}()
 	pending := &pendingAudit{}
-	if err := fn(handle{d: h.d, r: tx, w: tx, audit: h.audit, pending: pending}); err != nil {
+	err := h.gate.hold(ctx, func() error {
+		tx, err := h.db.BeginTxx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", classify(ctx, err))
+		}
+		committed := false
+		defer func() {
+			if !committed {
+				_ = tx.Rollback() // the error, if any, is fn's or the panic
+			}
+		}()
+		if err := fn(handle{d: h.d, r: tx, w: tx, audit: h.audit, pending: pending}); err != nil {
+			return err
+		}
+		committed = true
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	committed = true
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
 	h.audit.notify(pending.take())
 	return nil
@@ -70,7 +79,9 @@ func (h handle) get(ctx context.Context, dest any, query string, args ...any) er
 // getWrite runs a write that returns one row (UPDATE ... RETURNING) on the
 // writer and reads the row into dest; sql.ErrNoRows when it changed none.
 func (h handle) getWrite(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(ctx, h.w.GetContext(ctx, dest, h.d.rebind(query), args...))
+	return h.gate.hold(ctx, func() error {
+		return classify(ctx, h.w.GetContext(ctx, dest, h.d.rebind(query), args...))
+	})
 }
 
 // takeRow deletes the row of table with id and reads it into a R, in one
@@ -91,7 +102,9 @@ func takeRow[R any](ctx context.Context, h handle, what, table, columns, id stri
 // selectWrite runs a write that returns rows (UPDATE ... RETURNING) on the
 // writer and reads every row into the slice dest points to.
 func (h handle) selectWrite(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(ctx, h.w.SelectContext(ctx, dest, h.d.rebind(query), args...))
+	return h.gate.hold(ctx, func() error {
+		return classify(ctx, h.w.SelectContext(ctx, dest, h.d.rebind(query), args...))
+	})
 }
 
 // selectRows reads every row into the slice dest points to.
@@ -101,9 +114,13 @@ func (h handle) selectRows(ctx context.Context, dest any, query string, args ...
 
 // exec runs a write and returns how many rows it changed.
 func (h handle) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := h.w.ExecContext(ctx, h.d.rebind(query), args...)
+	var res sql.Result
+	err := h.gate.hold(ctx, func() (err error) {
+		res, err = h.w.ExecContext(ctx, h.d.rebind(query), args...)
+		return classify(ctx, err)
+	})
 	if err != nil {
-		return 0, classify(ctx, err)
+		return 0, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
