@@ -77,6 +77,21 @@
 // pg_advisory_xact_lock, shared by every replica. Migrate holds a session
 // advisory lock, so replicas that start together migrate once.
 //
+// # Prepared statements
+//
+// Each pool keeps its queries prepared (stmtcache.go): a query is
+// prepared on first use, once however many callers want it at the same
+// time, and database/sql prepares it again on each connection that runs it
+// (including a new one after a connection broke), so SQLite does not parse
+// it on every call nor Postgres wait for a Parse round trip. Transactions
+// run the writer pool's statements on their connection (Tx.StmtxContext);
+// a query first seen inside a transaction runs as text and is prepared
+// before the next transaction begins, since preparing it on the pool would
+// need the connection the transaction holds. At most 512 distinct queries
+// per pool are kept (the queries are this package's own text, so there
+// are far fewer); others run unprepared. Migrate forgets the statements of
+// the old schema; Close closes them all.
+//
 // # Outages
 //
 // Every query, transaction and ping classifies its error: a connection

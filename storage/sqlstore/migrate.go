@@ -57,6 +57,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.d.name, err)
 	}
+	if len(results) > 0 { // the schema changed under any prepared statement
+		s.h.ws.reset()
+		s.h.rs.reset()
+	}
 	for _, r := range results {
 		s.log.InfoContext(ctx, "migration applied", slog.Int64("version", r.Source.Version),
 			slog.String("name", path.Base(r.Source.Path)), slog.Duration("took", r.Duration))

@@ -35,7 +35,11 @@ func newStore(d dialect, write, read *sqlx.DB, log *slog.Logger) (*Store, error)
 	if !d.postgres() {
 		gate = newWriteGate()
 	}
-	h := handle{d: d, r: read, w: write, db: write, gate: gate, audit: &auditSink{}}
+	ws, rs := newStmtCache(write, d), newStmtCache(read, d)
+	if read == write {
+		rs = ws
+	}
+	h := handle{d: d, r: read, w: write, db: write, gate: gate, rs: rs, ws: ws, audit: &auditSink{}}
 	return &Store{stores: stores{h: h}, d: d, write: write, read: read, log: log, goose: p}, nil
 }
 
@@ -61,9 +65,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every pool.
+// Close closes every prepared statement and every pool.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.h.ws.close()}
+	if s.h.rs != s.h.ws {
+		errs = append(errs, s.h.rs.close())
+	}
 	if s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
@@ -81,6 +88,7 @@ func (s *Store) Close() error {
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 	pending := &pendingAudit{}
 	err := s.h.gate.hold(ctx, func() error {
+		s.h.ws.prepareWanted(ctx)
 		sqlTx, err := s.write.BeginTxx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("begin transaction: %w", classify(ctx, err))
@@ -93,7 +101,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
 				}
 			}
 		}()
-		if err := fn(txStore{stores: stores{h: handle{d: s.d, r: sqlTx, w: sqlTx, audit: s.h.audit, pending: pending}}}); err != nil {
+		if err := fn(txStore{stores: stores{h: s.h.inTx(sqlTx, pending)}}); err != nil {
 			return err
 		}
 		done = true
