@@ -2,7 +2,11 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -111,4 +115,57 @@ func benchHotQueries(b *testing.B, open func(*testing.B) *sqlstore.Store) {
 			}
 		}
 	})
+}
+
+// BenchmarkConcurrentWrites runs token inserts from many goroutines at
+// once on a SQLite file, whose one writer connection they share, and
+// reports the spread of their latencies (p50, p99 and p99/p50): how fairly
+// the writer is shared.
+//
+//	go test -run '^$' -bench ConcurrentWrites ./storage/sqlstore
+func BenchmarkConcurrentWrites(b *testing.B) {
+	for _, writers := range []int{16, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			st := benchOpen(b, "sqlite:"+b.TempDir()+"/gh.db")
+			ctx := context.Background()
+			now := storage.Time(time.Now())
+			c := storage.Client{ID: "bench-" + storage.NewID(), Name: "Bench", Public: true,
+				RedirectURIs: []string{"https://app.example.test/cb"}, GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid"}}
+			if err := st.Clients().Create(ctx, &c); err != nil {
+				b.Fatal(err)
+			}
+			var mu sync.Mutex
+			var lat []time.Duration
+			var next atomic.Int64
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range writers {
+				wg.Go(func() {
+					var mine []time.Duration
+					for next.Add(1) <= int64(b.N) {
+						t := storage.AccessToken{ClientID: c.ID, Subject: c.ID, Scopes: []string{"openid"}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+						t0 := time.Now()
+						if err := st.Tokens().CreateAccess(ctx, &t); err != nil {
+							b.Error(err)
+							return
+						}
+						mine = append(mine, time.Since(t0))
+					}
+					mu.Lock()
+					lat = append(lat, mine...)
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			slices.Sort(lat)
+			if len(lat) == 0 {
+				return
+			}
+			p50, p99 := lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+			b.ReportMetric(float64(p50.Microseconds()), "p50-µs")
+			b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+			b.ReportMetric(float64(p99)/float64(p50), "p99/p50")
+		})
+	}
 }
