@@ -120,9 +120,10 @@ func benchHotQueries(b *testing.B, open func(*testing.B) *sqlstore.Store) {
 // BenchmarkConcurrentWrites runs token inserts from many goroutines at
 // once on a SQLite file, whose one writer connection they share, and
 // reports the spread of their latencies (p50, p99 and p99/p50): how fairly
-// the writer is shared.
+// the writer is shared. Run it with -cpu 1 to match a server on one core;
+// WAL checkpoints (a stall every few hundred inserts) weigh on p99 too.
 //
-//	go test -run '^$' -bench ConcurrentWrites ./storage/sqlstore
+//	go test -run '^$' -bench ConcurrentWrites -cpu 1 -benchtime 4000x ./storage/sqlstore
 func BenchmarkConcurrentWrites(b *testing.B) {
 	for _, writers := range []int{16, 64} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
