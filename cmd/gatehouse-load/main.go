@@ -38,6 +38,7 @@ type options struct {
 	pid         int
 	adminClient string
 	adminSecret string
+	postgresCPU bool
 }
 
 func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
@@ -49,6 +50,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "how long each scenario runs")
 	list := fs.String("scenarios", "all", "comma-separated scenarios, or all: "+scenarioNames())
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: report its CPU time per request and its memory from /proc")
+	fs.BoolVar(&o.postgresCPU, "postgres-cpu", false, "also report the CPU time per request of every process named postgres on this machine (a local PostgreSQL server), from /proc")
 	fs.StringVar(&o.adminClient, "admin-client", "", "service client with --admin and client_credentials (its secret in GATEHOUSE_LOAD_ADMIN_SECRET)")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %w", errUsage, err)
@@ -127,8 +129,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "server pid %d: RSS %s before the run (peak so far %s)\n", o.pid, mib(m.RSS), mib(m.PeakRSS))
 	}
-	fmt.Fprintf(stdout, "%-20s %8s %9s %9s %9s %9s %9s %7s %7s %10s %9s\n",
+	if o.postgresCPU {
+		_, n, err := commandCPU(procRoot, "postgres")
+		if err != nil {
+			return fmt.Errorf("-postgres-cpu: %w", err)
+		}
+		if n == 0 {
+			return fmt.Errorf("-postgres-cpu: no process named postgres in %s", procRoot)
+		}
+		fmt.Fprintf(stdout, "postgres: %d processes\n", n)
+	}
+	fmt.Fprintf(stdout, "%-20s %8s %9s %9s %9s %9s %9s %7s %7s %10s %9s",
 		"scenario", "requests", "req/s", "p50", "p90", "p99", "max", "p99/p50", "errors", "cpu/req", "peak RSS")
+	if o.postgresCPU {
+		fmt.Fprintf(stdout, " %11s", "pg cpu/req")
+	}
+	fmt.Fprintln(stdout)
 	for _, s := range o.scenarios {
 		if err := runScenario(ctx, e, s, o, proc, stdout, stderr); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -169,11 +185,17 @@ func runScenario(ctx context.Context, e *env, s scenario, o options, proc *proce
 			return err
 		}
 	}
-	var cpu0 time.Duration
+	var cpu0, pg0 time.Duration
 	if proc != nil {
 		var err error
 		if cpu0, err = proc.cpu(); err != nil {
 			return fmt.Errorf("server process: %w", err)
+		}
+	}
+	if o.postgresCPU {
+		var err error
+		if pg0, _, err = commandCPU(procRoot, "postgres"); err != nil {
+			return fmt.Errorf("postgres processes: %w", err)
 		}
 	}
 	results := make([]result, len(workers))
@@ -185,6 +207,13 @@ func runScenario(ctx context.Context, e *env, s scenario, o options, proc *proce
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	var pg1 time.Duration
+	if o.postgresCPU {
+		var err error
+		if pg1, _, err = commandCPU(procRoot, "postgres"); err != nil {
+			return fmt.Errorf("postgres processes: %w", err)
+		}
+	}
 
 	var all []time.Duration
 	var errs int
@@ -215,9 +244,17 @@ func runScenario(ctx context.Context, e *env, s scenario, o options, proc *proce
 	if l.P50 > 0 {
 		ratio = fmt.Sprintf("%.1f", float64(l.P99)/float64(l.P50))
 	}
-	fmt.Fprintf(stdout, "%-20s %8d %9.1f %9s %9s %9s %9s %7s %7d %10s %9s\n", s.name, l.N,
+	fmt.Fprintf(stdout, "%-20s %8d %9.1f %9s %9s %9s %9s %7s %7d %10s %9s", s.name, l.N,
 		float64(l.N)/elapsed.Seconds(), formatDuration(l.P50), formatDuration(l.P90), formatDuration(l.P99),
 		formatDuration(l.Max), ratio, errs, cpuPer, peak)
+	if o.postgresCPU {
+		pgPer := "-"
+		if done := l.N + errs; done > 0 {
+			pgPer = fmt.Sprintf("%dµs", ((pg1 - pg0) / time.Duration(done)).Microseconds())
+		}
+		fmt.Fprintf(stdout, " %11s", pgPer)
+	}
+	fmt.Fprintln(stdout)
 	if l.N == 0 {
 		return errors.New("no request succeeded")
 	}
@@ -265,5 +302,8 @@ func loop(ctx context.Context, e *env, s scenario, w *worker, deadline time.Time
 	}
 	return r
 }
+
+// procRoot is where the proc file system is mounted.
+const procRoot = "/proc"
 
 func mib(b int64) string { return fmt.Sprintf("%.1fMiB", float64(b)/(1<<20)) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,28 +46,77 @@ func summarise(samples []time.Duration) latencies {
 	return l
 }
 
-// cpuTime parses /proc/<pid>/stat and returns utime+stime.
-func cpuTime(stat string) (time.Duration, error) {
+// procStat is what /proc/<pid>/stat says about a process's CPU time.
+type procStat struct {
+	Comm string // the command name (field 2, without its parentheses)
+	// CPU is utime+stime; Children is cutime+cstime, the CPU time of the
+	// children it has waited for (a PostgreSQL server's ended backends).
+	CPU, Children time.Duration
+}
+
+// parseStat parses a /proc/<pid>/stat line.
+func parseStat(stat string) (procStat, error) {
 	// The second field (comm) is in parentheses and may hold spaces or
 	// parentheses itself: the fields after it start after the last ')'.
-	end := strings.LastIndexByte(stat, ')')
-	if end < 0 {
-		return 0, errors.New("stat: no command name")
+	open, end := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
+	if open < 0 || end < open {
+		return procStat{}, errors.New("stat: no command name")
 	}
 	fields := strings.Fields(stat[end+1:])
-	// fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("stat: %d fields after the command name", len(fields))
+	// fields[0] is field 3 (state); utime, stime, cutime and cstime are
+	// fields 14 to 17.
+	if len(fields) < 15 {
+		return procStat{}, fmt.Errorf("stat: %d fields after the command name", len(fields))
 	}
-	var ticks int64
-	for _, f := range fields[11:13] {
+	var ticks [4]int64
+	for i, f := range fields[11:15] {
 		n, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("stat: %w", err)
+			return procStat{}, fmt.Errorf("stat: %w", err)
 		}
-		ticks += n
+		ticks[i] = n
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTicks }
+	return procStat{Comm: stat[open+1 : end], CPU: tick(ticks[0] + ticks[1]), Children: tick(ticks[2] + ticks[3])}, nil
+}
+
+// cpuTime parses /proc/<pid>/stat and returns utime+stime.
+func cpuTime(stat string) (time.Duration, error) {
+	st, err := parseStat(stat)
+	return st.CPU, err
+}
+
+// commandCPU sums the CPU time of every process named comm under the proc
+// file system at root (/proc): its own (utime+stime) and its waited-for
+// children's (cutime+cstime), so that the time of a PostgreSQL backend
+// that ends during a scenario stays counted, in its postmaster's children
+// time. It also returns how many processes it found. Processes that end
+// while it reads are skipped.
+func commandCPU(root, comm string) (time.Duration, int, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return 0, 0, err
+	}
+	var total time.Duration
+	n := 0
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, e.Name(), "stat"))
+		if err != nil {
+			continue // ended meanwhile, or not ours to read
+		}
+		st, err := parseStat(string(b))
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", e.Name(), err)
+		}
+		if st.Comm == comm {
+			total += st.CPU + st.Children
+			n++
+		}
+	}
+	return total, n, nil
 }
 
 // memory is what /proc/<pid>/status says about resident memory.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,77 @@ func TestOwnProcess(t *testing.T) {
 	}
 	if m.RSS <= 0 || m.PeakRSS < m.RSS {
 		t.Errorf("memory = %+v", m)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	// A PostgreSQL postmaster: its ended backends' time is in cutime and cstime.
+	stat := "2215 (postgres) S 1 2215 2215 0 -1 4194304 3930 12291 0 0 4 3 11 19 20 0 1 0 4500 227000000 7000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+	st, err := parseStat(stat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Comm != "postgres" || st.CPU != 70*time.Millisecond || st.Children != 300*time.Millisecond {
+		t.Errorf("parseStat = %+v", st)
+	}
+	st, err = parseStat("4242 (gate house) x) S 1 4242 4242 0 -1 4194560 51923 0 0 0 1234 567 8 9 20 0 12 0\n")
+	if err != nil || st.Comm != "gate house) x" {
+		t.Errorf("parseStat of a command name with ') ' = %+v, %v", st, err)
+	}
+	if _, err := parseStat("4242 (postgres) S 1 4242 4242 0 -1 4194560 51923 0 0 0 1 2 3\n"); err == nil {
+		t.Error("a line without cstime was accepted")
+	}
+}
+
+// TestCommandCPU sums a made-up /proc: two postgres processes count (one's
+// children too), another command and non-process entries do not.
+func TestCommandCPU(t *testing.T) {
+	root := t.TempDir()
+	write := func(dir, stat string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, dir, "stat"), []byte(stat), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("100", "100 (postgres) S 1 100 100 0 -1 0 0 0 0 0 10 20 30 40 20 0 1 0\n")
+	write("101", "101 (postgres) S 100 101 101 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0\n")
+	write("102", "102 (gatehouse) S 1 102 102 0 -1 0 0 0 0 0 500 500 0 0 20 0 1 0\n")
+	write("self", "100 (postgres) S 1 100 100 0 -1 0 0 0 0 0 999 999 0 0 20 0 1 0\n")
+	if err := os.WriteFile(filepath.Join(root, "uptime"), []byte("1 2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "103"), 0o755); err != nil { // ended: no stat
+		t.Fatal(err)
+	}
+	total, n, err := commandCPU(root, "postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 1100 * time.Millisecond; total != want || n != 2 {
+		t.Errorf("commandCPU = %v over %d processes, want %v over 2", total, n, want)
+	}
+	if _, n, err := commandCPU(root, "nothing"); err != nil || n != 0 {
+		t.Errorf("commandCPU of an absent command = %d processes, %v", n, err)
+	}
+	if _, _, err := commandCPU(filepath.Join(root, "missing"), "postgres"); err == nil {
+		t.Error("a missing proc root was accepted")
+	}
+}
+
+// TestCommandCPUOfThisMachine reads the real /proc, as -postgres-cpu does.
+func TestCommandCPUOfThisMachine(t *testing.T) {
+	self, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	st, err := parseStat(string(self))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := commandCPU(procRoot, st.Comm); err != nil || n < 1 {
+		t.Errorf("commandCPU(%q) found %d processes, %v; want at least this one", st.Comm, n, err)
 	}
 }

@@ -47,8 +47,13 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	// On the writer connection: readers are query-only, which refuses
 	// VACUUM INTO. It holds only a read transaction, so in a command
 	// process (its own connections) the server's writes go on.
-	if _, err := s.write.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
-		return fmt.Errorf("backup: vacuum into %s: %w", tmp, classify(ctx, err))
+	// The gate keeps the store's own writes queued meanwhile.
+	err = s.h.gate.hold(ctx, func() error {
+		_, err := s.write.ExecContext(ctx, `VACUUM INTO ?`, tmp)
+		return classify(ctx, err)
+	})
+	if err != nil {
+		return fmt.Errorf("backup: vacuum into %s: %w", tmp, err)
 	}
 	if err := syncFile(tmp); err != nil {
 		return fmt.Errorf("backup: %w", err)

@@ -43,10 +43,16 @@
 // pools:
 //
 //   - the writer: exactly one connection, which carries every write and
-//     every transaction. Go's pool queues writers in the process (no lock
-//     contention, no SQLITE_BUSY); transactions begin IMMEDIATE
-//     (_txlock=immediate), so they own the write lock from their first
-//     statement, which is also why Tx.Lock needs no more on SQLite.
+//     every transaction. Writers queue in the process, in arrival order,
+//     on a gate (writegate.go) held for each single write statement and
+//     for the whole of each transaction (InTx and the stores' own),
+//     migrations, Backup and the writer's Ping: database/sql would hand a
+//     freed connection to a random waiter, which gave long tails, so its
+//     pool never has waiters. No lock contention, no SQLITE_BUSY;
+//     transactions begin IMMEDIATE (_txlock=immediate), so they own the
+//     write lock from their first statement, which is also why Tx.Lock
+//     needs no more on SQLite. A waiting writer gives up when its context
+//     ends, with the context's error (a deadline is ErrUnavailable).
 //   - the readers: a few query-only connections (GOMAXPROCS, at least 2, at
 //     most Options.MaxOpenConns) for reads outside transactions. In WAL mode
 //     they never wait for the writer and see every committed write.
@@ -57,17 +63,34 @@
 // application crashes; a power cut may lose the last commits, never
 // consistency). Gatehouse creates the database file but not its directory.
 // A "sqlite::memory:" database lives inside its one connection, so it gets a
-// single connection for reads and writes.
+// single connection for reads and writes (writes queue on the gate, reads
+// in the pool).
 //
 // Inside InTx use only the Tx: on SQLite the transaction holds the writer,
 // so a write through the outer Store would wait for it forever (until ctx
-// ends).
+// ends). Store.DB is for pool statistics: a statement run on it directly
+// bypasses the gate.
 //
 // # Postgres
 //
 // One pool sized by Options. Transactions are READ COMMITTED; Tx.Lock is
 // pg_advisory_xact_lock, shared by every replica. Migrate holds a session
 // advisory lock, so replicas that start together migrate once.
+//
+// # Prepared statements
+//
+// Each pool keeps its queries prepared (stmtcache.go): a query is
+// prepared on first use, once however many callers want it at the same
+// time, and database/sql prepares it again on each connection that runs it
+// (including a new one after a connection broke), so SQLite does not parse
+// it on every call nor Postgres wait for a Parse round trip. Transactions
+// run the writer pool's statements on their connection (Tx.StmtxContext);
+// a query first seen inside a transaction runs as text and is prepared
+// before the next transaction begins, since preparing it on the pool would
+// need the connection the transaction holds. At most 512 distinct queries
+// per pool are kept (the queries are this package's own text, so there
+// are far fewer); others run unprepared. Migrate forgets the statements of
+// the old schema; Close closes them all.
 //
 // # Outages
 //

@@ -22,11 +22,18 @@ type queryer interface {
 // handle runs the queries of the entity stores: reads on r, writes on w
 // (the same transaction inside InTx). Queries use ? placeholders. db is the
 // writer pool outside a transaction, where atomic begins one; nil inside.
+// Outside a transaction every write and transaction holds gate (SQLite
+// file databases; nil otherwise, and inside a transaction). Statements come
+// prepared from rs (the read pool's cache) and ws (the writer pool's; the
+// same cache when there is one pool); tx is the transaction inside one.
 type handle struct {
-	d  dialect
-	r  queryer
-	w  queryer
-	db *sqlx.DB
+	d      dialect
+	r      queryer
+	w      queryer
+	db     *sqlx.DB
+	tx     *sqlx.Tx
+	gate   writeGate
+	rs, ws *stmtCache
 	// audit tells the observer of committed audit events (audit_observer.go);
 	// inside a transaction events wait in pending until it commits.
 	audit   *auditSink
@@ -36,41 +43,88 @@ type handle struct {
 // atomic runs fn in one transaction: a new one on the writer pool, or the
 // transaction h already is. Use it when a store method makes several
 // statements that must commit together.
-func (h handle) atomic(ctx context.Context, fn func(h handle) error) (err error) {
+func (h handle) atomic(ctx context.Context, fn func(h handle) error) error {
 	if h.db == nil {
 		return fn(h)
 	}
-	tx, err := h.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", classify(ctx, err))
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			_ = tx.Rollback() // the error, if any, is fn's or the panic
-		}
-	}()
 	pending := &pendingAudit{}
-	if err := fn(handle{d: h.d, r: tx, w: tx, audit: h.audit, pending: pending}); err != nil {
+	err := h.gate.hold(ctx, func() error {
+		h.ws.prepareWanted(ctx)
+		tx, err := h.db.BeginTxx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", classify(ctx, err))
+		}
+		committed := false
+		defer func() {
+			if !committed {
+				_ = tx.Rollback() // the error, if any, is fn's or the panic
+			}
+		}()
+		if err := fn(h.inTx(tx, pending)); err != nil {
+			return err
+		}
+		committed = true
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	committed = true
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
 	h.audit.notify(pending.take())
 	return nil
 }
 
+// inTx is the handle of a transaction of h's writer pool.
+func (h handle) inTx(tx *sqlx.Tx, pending *pendingAudit) handle {
+	return handle{d: h.d, r: tx, w: tx, tx: tx, ws: h.ws, audit: h.audit, pending: pending}
+}
+
+// stmt returns the prepared statement to run query with, or nil to run
+// the text: outside a transaction from the cache c of the pool that runs
+// it (preparing it on first use); inside one, the writer pool's cached
+// statement on the transaction's connection, if it is cached.
+func (h handle) stmt(ctx context.Context, c *stmtCache, query string) *sqlx.Stmt {
+	if h.tx != nil {
+		if parent := h.ws.lookup(query); parent != nil {
+			return h.tx.StmtxContext(ctx, parent)
+		}
+		return nil
+	}
+	if c == nil {
+		return nil
+	}
+	return c.get(ctx, query)
+}
+
+// getOn reads one row with query on q (or its prepared statement from c).
+func (h handle) getOn(ctx context.Context, q queryer, c *stmtCache, dest any, query string, args ...any) error {
+	if st := h.stmt(ctx, c, query); st != nil {
+		return classify(ctx, st.GetContext(ctx, dest, args...))
+	}
+	return classify(ctx, q.GetContext(ctx, dest, h.d.rebind(query), args...))
+}
+
+// selectOn reads every row with query on q (or its prepared statement).
+func (h handle) selectOn(ctx context.Context, q queryer, c *stmtCache, dest any, query string, args ...any) error {
+	if st := h.stmt(ctx, c, query); st != nil {
+		return classify(ctx, st.SelectContext(ctx, dest, args...))
+	}
+	return classify(ctx, q.SelectContext(ctx, dest, h.d.rebind(query), args...))
+}
+
 // get reads one row into dest; sql.ErrNoRows when there is none.
 func (h handle) get(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(ctx, h.r.GetContext(ctx, dest, h.d.rebind(query), args...))
+	return h.getOn(ctx, h.r, h.rs, dest, query, args...)
 }
 
 // getWrite runs a write that returns one row (UPDATE ... RETURNING) on the
 // writer and reads the row into dest; sql.ErrNoRows when it changed none.
 func (h handle) getWrite(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(ctx, h.w.GetContext(ctx, dest, h.d.rebind(query), args...))
+	return h.gate.hold(ctx, func() error {
+		return h.getOn(ctx, h.w, h.ws, dest, query, args...)
+	})
 }
 
 // takeRow deletes the row of table with id and reads it into a R, in one
@@ -91,19 +145,29 @@ func takeRow[R any](ctx context.Context, h handle, what, table, columns, id stri
 // selectWrite runs a write that returns rows (UPDATE ... RETURNING) on the
 // writer and reads every row into the slice dest points to.
 func (h handle) selectWrite(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(ctx, h.w.SelectContext(ctx, dest, h.d.rebind(query), args...))
+	return h.gate.hold(ctx, func() error {
+		return h.selectOn(ctx, h.w, h.ws, dest, query, args...)
+	})
 }
 
 // selectRows reads every row into the slice dest points to.
 func (h handle) selectRows(ctx context.Context, dest any, query string, args ...any) error {
-	return classify(ctx, h.r.SelectContext(ctx, dest, h.d.rebind(query), args...))
+	return h.selectOn(ctx, h.r, h.rs, dest, query, args...)
 }
 
 // exec runs a write and returns how many rows it changed.
 func (h handle) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := h.w.ExecContext(ctx, h.d.rebind(query), args...)
+	var res sql.Result
+	err := h.gate.hold(ctx, func() (err error) {
+		if st := h.stmt(ctx, h.ws, query); st != nil {
+			res, err = st.ExecContext(ctx, args...)
+		} else {
+			res, err = h.w.ExecContext(ctx, h.d.rebind(query), args...)
+		}
+		return classify(ctx, err)
+	})
 	if err != nil {
-		return 0, classify(ctx, err)
+		return 0, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

@@ -46,11 +46,20 @@ func newMigrator(d dialect, db *sql.DB, log *slog.Logger) (*goose.Provider, erro
 }
 
 // Migrate applies every pending migration, each in its own transaction.
-// Running it again applies nothing.
+// Running it again applies nothing. On SQLite it holds the writer
+// throughout (goose uses the writer pool).
 func (s *Store) Migrate(ctx context.Context) error {
-	results, err := s.goose.Up(ctx)
+	var results []*goose.MigrationResult
+	err := s.h.gate.hold(ctx, func() (err error) {
+		results, err = s.goose.Up(ctx)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.d.name, err)
+	}
+	if len(results) > 0 { // the schema changed under any prepared statement
+		s.h.ws.reset()
+		s.h.rs.reset()
 	}
 	for _, r := range results {
 		s.log.InfoContext(ctx, "migration applied", slog.Int64("version", r.Source.Version),
@@ -61,7 +70,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // MigrationStatus lists every known migration, oldest first.
 func (s *Store) MigrationStatus(ctx context.Context) ([]MigrationState, error) {
-	status, err := s.goose.Status(ctx)
+	var status []*goose.MigrationStatus
+	err := s.h.gate.hold(ctx, func() (err error) {
+		status, err = s.goose.Status(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("migration status of %s: %w", s.d.name, err)
 	}

@@ -31,7 +31,15 @@ func newStore(d dialect, write, read *sqlx.DB, log *slog.Logger) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	h := handle{d: d, r: read, w: write, db: write, audit: &auditSink{}}
+	var gate writeGate
+	if !d.postgres() {
+		gate = newWriteGate()
+	}
+	ws, rs := newStmtCache(write, d), newStmtCache(read, d)
+	if read == write {
+		rs = ws
+	}
+	h := handle{d: d, r: read, w: write, db: write, gate: gate, rs: rs, ws: ws, audit: &auditSink{}}
 	return &Store{stores: stores{h: h}, d: d, write: write, read: read, log: log, goose: p}, nil
 }
 
@@ -40,12 +48,13 @@ func (s *Store) Dialect() string { return s.d.name }
 
 // DB is the connection pool that carries writes and transactions (for
 // SQLite file databases, reads outside transactions use a second pool; see
-// the package documentation). Use it for pool statistics, not for queries.
+// the package documentation). Use it for pool statistics, not for queries:
+// a statement run on it directly bypasses the SQLite writer's queue.
 func (s *Store) DB() *sql.DB { return s.write.DB }
 
 // Ping reports whether the database answers on every pool.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.write.PingContext(ctx); err != nil {
+	if err := s.h.gate.hold(ctx, func() error { return s.write.PingContext(ctx) }); err != nil {
 		return fmt.Errorf("ping %s: %w", s.d.name, classify(ctx, err))
 	}
 	if s.read != s.write {
@@ -56,9 +65,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every pool.
+// Close closes every prepared statement and every pool.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.h.ws.close()}
+	if s.h.rs != s.h.ws {
+		errs = append(errs, s.h.rs.close())
+	}
 	if s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
@@ -69,29 +81,37 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// InTx implements storage.Store. On SQLite the transaction begins
+// InTx implements storage.Store. On SQLite the transaction waits its turn
+// for the writer (in arrival order) and holds it until it ends; it begins
 // IMMEDIATE, holding the write lock from the start, so it never fails
 // half-way for another writer.
 func (s *Store) InTx(ctx context.Context, fn func(tx storage.Tx) error) error {
-	sqlTx, err := s.write.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", classify(ctx, err))
-	}
-	done := false
-	defer func() {
-		if !done { // fn failed or panicked
-			if err := sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-				s.log.WarnContext(ctx, "rollback failed", slog.Any("error", err))
-			}
-		}
-	}()
 	pending := &pendingAudit{}
-	if err := fn(txStore{stores: stores{h: handle{d: s.d, r: sqlTx, w: sqlTx, audit: s.h.audit, pending: pending}}}); err != nil {
+	err := s.h.gate.hold(ctx, func() error {
+		s.h.ws.prepareWanted(ctx)
+		sqlTx, err := s.write.BeginTxx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", classify(ctx, err))
+		}
+		done := false
+		defer func() {
+			if !done { // fn failed or panicked
+				if err := sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+					s.log.WarnContext(ctx, "rollback failed", slog.Any("error", err))
+				}
+			}
+		}()
+		if err := fn(txStore{stores: stores{h: s.h.inTx(sqlTx, pending)}}); err != nil {
+			return err
+		}
+		done = true
+		if err := sqlTx.Commit(); err != nil {
+			return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
+		}
+		return nil
+	})
+	if err != nil {
 		return err
-	}
-	done = true
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit transaction: %w", classify(ctx, mapErr(err)))
 	}
 	s.h.audit.notify(pending.take())
 	return nil
