@@ -23,6 +23,7 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 		return err
 	}
 	logger := newLogger(cfg, e.stderr)
+	defer applyMemoryLimit(cfg, e.getenv, logger)() // memory.go
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -41,6 +42,7 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 	if created {
 		printFirstAdmin(e.stdout, cfg, first)
 	}
+	releaseStartupMemory() // memory.go
 	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("issuer", cfg.Issuer))
 	return srv.Serve(ctx, ln)
 }
