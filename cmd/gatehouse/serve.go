@@ -33,6 +33,7 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	releaseStartupMemory() // memory.go: before the first admin's 19 MiB hash, not beside it
 	first, created, err := srv.BootstrapAdmin(ctx)
 	if err != nil {
 		_ = ln.Close()
@@ -41,8 +42,8 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 	printBanner(e.stdout, cfg, srv, ln.Addr())
 	if created {
 		printFirstAdmin(e.stdout, cfg, first)
+		releaseStartupMemory() // its hash's memory
 	}
-	releaseStartupMemory() // memory.go
 	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("issuer", cfg.Issuer))
 	return srv.Serve(ctx, ln)
 }
