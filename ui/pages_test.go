@@ -1,117 +1,91 @@
 package ui
 
 import (
-	"net/http"
+	"bytes"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/gin-gonic/gin"
-
-	"github.com/gatehouse/gatehouse/internal/i18n"
 	"github.com/gatehouse/gatehouse/templates"
 )
 
-const testLayout = `{{define "layout"}}<!DOCTYPE html><html lang="{{.Lang}}"><title>{{template "title" .}}</title>` +
-	`<main>{{template "content" .}}</main></html>{{end}}`
+// builtPages counts the page sets built so far.
+func builtPages(u *UI) int {
+	n := 0
+	u.pages.built.Range(func(any, any) bool { n++; return true })
+	return n
+}
 
-func pageFS(files map[string]string) fstest.MapFS {
+// TestPagesBuiltOnFirstRender: New keeps no page set; a rendering builds
+// the one it needs, once, for its language only.
+func TestPagesBuiltOnFirstRender(t *testing.T) {
+	u := newTestUI(t, Options{})
+	if n := builtPages(u); n != 0 {
+		t.Fatalf("%d page sets built by New, want none", n)
+	}
+	langs := u.bundle.Supported()
+	if len(langs) < 2 {
+		t.Skip("one language only")
+	}
+	render := func(lang string) string {
+		var buf bytes.Buffer
+		if err := u.execute(&buf, lang, errorPage, view{Lang: lang, Data: errorData{Status: 404, Title: "Not found"}}); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		return buf.String()
+	}
+	first := render(langs[1])
+	if n := builtPages(u); n != 1 {
+		t.Fatalf("%d page sets after one rendering, want 1", n)
+	}
+	if again := render(langs[1]); again != first || builtPages(u) != 1 {
+		t.Fatalf("a second rendering built again (%d sets) or differs", builtPages(u))
+	}
+	render(langs[0])
+	if n := builtPages(u); n != 2 {
+		t.Fatalf("%d page sets after two languages, want 2", n)
+	}
+	if err := u.execute(&bytes.Buffer{}, "xx-unknown", errorPage, view{}); err == nil {
+		t.Fatal("a page was built for an unsupported language")
+	}
+	if err := u.execute(&bytes.Buffer{}, langs[0], "no-such-page", view{}); err == nil {
+		t.Fatal("an unknown page rendered")
+	}
+}
+
+// TestBrokenPageFailsAtStart: although sets are built lazily, every page is
+// parsed and escaped by New, so a broken page still stops the start.
+func TestBrokenPageFailsAtStart(t *testing.T) {
 	fsys := fstest.MapFS{}
-	for name, body := range files {
-		fsys[name] = &fstest.MapFile{Data: []byte(body)}
-	}
-	return fsys
-}
-
-func TestNewRejectsBrokenPages(t *testing.T) {
-	tests := []struct {
-		name  string
-		files map[string]string
-		want  string
-	}{
-		{"no layout", map[string]string{"a.html": `{{define "title"}}A{{end}}{{define "content"}}A{{end}}`}, "layout"},
-		{"no pages", map[string]string{"_layout.html": testLayout}, "no pages"},
-		{"page without content", map[string]string{"_layout.html": testLayout, "a.html": `{{define "title"}}A{{end}}`}, `"content"`},
-		{"page without title", map[string]string{"_layout.html": testLayout, "a.html": `{{define "content"}}A{{end}}`}, `"title"`},
-		{"syntax error", map[string]string{"_layout.html": testLayout, "a.html": `{{define "content"}}{{if}}{{end}}`}, "a.html"},
-		{"unknown function", map[string]string{"_layout.html": testLayout, "a.html": `{{define "title"}}{{nope}}{{end}}`}, "nope"},
-		{
-			"ambiguous html context",
-			map[string]string{"_layout.html": testLayout, "a.html": `{{define "title"}}A{{end}}` +
-				`{{define "content"}}<a {{if .Dev}}href="{{else}}title="{{end}}x">y</a>{{end}}`},
-			"a.html",
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := newUI(Options{}, sources{pages: pageFS(tc.files), static: templates.Static()})
-			if err == nil {
-				t.Fatal("newUI succeeded, want an error")
-			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not mention %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func TestNewRejectsIncompleteCatalogs(t *testing.T) {
-	b, err := i18n.Load(fstest.MapFS{"en.json": {Data: []byte(`{"lang.name": "English"}`)}})
+	names, err := fstestNames(templates.Pages())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(Options{Bundle: b}); err == nil || !strings.Contains(err.Error(), "error.") {
-		t.Errorf("New with a catalog lacking error messages: %v, want an error naming the key", err)
+	for name, text := range names {
+		fsys[name] = &fstest.MapFile{Data: []byte(text)}
+	}
+	// A page rendered by no test below: only New's check can find it.
+	fsys["zz_broken.html"] = &fstest.MapFile{Data: []byte(`{{define "title"}}x{{end}}{{define "content"}}<a href="{{.Lang}}>{{end}}`)}
+	_, err = newUI(Options{InstanceName: "Acme ID"}, sources{pages: fsys, static: templates.Static()})
+	if err == nil || !strings.Contains(err.Error(), "zz_broken.html") {
+		t.Fatalf("New with a broken page: %v", err)
 	}
 }
 
-// A page that fails while rendering is replaced by the 500 page, whole;
-// the failure is logged with the request id.
-func TestRenderFailureGivesErrorPage(t *testing.T) {
-	pages := fstest.MapFS{}
-	for _, name := range []string{"_layout.html", "_branding.html", "_header.html", "error.html"} {
-		data, err := templates.FS.ReadFile("pages/" + name)
+// fstestNames reads the *.html files of fsys.
+func fstestNames(fsys fs.FS) (map[string]string, error) {
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		pages[name] = &fstest.MapFile{Data: data}
+		out[name] = string(b)
 	}
-	pages["broken.html"] = &fstest.MapFile{Data: []byte(`{{define "title"}}B{{end}}` +
-		`{{define "content"}}<p>partial output</p>{{.Data.Missing}}{{end}}`)}
-	logger, logs := logBuffer()
-	u, err := newUI(Options{Logger: logger}, sources{pages: pages, static: templates.Static()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newTestEngine(t, u)
-	h.GET("/broken", func(c *gin.Context) { u.Render(c, http.StatusOK, "broken", struct{}{}) })
-	h.GET("/unknown", func(c *gin.Context) { u.Render(c, http.StatusOK, "no-such-page", nil) })
-	for _, target := range []string{"/broken", "/unknown"} {
-		res := do(t, h, request{target: target})
-		if res.Code != http.StatusInternalServerError {
-			t.Errorf("%s: status %d, want 500", target, res.Code)
-		}
-		if strings.Contains(res.Body.String(), "partial output") {
-			t.Errorf("%s: partial output of the failed page was sent", target)
-		}
-	}
-	if !strings.Contains(logs.String(), "render page") || !strings.Contains(logs.String(), testRequestID) {
-		t.Errorf("failure not logged with the request id: %s", logs)
-	}
-}
-
-// When even the error page cannot render, a plain-text status is sent.
-func TestErrorPageFailureFallsBackToText(t *testing.T) {
-	pages := pageFS(map[string]string{
-		"_layout.html": testLayout,
-		"error.html":   `{{define "title"}}E{{end}}{{define "content"}}{{.Data.Nope}}{{end}}`,
-	})
-	u, err := newUI(Options{}, sources{pages: pages, static: templates.Static()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := do(t, newTestEngine(t, u), request{target: "/missing"})
-	if res.Code != http.StatusInternalServerError || !strings.HasPrefix(res.Header().Get("Content-Type"), "text/plain") {
-		t.Errorf("status %d, Content-Type %q; want a plain 500", res.Code, res.Header().Get("Content-Type"))
-	}
+	return out, nil
 }

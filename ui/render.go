@@ -61,9 +61,9 @@ func (u *UI) Render(c *gin.Context, status int, page string, data any) {
 }
 
 func (u *UI) execute(buf *bytes.Buffer, lang, page string, v view) error {
-	t, ok := u.pages[lang][page]
-	if !ok {
-		return fmt.Errorf("no page %q for language %q", page, lang)
+	t, err := u.pages.lookup(lang, page)
+	if err != nil {
+		return fmt.Errorf("page %q in %q: %w", page, lang, err)
 	}
 	if err := t.ExecuteTemplate(buf, layoutTemplate, v); err != nil {
 		return fmt.Errorf("execute page %q: %w", page, err)

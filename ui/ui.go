@@ -129,7 +129,7 @@ type UI struct {
 	dev      bool
 	secure   bool
 	assets   assets
-	pages    pageSet
+	pages    *pageSet
 
 	accounts        Accounts
 	classify        func(error) SignInProblem
@@ -163,8 +163,9 @@ type sources struct {
 }
 
 // New loads the catalogs (unless opts.Bundle is set), indexes the static
-// files and parses every page for every language. Any defect in them is an
-// error here rather than on a request.
+// files, reads the page files and parses every page once (pages.go: a
+// page's set for a language is built again at its first rendering). Any
+// defect in them is an error here rather than on a request.
 func New(opts Options) (*UI, error) {
 	pages := opts.Pages
 	if pages == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -139,6 +140,13 @@ func startServeOutput(t *testing.T, env map[string]string) (string, *syncBuffer,
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
+	if _, ok := env["GATEHOUSE_MEMORY_LIMIT"]; !ok { // the test binary's heap is not serve's
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["GATEHOUSE_MEMORY_LIMIT"] = "off"
+	}
 	go func() { done <- run(ctx, []string{"serve"}, envOf(env), stdout, stderr) }()
 	t.Cleanup(func() {
 		cancel()

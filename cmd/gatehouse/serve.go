@@ -23,6 +23,7 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 		return err
 	}
 	logger := newLogger(cfg, e.stderr)
+	defer applyMemoryLimit(cfg, e.getenv, logger)() // memory.go
 	srv, err := server.New(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	releaseStartupMemory() // memory.go: before the first admin's 19 MiB hash, not beside it
 	first, created, err := srv.BootstrapAdmin(ctx)
 	if err != nil {
 		_ = ln.Close()
@@ -40,6 +42,7 @@ func runServe(ctx context.Context, e *env, common *commonFlags, _ any, _ []strin
 	printBanner(e.stdout, cfg, srv, ln.Addr())
 	if created {
 		printFirstAdmin(e.stdout, cfg, first)
+		releaseStartupMemory() // its hash's memory
 	}
 	logger.Info("serving", slog.String("addr", ln.Addr().String()), slog.String("issuer", cfg.Issuer))
 	return srv.Serve(ctx, ln)

@@ -92,12 +92,11 @@ func (h *Hasher) verifyForeign(ctx context.Context, password, encoded string) (b
 	if tooLong(password) {
 		return false, nil
 	}
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return false, fmt.Errorf("account: waiting to hash a password: %w", context.Cause(ctx))
+	slot, err := h.acquire(ctx)
+	if err != nil {
+		return false, err
 	}
-	defer func() { <-h.sem }()
+	defer h.release(slot)
 	return f.verify([]byte(password)), nil
 }
 

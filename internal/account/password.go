@@ -9,8 +9,9 @@ import (
 	"runtime"
 	"sync"
 	"unicode/utf8"
+	"weak"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/gatehouse/gatehouse/internal/argon2id"
 )
 
 // Password length limits. Longer passwords are refused before any hashing,
@@ -33,7 +34,8 @@ type HashParams struct {
 
 // DefaultHashParams are OWASP's first argon2id recommendation: 19 MiB,
 // two passes, one lane. With the default bound of GOMAXPROCS concurrent
-// hashes, a login flood holds at most GOMAXPROCS×19 MiB.
+// hashes, a login flood holds at most GOMAXPROCS×19 MiB, and those
+// buffers are reused from one hash to the next (see Hasher).
 func DefaultHashParams() HashParams {
 	return HashParams{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
 }
@@ -80,11 +82,25 @@ func (p HashParams) check(minSalt uint32) error {
 // Hasher hashes and verifies passwords with argon2id. At most a fixed
 // number of hashes run at once; the others wait, giving up when their
 // context ends. It is safe for concurrent use.
+//
+// Each hashing slot keeps the working memory of its last hash with the
+// current parameters (19 MiB by default) and the next hash in that slot
+// reuses it, instead of leaving 19 MiB of garbage at every sign-in: under
+// a sign-in flood the heap holds one buffer per slot and the garbage
+// collector seldom runs. A slot holds its memory only weakly between
+// hashes, so the first collection after the flood (the runtime forces one
+// every two minutes) frees it.
 type Hasher struct {
 	params HashParams
-	sem    chan struct{}
-	derive func(password, salt []byte, p HashParams) []byte
+	sem    chan *hashSlot // the free slots
+	derive func(mem *argon2id.Memory, password, salt []byte, p HashParams) []byte
 	dummy  func() (phcHash, error)
+}
+
+// hashSlot is one hashing slot: the memory of its last hash, if no
+// collection has freed it since.
+type hashSlot struct {
+	memory weak.Pointer[argon2id.Memory]
 }
 
 // NewHasher returns a Hasher for params (zero fields take the defaults)
@@ -100,13 +116,16 @@ func NewHasher(params HashParams, maxConcurrent int) (*Hasher, error) {
 	if maxConcurrent <= 0 {
 		maxConcurrent = runtime.GOMAXPROCS(0)
 	}
-	h := &Hasher{params: params, sem: make(chan struct{}, maxConcurrent), derive: argon2id}
+	h := &Hasher{params: params, sem: make(chan *hashSlot, maxConcurrent), derive: argon2idKey}
+	for range maxConcurrent {
+		h.sem <- &hashSlot{}
+	}
 	h.dummy = sync.OnceValues(h.newDummy)
 	return h, nil
 }
 
-func argon2id(password, salt []byte, p HashParams) []byte {
-	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+func argon2idKey(mem *argon2id.Memory, password, salt []byte, p HashParams) []byte {
+	return mem.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 }
 
 // Params returns the parameters of new hashes.
@@ -202,13 +221,37 @@ func (h *Hasher) NeedsRehash(encoded string) bool {
 	return err != nil || stored.params != h.params
 }
 
-// run derives the key once a hashing slot is free.
+// run derives the key once a hashing slot is free, in the slot's memory
+// when p are the current parameters. A stored hash with other parameters
+// gets memory of its own, so that the kept memory never grows past the
+// current size.
 func (h *Hasher) run(ctx context.Context, password, salt []byte, p HashParams) ([]byte, error) {
+	slot, err := h.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer h.release(slot)
+	if p != h.params {
+		return h.derive(new(argon2id.Memory), password, salt, p), nil
+	}
+	mem := slot.memory.Value()
+	if mem == nil {
+		mem = new(argon2id.Memory)
+	}
+	key := h.derive(mem, password, salt, p)
+	slot.memory = weak.Make(mem)
+	runtime.KeepAlive(mem)
+	return key, nil
+}
+
+// acquire waits for a free hashing slot.
+func (h *Hasher) acquire(ctx context.Context) (*hashSlot, error) {
 	select {
-	case h.sem <- struct{}{}:
+	case slot := <-h.sem:
+		return slot, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("account: waiting to hash a password: %w", context.Cause(ctx))
 	}
-	defer func() { <-h.sem }()
-	return h.derive(password, salt, p), nil
 }
+
+func (h *Hasher) release(slot *hashSlot) { h.sem <- slot }

@@ -1,6 +1,8 @@
 package account
 
 import (
+	"github.com/gatehouse/gatehouse/internal/argon2id"
+
 	"context"
 	"errors"
 	"regexp"
@@ -211,7 +213,10 @@ func TestTooLongNeverHashed(t *testing.T) {
 	h := newTestHasher(t, fastHash, 0)
 	var calls atomic.Int32
 	orig := h.derive
-	h.derive = func(pw, salt []byte, p HashParams) []byte { calls.Add(1); return orig(pw, salt, p) }
+	h.derive = func(m *argon2id.Memory, pw, salt []byte, p HashParams) []byte {
+		calls.Add(1)
+		return orig(m, pw, salt, p)
+	}
 	enc, _ := h.Hash(t.Context(), "long enough")
 	_ = h.VerifyDummy(t.Context(), "prime the dummy hash")
 	calls.Store(0)
@@ -235,7 +240,7 @@ func TestConcurrentHashBound(t *testing.T) {
 	h := newTestHasher(t, fastHash, bound)
 	var running, peak atomic.Int32
 	orig := h.derive
-	h.derive = func(pw, salt []byte, p HashParams) []byte {
+	h.derive = func(mem *argon2id.Memory, pw, salt []byte, p HashParams) []byte {
 		n := running.Add(1)
 		for {
 			m := peak.Load()
@@ -245,7 +250,7 @@ func TestConcurrentHashBound(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 		defer running.Add(-1)
-		return orig(pw, salt, p)
+		return orig(mem, pw, salt, p)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -270,7 +275,7 @@ func TestConcurrentHashBound(t *testing.T) {
 func TestHashWaitHonoursContext(t *testing.T) {
 	h := newTestHasher(t, fastHash, 1)
 	release, started := make(chan struct{}), make(chan struct{})
-	h.derive = func(pw, salt []byte, p HashParams) []byte {
+	h.derive = func(_ *argon2id.Memory, pw, salt []byte, p HashParams) []byte {
 		close(started)
 		<-release
 		return make([]byte, p.KeyLen)

@@ -1,6 +1,8 @@
 package account
 
 import (
+	"github.com/gatehouse/gatehouse/internal/argon2id"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -321,10 +323,10 @@ func TestThrottleHoldsUnderParallelAttempts(t *testing.T) {
 	mustCreate(t, s, "user", "quiet harbor lantern", storage.UserActive)
 	var verified atomic.Int32
 	orig := s.hasher.derive
-	s.hasher.derive = func(pw, salt []byte, p HashParams) []byte {
+	s.hasher.derive = func(m *argon2id.Memory, pw, salt []byte, p HashParams) []byte {
 		verified.Add(1)
 		time.Sleep(2 * time.Millisecond)
-		return orig(pw, salt, p)
+		return orig(m, pw, salt, p)
 	}
 	var wg sync.WaitGroup
 	var throttled, invalid atomic.Int32

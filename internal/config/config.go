@@ -41,6 +41,7 @@ type Config struct {
 	ConfigFile           string        `key:"CONFIG" help:"YAML configuration file (also --config)"`
 	PprofListen          string        `key:"PPROF_LISTEN" help:"address of a separate listener serving net/http/pprof (empty: off; loopback only unless PPROF_ALLOW_REMOTE)"`
 	PprofAllowRemote     bool          `key:"PPROF_ALLOW_REMOTE" help:"let PPROF_LISTEN be a non-loopback address (the profiles expose internals: firewall it)"`
+	MemoryLimit          string        `key:"MEMORY_LIMIT" help:"soft memory limit of serve's Go runtime: a size (512MiB, 1GiB), auto (64 MiB plus the memory of the password hashes that may run at once) or off; GOMEMLIMIT, when set, wins"`
 
 	AccessTokenLifetime   time.Duration `key:"ACCESS_TOKEN_LIFETIME" help:"lifetime of access tokens"`
 	IDTokenLifetime       time.Duration `key:"ID_TOKEN_LIFETIME" help:"lifetime of ID tokens"`
@@ -112,6 +113,7 @@ func Defaults() Config {
 		ShutdownTimeout:      20 * time.Second,
 		ShutdownDrain:        5 * time.Second,
 		ReadinessTimeout:     2 * time.Second,
+		MemoryLimit:          "auto",
 
 		AccessTokenLifetime:   15 * time.Minute,
 		IDTokenLifetime:       15 * time.Minute,

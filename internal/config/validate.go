@@ -22,7 +22,7 @@ const MinSecretKeyLength = 32
 // naming its key.
 func (c *Config) Validate() error {
 	checks := []func() error{
-		c.validateListen, c.validatePprof, c.validateIssuer, c.validateDatabase, c.validateSecret,
+		c.validateListen, c.validatePprof, c.validateMemoryLimit, c.validateIssuer, c.validateDatabase, c.validateSecret,
 		c.validateLogging, c.validateProxies, c.validateTimeouts, c.validateTokens,
 		c.validateSessions, c.validateClients, c.validateRegistration, c.validateCaptcha, c.validateMail,
 		c.validateFederation,
