@@ -127,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return fmt.Errorf("server process %d: %w", o.pid, err)
 		}
-		fmt.Fprintf(stdout, "server pid %d: RSS %s before the run (peak so far %s)\n", o.pid, mib(m.RSS), mib(m.PeakRSS))
+		fmt.Fprintf(stdout, "server pid %d: RSS %s before the run (%s of it anonymous; peak so far %s)\n", o.pid, mib(m.RSS), mib(m.AnonRSS), mib(m.PeakRSS))
 	}
 	if o.postgresCPU {
 		_, n, err := commandCPU(procRoot, "postgres")

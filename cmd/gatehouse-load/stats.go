@@ -122,16 +122,21 @@ func commandCPU(root, comm string) (time.Duration, int, error) {
 // memory is what /proc/<pid>/status says about resident memory.
 type memory struct {
 	RSS, PeakRSS int64 // bytes
+	// AnonRSS is the resident memory that is the process's own (RssAnon:
+	// heap, stacks), without the pages of the executable and other files,
+	// which the kernel can drop and reread; 0 when the kernel does not say.
+	AnonRSS int64
 }
 
-// parseStatus reads VmRSS and VmHWM (the peak) from /proc/<pid>/status.
+// parseStatus reads VmRSS, VmHWM (the peak) and RssAnon from
+// /proc/<pid>/status.
 func parseStatus(r io.Reader) (memory, error) {
 	var m memory
 	found := 0
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		name, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (name != "VmRSS" && name != "VmHWM") {
+		if !ok || (name != "VmRSS" && name != "VmHWM" && name != "RssAnon") {
 			continue
 		}
 		f := strings.Fields(value)
@@ -142,12 +147,16 @@ func parseStatus(r io.Reader) (memory, error) {
 		if err != nil {
 			return m, fmt.Errorf("status: %w", err)
 		}
-		if name == "VmRSS" {
+		switch name {
+		case "VmRSS":
 			m.RSS = kib * 1024
-		} else {
+			found++
+		case "VmHWM":
 			m.PeakRSS = kib * 1024
+			found++
+		default:
+			m.AnonRSS = kib * 1024
 		}
-		found++
 	}
 	if err := sc.Err(); err != nil {
 		return m, fmt.Errorf("status: %w", err)

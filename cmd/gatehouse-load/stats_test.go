@@ -79,12 +79,12 @@ func TestCPUTime(t *testing.T) {
 }
 
 func TestParseStatus(t *testing.T) {
-	status := "Name:\tgatehouse\nVmPeak:\t 1300000 kB\nVmHWM:\t  218112 kB\nVmRSS:\t   59392 kB\nThreads:\t12\n"
+	status := "Name:\tgatehouse\nVmPeak:\t 1300000 kB\nVmHWM:\t  218112 kB\nVmRSS:\t   59392 kB\nRssAnon:\t   20480 kB\nRssFile:\t   38912 kB\nThreads:\t12\n"
 	m, err := parseStatus(strings.NewReader(status))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.RSS != 59392*1024 || m.PeakRSS != 218112*1024 {
+	if m.RSS != 59392*1024 || m.PeakRSS != 218112*1024 || m.AnonRSS != 20480*1024 {
 		t.Errorf("parseStatus = %+v", m)
 	}
 	if _, err := parseStatus(strings.NewReader("Name:\tkthreadd\nThreads:\t1\n")); err == nil {
@@ -105,7 +105,7 @@ func TestOwnProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.RSS <= 0 || m.PeakRSS < m.RSS {
+	if m.RSS <= 0 || m.PeakRSS < m.RSS || m.AnonRSS <= 0 || m.AnonRSS > m.RSS {
 		t.Errorf("memory = %+v", m)
 	}
 }
