@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -49,6 +50,34 @@ func BenchmarkDiscovery(b *testing.B) {
 func BenchmarkJWKS(b *testing.B) {
 	srv := testserver.Start(b, testserver.ServerOptions{Env: map[string]string{"GATEHOUSE_LOG_LEVEL": "warn"}})
 	benchGet(b, srv.URL+"/keys")
+}
+
+// BenchmarkDiscoveryFloor is the floor under BenchmarkDiscovery: a bare
+// net/http server (no router, no middleware) answering the same bytes of
+// the same discovery document with the same headers on the same loopback
+// stack. The difference between the two is what Gatehouse adds.
+func BenchmarkDiscoveryFloor(b *testing.B) {
+	srv := testserver.Start(b, testserver.ServerOptions{Env: map[string]string{"GATEHOUSE_LOG_LEVEL": "warn"}})
+	resp, err := http.Get(srv.URL + "/.well-known/openid-configuration")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("discovery: %d %v", resp.StatusCode, err)
+	}
+	header := resp.Header.Clone()
+	header.Del("Date") // net/http adds its own
+	bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		h := w.Header()
+		for k, v := range header {
+			h[k] = v
+		}
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(bare.Close)
+	benchGet(b, bare.URL)
 }
 
 func postToken(b *testing.B, client *http.Client, base, id, secret string, form url.Values) {
