@@ -61,7 +61,13 @@
 // file, such as a CLI command next to the server) and foreign_keys on; the
 // writer sets journal_mode WAL and synchronous NORMAL (durable across
 // application crashes; a power cut may lose the last commits, never
-// consistency). Gatehouse creates the database file but not its directory.
+// consistency). The writer's automatic checkpoint is off: a checkpointer
+// goroutine with a connection of its own copies the write-ahead log into
+// the database file every 250 ms with passive checkpoints, which wait for
+// neither the writer nor readers, so no commit (and no request queued
+// behind it) pays for a checkpoint's copying and fsync (checkpoint.go); the
+// log is cut back to 64 MiB when SQLite starts it over. Gatehouse creates
+// the database file but not its directory.
 // A "sqlite::memory:" database lives inside its one connection, so it gets a
 // single connection for reads and writes (writes queue on the gate, reads
 // in the pool).

@@ -2,8 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestSQLiteConnections checks the connection setup the package
@@ -20,6 +25,7 @@ func TestSQLiteConnections(t *testing.T) {
 	}
 	for pragma, want := range map[string]string{
 		"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1", "busy_timeout": "10000", "secure_delete": "1",
+		"wal_autocheckpoint": "0", "journal_size_limit": "67108864",
 	} {
 		var got string
 		if err := st.write.GetContext(ctx, &got, "PRAGMA "+pragma); err != nil || got != want {
@@ -32,6 +38,56 @@ func TestSQLiteConnections(t *testing.T) {
 	}
 	if _, err := st.read.ExecContext(ctx, "CREATE TABLE t (x INTEGER)"); err == nil {
 		t.Fatal("the reader pool accepted a write")
+	}
+}
+
+// TestCheckpointsInTheBackground: commits never checkpoint (the writer's
+// automatic checkpoint is off), the checkpointer copies the log into the
+// database file on its own, and Close stops it and leaves no log behind.
+func TestCheckpointsInTheBackground(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gh.db")
+	st, err := Open(ctx, "sqlite:"+path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ckpt == nil {
+		t.Fatal("a file database has no checkpointer")
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := st.h.exec(ctx, `INSERT INTO instance_settings (name, value, updated_at) VALUES (?, '1', 1)`,
+			fmt.Sprintf("test.checkpoint.%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second) // a bound, not a measurement
+	for st.ckpt.frames.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the checkpointer copied nothing in 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-st.ckpt.done:
+	default:
+		t.Fatal("Close left the checkpointer running")
+	}
+	if _, err := os.Stat(path + "-wal"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("after Close the write-ahead log is still there: %v", err)
+	}
+	if st, err = Open(ctx, "sqlite:"+path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.read.GetContext(ctx, &n, `SELECT count(*) FROM instance_settings WHERE name LIKE 'test.checkpoint.%'`); err != nil || n != 50 {
+		t.Fatalf("after reopening: %d rows, %v; want 50", n, err)
 	}
 }
 

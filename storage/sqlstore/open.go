@@ -70,9 +70,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		ctx, cancel = context.WithTimeout(ctx, openTimeout)
 		defer cancel()
 	}
-	var write, read *sqlx.DB
+	var write, read, ckpt *sqlx.DB
 	if name == SQLite {
-		write, read, err = openSQLite(ctx, dsn, opts)
+		write, read, ckpt, err = openSQLite(ctx, dsn, opts)
 	} else {
 		write, err = openPostgres(ctx, dsn, opts)
 		read = write
@@ -83,7 +83,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	s, err := newStore(dialect{name: name}, write, read, opts.Logger)
 	if err != nil {
 		closePools(write, read)
+		if ckpt != nil {
+			_ = ckpt.Close()
+		}
 		return nil, err
+	}
+	if ckpt != nil {
+		s.ckpt = startCheckpointer(ckpt, opts.Logger, checkpointInterval)
 	}
 	opts.Logger.InfoContext(ctx, "database open", slog.String("dialect", name), slog.String("target", describe(name, dsn)))
 	return s, nil

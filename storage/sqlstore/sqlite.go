@@ -26,23 +26,41 @@ const sqliteBusyTimeout = 10 * time.Second
 // reads outside transactions. See the package documentation for why. A
 // private in-memory database exists only inside its connection, so it gets
 // a single connection that does both and is never closed while idle.
-func openSQLite(ctx context.Context, path string, opts Options) (write, read *sqlx.DB, err error) {
+//
+// A file database also gets the checkpointer's connection (ckpt; nil for
+// a private in-memory one, which has no write-ahead log).
+func openSQLite(ctx context.Context, path string, opts Options) (write, read, ckpt *sqlx.DB, err error) {
 	if path == memoryPath {
 		db, err := openSQLitePool(ctx, path, sqliteParams(true, false), 1, opts.Trace)
-		return db, db, err
+		return db, db, nil, err
 	}
 	if err := checkSQLiteDir(path); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if write, err = openSQLitePool(ctx, path, sqliteParams(true, true), 1, opts.Trace); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	readers := min(max(2, runtime.GOMAXPROCS(0)), opts.MaxOpenConns)
 	if read, err = openSQLitePool(ctx, path, sqliteParams(false, true), readers, opts.Trace); err != nil {
 		_ = write.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return write, read, nil
+	// Not traced: its statements are the checkpointer's, not a request's.
+	if ckpt, err = openSQLitePool(ctx, path, checkpointerParams(), 1, false); err != nil {
+		_ = read.Close()
+		_ = write.Close()
+		return nil, nil, nil, err
+	}
+	return write, read, ckpt, nil
+}
+
+// checkpointerParams are the DSN parameters of the checkpointer's
+// connection: it writes only what checkpoints write.
+func checkpointerParams() url.Values {
+	v := url.Values{}
+	v.Set("_busy_timeout", strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10))
+	v.Add("_pragma", "secure_delete(ON)")
+	return v
 }
 
 // sqliteParams are the modernc DSN parameters of a writer or reader
@@ -61,6 +79,10 @@ func sqliteParams(writer, wal bool) url.Values {
 		if wal {
 			v.Set("_journal_mode", "WAL")
 			v.Set("_synchronous", "NORMAL")
+			// Checkpoints run in the background (checkpoint.go), not in
+			// the commit that happens to cross 1000 pages.
+			v.Add("_pragma", "wal_autocheckpoint(0)")
+			v.Add("_pragma", "journal_size_limit("+strconv.Itoa(walSizeLimit)+")")
 		}
 	} else {
 		v.Set("_query_only", "1")

@@ -22,6 +22,7 @@ type Store struct {
 	read  *sqlx.DB // reads outside transactions; == write except on file SQLite
 	log   *slog.Logger
 	goose *goose.Provider
+	ckpt  *checkpointer // file SQLite only (checkpoint.go)
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -67,7 +68,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes every prepared statement and every pool.
 func (s *Store) Close() error {
-	errs := []error{s.h.ws.close()}
+	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.stop())
+	}
+	errs = append(errs, s.h.ws.close())
 	if s.h.rs != s.h.ws {
 		errs = append(errs, s.h.rs.close())
 	}
