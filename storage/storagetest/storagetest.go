@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"testing"
 	"time"
@@ -66,7 +68,7 @@ func (s suite) testAlone(t *testing.T, name string, f func(t *testing.T, st stor
 // newUser returns an active user with a unique email; opts change it.
 func newUser(opts ...func(*storage.User)) storage.User {
 	u := storage.User{
-		Email:      "u-" + storage.NewID() + "@example.test",
+		Email:      "u-" + hexID() + "@example.test",
 		GivenName:  "Ada",
 		FamilyName: "Lovelace",
 		Role:       storage.RoleUser,
@@ -76,6 +78,16 @@ func newUser(opts ...func(*storage.User)) storage.User {
 		o(&u)
 	}
 	return u
+}
+
+// hexID is a random lower-case hex string. Default e-mail addresses use it
+// rather than storage.NewID, whose base64url alphabet holds '_', '-' and
+// letters, so that a list query such as "_9" or "bob_" in testUserListQuery
+// can only match the users the test named for it.
+func hexID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // createUser stores newUser(opts...) and returns it as stored.
