@@ -96,7 +96,14 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (AccessT
 // tokenIDAndSubject reads the token id and subject the way zop's userinfo
 // endpoint does: an opaque token decrypts to "id:subject"; otherwise it
 // must be a JWT access token signed by this provider.
+//
+// A JWT verified before is taken from p.verified (verified.go) while its
+// key is still published; the caller reads the token's row either way.
 func (p *Provider) tokenIDAndSubject(ctx context.Context, token string) (string, string, bool) {
+	now := p.st.now()
+	if t, ok := p.verified.lookup(token, now, p.keyPublished(ctx)); ok {
+		return t.tokenID, t.subject, true
+	}
 	if plain, err := p.zop.Crypto().Decrypt(token); err == nil {
 		id, subject, found := strings.Cut(plain, ":")
 		if found && id != "" && subject != "" {
@@ -109,5 +116,24 @@ func (p *Provider) tokenIDAndSubject(ctx context.Context, token string) (string,
 	if err != nil || claims.JWTID == "" || claims.Subject == "" {
 		return "", "", false
 	}
+	p.verified.remember(token, verifiedToken{tokenID: claims.JWTID, subject: claims.Subject,
+		expires: claims.Expiration.AsTime()}, now)
 	return claims.JWTID, claims.Subject, true
+}
+
+// keyPublished reports whether a key id is in the published key set (as
+// cached for CacheTTL); false when the key set cannot be read.
+func (p *Provider) keyPublished(ctx context.Context) func(keyID string) bool {
+	return func(keyID string) bool {
+		st, err := p.st.keys.current(ctx)
+		if err != nil {
+			return false
+		}
+		for _, k := range st.published {
+			if k.ID() == keyID {
+				return true
+			}
+		}
+		return false
+	}
 }

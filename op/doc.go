@@ -5,7 +5,8 @@
 // zop.CanGetPrivateClaimsFromRequest) over the store interfaces of package
 // storage. Everything that matters lives in the database; the only
 // process-local state is short-lived caches (clients, signing keys, the
-// discovery and JWKS documents).
+// discovery and JWKS documents, and which JWT access tokens this replica
+// has already verified: verified.go; revocation is never cached).
 //
 // It also owns what the library leaves to its user: client registration
 // rules (ValidateClient) and secret hashing, PKCE S256 for every client,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 
+	httphelper "github.com/zitadel/oidc/v3/pkg/http"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -140,17 +141,52 @@ func codeVerifier(ctx context.Context) (string, bool) {
 	return v, ok
 }
 
-// serveIntrospect answers for a personal API token itself, else lets zop
-// introspect.
+// serveIntrospect answers for a personal API token, else as zop's
+// Introspect does (its request parsing and client authentication, the same
+// answers), but reads the token through tokenIDAndSubject, which skips the
+// signature check of a JWT verified before (verified.go).
 func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
-	if !p.introspectPersonal(w, r) {
-		p.zop.ServeHTTP(w, r)
+	if p.introspectPersonal(w, r) {
+		return
 	}
+	r = r.WithContext(zop.ContextWithIssuer(r.Context(), p.opts.Issuer))
+	token, clientID, err := zop.ParseTokenIntrospectionRequest(r, p.zop)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	resp := new(oidc.IntrospectionResponse)
+	if tokenID, subject, ok := p.tokenIDAndSubject(r.Context(), token); ok {
+		if err := p.st.SetIntrospectionFromToken(r.Context(), resp, tokenID, subject, clientID); err == nil {
+			resp.Active = true
+		} else {
+			resp = new(oidc.IntrospectionResponse)
+		}
+	}
+	httphelper.MarshalJSON(w, resp)
 }
 
-// serveUserinfo answers for a personal API token itself, else lets zop.
+// serveUserinfo answers for a personal API token, else as zop's Userinfo
+// does (the same answers), reading the token through tokenIDAndSubject.
 func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
-	if !p.userinfoPersonal(w, r) {
-		p.zop.ServeHTTP(w, r)
+	if p.userinfoPersonal(w, r) {
+		return
 	}
+	r = r.WithContext(zop.ContextWithIssuer(r.Context(), p.opts.Issuer))
+	token, err := zop.ParseUserinfoRequest(r, p.zop.Decoder())
+	if err != nil {
+		http.Error(w, "access token missing", http.StatusUnauthorized)
+		return
+	}
+	tokenID, subject, ok := p.tokenIDAndSubject(r.Context(), token)
+	if !ok {
+		http.Error(w, "access token invalid", http.StatusUnauthorized)
+		return
+	}
+	info := new(oidc.UserInfo)
+	if err := p.st.SetUserinfoFromToken(r.Context(), info, tokenID, subject, r.Header.Get("origin")); err != nil {
+		httphelper.MarshalJSONWithStatus(w, err, http.StatusForbidden)
+		return
+	}
+	httphelper.MarshalJSON(w, info)
 }

@@ -22,6 +22,8 @@ type Provider struct {
 	log     *slog.Logger
 	kick    chan struct{} // wakes RunBackchannel (backchannel.go)
 	jwks    jwksCache     // clients' jwks_uri key sets (clientassertion.go)
+	// verified remembers JWT access tokens already verified (verified.go).
+	verified verifiedTokens
 	// policyFn reads the instance policy (policy.go).
 	policyFn policyHolder
 }
