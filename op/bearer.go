@@ -45,7 +45,9 @@ func (i AccessTokenInfo) HasScope(scope string) bool {
 // VerifyAccessToken checks a bearer access token issued by this provider:
 // a JWT access token (signature with the provider's keys, issuer, expiry)
 // or an opaque one (decrypted with the provider's key), and in both cases
-// the stored row, so that a token revoked on any replica fails here too.
+// its state in the store (its row and user, or for a stateless client
+// token its tombstone and client: stateless.go), so that a token revoked
+// on any replica fails here too.
 // Every failure wraps ErrBadAccessToken; a database failure is returned as
 // it is.
 func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (AccessTokenInfo, error) {
@@ -53,19 +55,17 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (AccessT
 	if token == "" || len(token) > 8192 {
 		return AccessTokenInfo{}, ErrBadAccessToken
 	}
-	id, subject, ok := p.tokenIDAndSubject(ctx, token)
+	pt, ok := p.presentedToken(ctx, token)
 	if !ok {
 		return AccessTokenInfo{}, ErrBadAccessToken
 	}
-	t, err := p.st.store.Tokens().AccessByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
+	t, u, err := p.st.livePresented(ctx, pt)
+	var oe *oidc.Error
+	if errors.As(err, &oe) && oe.ErrorType == oidc.AccessDenied {
 		return AccessTokenInfo{}, ErrBadAccessToken
 	}
 	if err != nil {
 		return AccessTokenInfo{}, fmt.Errorf("op: load access token: %w", err)
-	}
-	if t.Subject != subject || !t.RevokedAt.IsZero() || !p.st.now().Before(t.ExpiresAt) {
-		return AccessTokenInfo{}, ErrBadAccessToken
 	}
 	info := AccessTokenInfo{TokenID: t.ID, ClientID: t.ClientID, Scopes: append([]string(nil), t.Scopes...), ExpiresAt: t.ExpiresAt}
 	if isClientToken(t) {
@@ -79,46 +79,46 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (AccessT
 		info.Admin = c.Admin
 		return info, nil
 	}
-	u, err := p.st.store.Users().ByID(ctx, t.Subject)
-	if errors.Is(err, storage.ErrNotFound) {
-		return AccessTokenInfo{}, ErrBadAccessToken
-	}
-	if err != nil {
-		return AccessTokenInfo{}, fmt.Errorf("op: load user: %w", err)
-	}
-	if u.State != storage.UserActive {
+	// The user came with the token, in the same read.
+	if u.ID != t.Subject || u.State != storage.UserActive {
 		return AccessTokenInfo{}, ErrBadAccessToken
 	}
 	info.UserID, info.Admin = u.ID, u.Role == storage.RoleAdmin
 	return info, nil
 }
 
-// tokenIDAndSubject reads the token id and subject the way zop's userinfo
-// endpoint does: an opaque token decrypts to "id:subject"; otherwise it
-// must be a JWT access token signed by this provider.
+// presentedToken reads a bearer token the way zop's userinfo endpoint
+// does: an opaque token decrypts to "id:subject"; otherwise it must be a
+// JWT access token signed by this provider, which for a stateless
+// client-credentials token (stateless.go) also carries its record.
 //
 // A JWT verified before is taken from p.verified (verified.go) while its
-// key is still published; the caller reads the token's row either way.
-func (p *Provider) tokenIDAndSubject(ctx context.Context, token string) (string, string, bool) {
+// key is still published; the caller checks the token's state either way
+// (livePresented).
+func (p *Provider) presentedToken(ctx context.Context, token string) (presented, bool) {
 	now := p.st.now()
 	if t, ok := p.verified.lookup(token, now, p.keyPublished(ctx)); ok {
-		return t.tokenID, t.subject, true
+		return t.presented, true
 	}
 	if plain, err := p.zop.Crypto().Decrypt(token); err == nil {
 		id, subject, found := strings.Cut(plain, ":")
 		if found && id != "" && subject != "" {
-			return id, subject, true
+			return presented{id: id, subject: subject}, true
 		}
-		return "", "", false
+		return presented{}, false
 	}
 	ctx = zop.ContextWithIssuer(ctx, p.opts.Issuer)
 	claims, err := zop.VerifyAccessToken[*oidc.AccessTokenClaims](ctx, token, p.zop.AccessTokenVerifier(ctx))
 	if err != nil || claims.JWTID == "" || claims.Subject == "" {
-		return "", "", false
+		return presented{}, false
 	}
-	p.verified.remember(token, verifiedToken{tokenID: claims.JWTID, subject: claims.Subject,
-		expires: claims.Expiration.AsTime()}, now)
-	return claims.JWTID, claims.Subject, true
+	rec, ok := statelessRecord(claims)
+	if !ok {
+		return presented{}, false
+	}
+	pt := presented{id: claims.JWTID, subject: claims.Subject, stateless: rec}
+	p.verified.remember(token, verifiedToken{presented: pt, expires: claims.Expiration.AsTime()}, now)
+	return pt, true
 }
 
 // keyPublished reports whether a key id is in the published key set (as

@@ -12,9 +12,11 @@
 // rules (ValidateClient) and secret hashing, PKCE S256 for every client,
 // code-only authorization, binding an authorization request to the browser
 // that started it, single-use codes with reuse detection, refresh token
-// rotation with family revocation, signing keys encrypted at rest and
-// rotated next -> active -> retired for each algorithm in use (the
-// instance's, RS256, and those clients ask for; keys.go, rotation.go),
+// rotation with family revocation, client-credentials JWT access tokens
+// that are not stored (revoked by a tombstone row; stateless.go), signing
+// keys encrypted at rest and rotated next -> active -> retired for each
+// algorithm in use (the instance's, RS256, and those clients ask for;
+// keys.go, rotation.go),
 // per-client ID token algorithms and at+jwt access tokens (tokensign.go),
 // iss in every authorization response (iss.go, RFC 9207), the device
 // flow's storage and page services (device.go, RFC 8628), pushed

@@ -15,6 +15,9 @@ type fakeTokens struct{ f *fakeStore }
 func (s fakeTokens) CreateAccess(_ context.Context, t *storage.AccessToken) error {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
+	if _, ok := s.f.access[t.ID]; ok {
+		return storage.ErrAlreadyExists // as the real stores (a primary key)
+	}
 	s.f.access[t.ID] = *t
 	return nil
 }

@@ -143,7 +143,7 @@ func codeVerifier(ctx context.Context) (string, bool) {
 
 // serveIntrospect answers for a personal API token, else as zop's
 // Introspect does (its request parsing and client authentication, the same
-// answers), but reads the token through tokenIDAndSubject, which skips the
+// answers), but reads the token through presentedToken, which skips the
 // signature check of a JWT verified before (verified.go).
 func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 	if p.introspectPersonal(w, r) {
@@ -156,8 +156,8 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := new(oidc.IntrospectionResponse)
-	if tokenID, subject, ok := p.tokenIDAndSubject(r.Context(), token); ok {
-		if err := p.st.SetIntrospectionFromToken(r.Context(), resp, tokenID, subject, clientID); err == nil {
+	if pt, ok := p.presentedToken(r.Context(), token); ok {
+		if err := p.st.introspectionFor(r.Context(), resp, pt, clientID); err == nil {
 			resp.Active = true
 		} else {
 			resp = new(oidc.IntrospectionResponse)
@@ -167,7 +167,7 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveUserinfo answers for a personal API token, else as zop's Userinfo
-// does (the same answers), reading the token through tokenIDAndSubject.
+// does (the same answers), reading the token through presentedToken.
 func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	if p.userinfoPersonal(w, r) {
 		return
@@ -178,13 +178,13 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "access token missing", http.StatusUnauthorized)
 		return
 	}
-	tokenID, subject, ok := p.tokenIDAndSubject(r.Context(), token)
+	pt, ok := p.presentedToken(r.Context(), token)
 	if !ok {
 		http.Error(w, "access token invalid", http.StatusUnauthorized)
 		return
 	}
 	info := new(oidc.UserInfo)
-	if err := p.st.SetUserinfoFromToken(r.Context(), info, tokenID, subject, r.Header.Get("origin")); err != nil {
+	if err := p.st.userinfoFor(r.Context(), info, pt); err != nil {
 		httphelper.MarshalJSONWithStatus(w, err, http.StatusForbidden)
 		return
 	}

@@ -218,11 +218,11 @@ func (p *Provider) exchangeClient(ctx context.Context, r *http.Request) (storage
 // exchangedToken resolves a token of this instance (opaque or JWT, as zop
 // encodes them) to its stored record, refusing anything not active.
 func (p *Provider) exchangedToken(ctx context.Context, raw string) (storage.AccessToken, error) {
-	id, subject, _, ok := zop.GetTokenIDAndSubjectFromToken(ctx, p.zop, raw, oidc.AccessTokenType, false)
+	pt, ok := p.presentedToken(ctx, raw)
 	if !ok {
 		return storage.AccessToken{}, oidc.ErrInvalidGrant().WithDescription("the token is not an access token of this server")
 	}
-	t, err := p.st.liveAccess(ctx, id, subject)
+	t, _, err := p.st.livePresented(ctx, pt)
 	if err != nil {
 		var oe *oidc.Error
 		if errors.As(err, &oe) && oe.ErrorType == oidc.AccessDenied {

@@ -182,6 +182,14 @@ func (s *oidcStorage) issueClientAccess(ctx context.Context, r *clientCredential
 		ID: storage.NewID(), ClientID: r.clientID, Subject: r.clientID, Audience: r.GetAudience(), Scopes: r.scopes,
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.AccessTokenLifetime),
 	}
+	c, err := s.client(ctx, r.clientID)
+	if err != nil {
+		return storage.AccessToken{}, serverError(err, "load client")
+	}
+	if c.AccessTokenFormat != storage.AccessTokenOpaque { // a JWT: not stored (stateless.go)
+		t.ID = newStatelessID(t.ExpiresAt)
+		return t, nil
+	}
 	if err := s.store.Tokens().CreateAccess(ctx, &t); err != nil {
 		return storage.AccessToken{}, serverError(err, "store access token")
 	}
@@ -199,17 +207,9 @@ func errTokenInactive() error {
 	return oidc.ErrAccessDenied().WithDescription("token is not active")
 }
 
-// liveAccess returns the access token if it exists, belongs to subject,
-// and is neither revoked nor expired.
-func (s *oidcStorage) liveAccess(ctx context.Context, id, subject string) (storage.AccessToken, error) {
-	t, err := s.store.Tokens().AccessByID(ctx, id)
-	if err := s.checkLive(t, subject, err); err != nil {
-		return storage.AccessToken{}, err
-	}
-	return t, nil
-}
-
-// checkLive turns the read of an access token into liveAccess's answer.
+// checkLive turns the read of an access token into liveAccessWithUser's
+// answer: the token exists, belongs to subject, and is neither revoked nor
+// expired.
 func (s *oidcStorage) checkLive(t storage.AccessToken, subject string, err error) error {
 	if errors.Is(err, storage.ErrNotFound) {
 		return errTokenInactive()
@@ -223,9 +223,10 @@ func (s *oidcStorage) checkLive(t storage.AccessToken, subject string, err error
 	return nil
 }
 
-// liveAccessWithUser is liveAccess that also returns, from the same read,
-// the user of a user's token (the zero User for a client's token); the
-// caller checks the user's state (activeUserOf).
+// liveAccessWithUser returns a stored access token that is live
+// (checkLive) and, from the same read, the user of a user's token (the
+// zero User for a client's token); the caller checks the user's state
+// (activeUserOf).
 func (s *oidcStorage) liveAccessWithUser(ctx context.Context, id, subject string) (storage.AccessToken, storage.User, error) {
 	t, u, err := s.store.Tokens().AccessWithUser(ctx, id)
 	if err := s.checkLive(t, subject, err); err != nil {
@@ -247,7 +248,13 @@ func activeUserOf(u storage.User) (storage.User, error) {
 // revokes its family and the access tokens minted from it (RFC 7009 §2.1);
 // unknown tokens are not an error (RFC 7009 §2.2). A token of another
 // client is refused.
-func (s *oidcStorage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID string) *oidc.Error {
+//
+// A stateless client-credentials token (stateless.go) gets a tombstone;
+// zop passes its subject only when it verified the token.
+func (s *oidcStorage) RevokeToken(ctx context.Context, tokenOrID, subject string, clientID string) *oidc.Error {
+	if exp, ok := statelessExpiry(tokenOrID); ok {
+		return s.revokeStateless(ctx, tokenOrID, exp, subject, clientID)
+	}
 	tokens := s.store.Tokens()
 	now := s.now()
 	at, err := tokens.AccessByID(ctx, tokenOrID)

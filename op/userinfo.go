@@ -72,7 +72,12 @@ func (s *oidcStorage) SetUserinfoFromRequest(ctx context.Context, info *oidc.Use
 // SetUserinfoFromToken serves /userinfo: a live user token with the openid
 // scope, of an active user.
 func (s *oidcStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	t, owner, err := s.liveAccessWithUser(ctx, tokenID, subject)
+	return s.userinfoFor(ctx, info, presented{id: tokenID, subject: subject})
+}
+
+// userinfoFor is SetUserinfoFromToken for a presented token.
+func (s *oidcStorage) userinfoFor(ctx context.Context, info *oidc.UserInfo, p presented) error {
+	t, owner, err := s.livePresented(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -91,7 +96,12 @@ func (s *oidcStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserI
 // issued to or an audience of it; any error makes zop answer active=false
 // (unknown, revoked, expired, other client, inactive user).
 func (s *oidcStorage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	t, owner, err := s.liveAccessWithUser(ctx, tokenID, subject)
+	return s.introspectionFor(ctx, resp, presented{id: tokenID, subject: subject}, clientID)
+}
+
+// introspectionFor is SetIntrospectionFromToken for a presented token.
+func (s *oidcStorage) introspectionFor(ctx context.Context, resp *oidc.IntrospectionResponse, p presented, clientID string) error {
+	t, owner, err := s.livePresented(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,9 @@ type verifiedTokens struct {
 }
 
 type verifiedToken struct {
-	tokenID, subject, keyID string
-	expires                 time.Time
+	presented
+	keyID   string
+	expires time.Time
 }
 
 // lookup returns the remembered token for token, if its expiry is ahead of

@@ -120,15 +120,15 @@ func TestVerifiedTokensCache(t *testing.T) {
 	token := func(i int) string { return jwtHeader("k1") + ".payload" + strconv.Itoa(i) + ".sig" }
 	var v verifiedTokens
 
-	v.remember("no-dots", verifiedToken{tokenID: "t", subject: "s", expires: now.Add(time.Hour)}, now)
-	v.remember(jwtHeader("")+".p.s", verifiedToken{tokenID: "t", subject: "s", expires: now.Add(time.Hour)}, now)
-	v.remember(token(0), verifiedToken{tokenID: "t", subject: "s"}, now)
+	v.remember("no-dots", verifiedToken{presented: presented{id: "t", subject: "s"}, expires: now.Add(time.Hour)}, now)
+	v.remember(jwtHeader("")+".p.s", verifiedToken{presented: presented{id: "t", subject: "s"}, expires: now.Add(time.Hour)}, now)
+	v.remember(token(0), verifiedToken{presented: presented{id: "t", subject: "s"}}, now)
 	if v.len() != 0 {
 		t.Fatalf("remembered %d tokens without a key id or an expiry", v.len())
 	}
 
-	v.remember(token(1), verifiedToken{tokenID: "t1", subject: "s", expires: now.Add(time.Hour)}, now)
-	if got, ok := v.lookup(token(1), now, all); !ok || got.tokenID != "t1" || got.keyID != "k1" {
+	v.remember(token(1), verifiedToken{presented: presented{id: "t1", subject: "s"}, expires: now.Add(time.Hour)}, now)
+	if got, ok := v.lookup(token(1), now, all); !ok || got.id != "t1" || got.keyID != "k1" {
 		t.Fatalf("lookup = %+v, %v", got, ok)
 	}
 	if _, ok := v.lookup(token(1), now, func(kid string) bool { return kid != "k1" }); ok {
@@ -143,18 +143,18 @@ func TestVerifiedTokensCache(t *testing.T) {
 
 	// Bounded: expired entries go first, then a quarter of the rest.
 	for i := range verifiedCacheSize - 1 {
-		v.remember(token(100+i), verifiedToken{tokenID: "old", subject: "s", expires: now.Add(time.Minute)}, now)
+		v.remember(token(100+i), verifiedToken{presented: presented{id: "old", subject: "s"}, expires: now.Add(time.Minute)}, now)
 	}
 	if v.len() != verifiedCacheSize {
 		t.Fatalf("len = %d, want %d", v.len(), verifiedCacheSize)
 	}
 	later := now.Add(2 * time.Minute)
-	v.remember(token(2), verifiedToken{tokenID: "t2", subject: "s", expires: later.Add(time.Hour)}, later)
+	v.remember(token(2), verifiedToken{presented: presented{id: "t2", subject: "s"}, expires: later.Add(time.Hour)}, later)
 	if v.len() != 2 {
 		t.Fatalf("len = %d after expired entries were dropped, want 2", v.len())
 	}
 	for i := range 2 * verifiedCacheSize {
-		v.remember(token(100000+i), verifiedToken{tokenID: "x", subject: "s", expires: later.Add(time.Hour)}, later)
+		v.remember(token(100000+i), verifiedToken{presented: presented{id: "x", subject: "s"}, expires: later.Add(time.Hour)}, later)
 		if v.len() > verifiedCacheSize {
 			t.Fatalf("len = %d, over the bound %d", v.len(), verifiedCacheSize)
 		}

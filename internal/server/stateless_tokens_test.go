@@ -1,0 +1,112 @@
+package server_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/testserver"
+	"github.com/gatehouse/gatehouse/storage"
+)
+
+// Client-credentials JWT access tokens are not stored (op/stateless.go):
+// on each database, issuing one writes no row, introspection and the
+// management API answer for it, revocation writes a tombstone (twice is
+// fine), and deleting the client ends its tokens at once.
+func TestStatelessClientTokensSQLite(t *testing.T) {
+	testStatelessClientTokens(t, testserver.Start(t, testserver.ServerOptions{}))
+}
+
+func TestStatelessClientTokensPostgres(t *testing.T) {
+	testStatelessClientTokens(t, testserver.Start(t, testserver.ServerOptions{Postgres: true}))
+}
+
+func testStatelessClientTokens(t *testing.T, srv *testserver.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	tokens := srv.Srv.Store().Tokens()
+	secret := srv.CreateClient(t, config.ClientConfig{ID: "shop", GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
+	issue := func() (token, jti string) {
+		t.Helper()
+		status, body, _ := tokenRequest(t, srv.URL, "shop", secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
+		token, _ = body["access_token"].(string)
+		if status != http.StatusOK || token == "" {
+			t.Fatalf("client credentials: %d %v", status, body)
+		}
+		return token, unverifiedJTI(t, token)
+	}
+
+	at, jti := issue()
+	if !strings.HasPrefix(jti, "cc.") {
+		t.Fatalf("jti %q: want a stateless id", jti)
+	}
+	if _, err := tokens.AccessByID(ctx, jti); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a row was stored for a client-credentials JWT: %v", err)
+	}
+	if got := introspect(t, srv.URL, "shop", secret, at); got["active"] != true || got["client_id"] != "shop" || got["scope"] != "orders:read" || got["jti"] != jti {
+		t.Fatalf("introspection: %v", got)
+	}
+
+	revoke := func(token string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("shop", url.QueryEscape(secret))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("revoke: %d", resp.StatusCode)
+		}
+	}
+	revoke(at)
+	tomb, err := tokens.AccessByID(ctx, jti)
+	if err != nil || tomb.RevokedAt.IsZero() || tomb.ClientID != "shop" {
+		t.Fatalf("tombstone: %+v, %v", tomb, err)
+	}
+	if got := introspect(t, srv.URL, "shop", secret, at); got["active"] != false {
+		t.Fatalf("introspection after revocation: %v", got)
+	}
+	revoke(at) // the tombstone exists: still 200
+
+	// An admin client's stateless token opens the management API until
+	// the client is deleted.
+	bot := serviceToken(t, srv, "stateless-bot", true)
+	if !strings.HasPrefix(unverifiedJTI(t, bot), "cc.") {
+		t.Fatal("the admin client's token is not stateless")
+	}
+	apiCall(t, srv.URL, http.MethodGet, "/users", bot, nil).want(t, http.StatusOK)
+	if err := srv.Srv.Store().Clients().Delete(ctx, "stateless-bot"); err != nil {
+		t.Fatal(err)
+	}
+	apiCall(t, srv.URL, http.MethodGet, "/users", bot, nil).want(t, http.StatusUnauthorized)
+}
+
+// unverifiedJTI reads a JWT's jti without verifying it.
+func unverifiedJTI(t *testing.T, token string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %.40q", token)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		JTI string `json:"jti"`
+	}
+	if err := json.Unmarshal(raw, &claims); err != nil {
+		t.Fatal(err)
+	}
+	return claims.JTI
+}
