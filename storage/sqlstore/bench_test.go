@@ -18,7 +18,7 @@ import (
 
 // BenchmarkHotQueries measures the statements of the hottest requests on
 // each database: the reads of userinfo and introspection (an access token
-// by id, a user by id) and the write of every token grant (an access
+// with its user, as they read it; an access token by id, a user by id) and the write of every token grant (an access
 // token row). Postgres runs with GATEHOUSE_TEST_POSTGRES_URL set.
 //
 //	go test -run '^$' -bench HotQueries ./storage/sqlstore
@@ -94,6 +94,14 @@ func benchHotQueries(b *testing.B, open func(*testing.B) *sqlstore.Store) {
 		defer reportCPU(b)()
 		for b.Loop() {
 			if _, err := st.Tokens().AccessByID(ctx, at.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("AccessWithUser", func(b *testing.B) {
+		defer reportCPU(b)()
+		for b.Loop() {
+			if _, _, err := st.Tokens().AccessWithUser(ctx, at.ID); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -59,7 +59,14 @@ func testAccessRoundTrip(t *testing.T, st storage.Store) {
 // the user as Users().ByID has it, whatever the user's state; a client's
 // token comes with the zero User; revoked tokens are returned too.
 func testAccessWithUser(t *testing.T, st storage.Store) {
-	u, c := createUser(t, st), createClient(t, st)
+	// Every user column distinct, so that a column read into the wrong
+	// field shows.
+	u := createUser(t, st, func(u *storage.User) {
+		u.Username, u.EmailVerified, u.PasswordHash = "ada_l", true, "$argon2id$hash"
+		u.Company, u.Country, u.Locale, u.Role = "Analytical Engines", "GB", "en-GB", storage.RoleAdmin
+		u.TermsAcceptedAt, u.PasswordChangeRequired = clock().Add(-time.Hour), true
+	})
+	c := createClient(t, st)
 	at := newAccess(c.ID, u.ID, clock())
 	at.RefreshTokenID, at.SessionID = "rt-1", "sess-1"
 	noErr(t, st.Tokens().CreateAccess(t.Context(), &at))
