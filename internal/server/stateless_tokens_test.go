@@ -55,16 +55,8 @@ func testStatelessClientTokens(t *testing.T, srv *testserver.Server) {
 
 	revoke := func(token string) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/revoke", strings.NewReader(url.Values{"token": {token}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth("shop", url.QueryEscape(secret))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("revoke: %d", resp.StatusCode)
+		if resp, body := clientPost(t, srv.URL+"/revoke", "shop", secret, url.Values{"token": {token}}); resp.StatusCode != http.StatusOK {
+			t.Fatalf("revoke: %d %s", resp.StatusCode, body)
 		}
 	}
 	revoke(at)
