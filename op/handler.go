@@ -106,8 +106,12 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		ctx = withCodeVerifier(ctx, r.Form.Get("code_verifier"))
 	}
 	r = r.WithContext(ctx)
-	if gt == GrantTokenExchange { // tokenexchange.go
+	switch gt {
+	case GrantTokenExchange: // tokenexchange.go
 		p.serveTokenSigned(p.serveTokenExchange)(w, r)
+		return
+	case GrantClientCredentials: // clientcredentials.go: signed once, no draft
+		p.serveClientCredentials(w, r)
 		return
 	}
 	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
