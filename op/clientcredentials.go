@@ -21,6 +21,10 @@ import (
 func (p *Provider) serveClientCredentials(w http.ResponseWriter, r *http.Request) {
 	ctx := zop.ContextWithIssuer(r.Context(), p.opts.Issuer)
 	r = r.WithContext(ctx)
+	if !p.zop.GrantTypeClientCredentialsSupported() {
+		zop.RequestError(w, r, oidc.ErrUnsupportedGrantType().WithDescription("%s not supported", oidc.GrantTypeClientCredentials), nil)
+		return
+	}
 	req, err := zop.ParseClientCredentialsRequest(r, p.zop.Decoder())
 	if err != nil {
 		zop.RequestError(w, r, err, nil)
@@ -41,14 +45,7 @@ func (p *Provider) serveClientCredentials(w http.ResponseWriter, r *http.Request
 		zop.RequestError(w, r, err, nil)
 		return
 	}
-	body, err := json.Marshal(resp)
-	if err != nil {
-		zop.RequestError(w, r, serverError(err, "encode token response"), nil)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	writeTokenResponse(w, r, resp) // tokenresponse.go
 }
 
 // clientCredentialsJWT issues the access token of a validated

@@ -113,6 +113,12 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	case GrantClientCredentials: // clientcredentials.go: signed once, no draft
 		p.serveClientCredentials(w, r)
 		return
+	case GrantAuthorizationCode: // tokenresponse.go: signed once, no draft
+		p.serveCodeExchange(w, r)
+		return
+	case GrantRefreshToken:
+		p.serveRefresh(w, r)
+		return
 	}
 	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
 }

@@ -26,6 +26,11 @@ import (
 //     its at_hash and c_hash computed for the final access token and that
 //     algorithm.
 // The claims are zop's, unchanged otherwise.
+//
+// The client_credentials, authorization_code and refresh_token grants do
+// not come here: clientcredentials.go and tokenresponse.go sign their JWTs
+// once, with the real keys, and make no draft. The device and
+// token-exchange grants still do.
 
 // typAccessToken is the JWT access token header typ of RFC 9068.
 const typAccessToken = "at+jwt"
