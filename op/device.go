@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -15,10 +16,11 @@ import (
 )
 
 // Device authorization grant (RFC 8628). zop serves the device endpoint
-// and the device_code grant over the two DeviceAuthorizationStorage
-// methods below; the /device page (ui) shows the request behind a user
-// code and records the user's decision through DeviceRequest and
-// DecideDevice.
+// over the two DeviceAuthorizationStorage methods below, and
+// serveDeviceToken answers the device_code grant as zop's
+// DeviceAccessToken does, signing each JWT once; the /device page (ui)
+// shows the request behind a user code and records the user's decision
+// through DeviceRequest and DecideDevice.
 
 // PathDeviceAuthorization is the device authorization endpoint.
 const PathDeviceAuthorization = "/oauth/device_authorization"
@@ -205,4 +207,68 @@ func (p *Provider) DecideDevice(ctx context.Context, req DeviceRequest, approve 
 		return ErrUserCodeUsed
 	}
 	return err
+}
+
+// serveDeviceToken answers grant_type device_code as zop's
+// DeviceAccessToken and CreateDeviceTokenResponse do (the client, the
+// pending, slow_down, denied and expired answers), with the access token
+// and the ID token signed once (tokenresponse.go).
+func (p *Provider) serveDeviceToken(w http.ResponseWriter, r *http.Request) {
+	if !p.zop.GrantTypeDeviceCodeSupported() {
+		zop.RequestError(w, r, oidc.ErrUnsupportedGrantType().WithDescription("%s not supported", oidc.GrantTypeDeviceCode), nil)
+		return
+	}
+	// zop's bound: shorter than the 5-second poll interval.
+	ctx, cancel := context.WithTimeout(zop.ContextWithIssuer(r.Context(), p.opts.Issuer), 4*time.Second)
+	defer cancel()
+	r = r.WithContext(ctx)
+	resp, err := p.deviceTokenResponse(ctx, r)
+	if err != nil {
+		zop.RequestError(w, r, err, nil)
+		return
+	}
+	writeTokenResponse(w, r, resp)
+}
+
+// deviceTokenResponse authenticates the client, reads the state of its
+// device code and, once the user has approved, issues the tokens: an ID
+// token only with the openid scope, a refresh token with offline_access.
+func (p *Provider) deviceTokenResponse(ctx context.Context, r *http.Request) (*oidc.AccessTokenResponse, error) {
+	clientID, authenticated, err := zop.ClientIDFromRequest(r, p.zop)
+	if err != nil {
+		return nil, err
+	}
+	req, err := zop.ParseDeviceAccessTokenRequest(r, p.zop)
+	if err != nil {
+		return nil, err
+	}
+	state, err := zop.CheckDeviceAuthorizationState(ctx, clientID, req.DeviceCode, p.zop)
+	if err != nil {
+		return nil, err
+	}
+	zc, err := p.st.GetClientByClientID(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if authenticated != zop.IsConfidentialType(zc) {
+		return nil, oidc.ErrInvalidClient().WithParent(zop.ErrNoClientCredentials).
+			WithDescription("confidential client requires authentication")
+	}
+	at, refresh, validity, err := p.accessToken(ctx, state, zc, "")
+	if err != nil {
+		return nil, err
+	}
+	resp := &oidc.AccessTokenResponse{
+		AccessToken:  at,
+		RefreshToken: refresh,
+		TokenType:    oidc.BearerToken,
+		ExpiresIn:    uint64(validity.Seconds()),
+		Scope:        state.GetScopes(),
+	}
+	if slices.Contains(state.GetScopes(), oidc.ScopeOpenID) {
+		if resp.IDToken, err = p.idToken(ctx, state, zc, at, ""); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
 }

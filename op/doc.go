@@ -18,9 +18,9 @@
 // algorithm in use (the instance's, RS256, and those clients ask for;
 // keys.go, rotation.go),
 // per-client ID token algorithms and at+jwt access tokens, each JWT signed
-// once (the hot grants answered in clientcredentials.go and
-// tokenresponse.go with zop's parsing and validation; the others re-signed
-// from zop's drafts in tokensign.go),
+// once (every grant answered with zop's parsing and validation in
+// clientcredentials.go, tokenresponse.go, device.go and tokenexchange.go,
+// signed by tokensign.go; zop itself only ever holds a draft key),
 // iss in every authorization response (iss.go, RFC 9207), the device
 // flow's storage and page services (device.go, RFC 8628), pushed
 // authorization requests (par.go, RFC 9126), token exchange

@@ -12,8 +12,9 @@ import (
 )
 
 // TestZopSignsOnlyDrafts: what zop signs with SigningKey carries the active
-// key's algorithm but verifies with no published key, so a JWT that
-// skipped serveTokenSigned would be refused, never trusted.
+// key's algorithm but verifies with no published key, so a JWT that zop
+// signed itself, rather than the grant's own signing (tokensign.go), would
+// be refused, never trusted.
 func TestZopSignsOnlyDrafts(t *testing.T) {
 	for _, alg := range []string{AlgRS256, AlgES256, AlgEdDSA} {
 		t.Run(alg, func(t *testing.T) {

@@ -106,21 +106,21 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		ctx = withCodeVerifier(ctx, r.Form.Get("code_verifier"))
 	}
 	r = r.WithContext(ctx)
+	// Every grant signs its JWTs once, with the real keys (tokensign.go).
 	switch gt {
-	case GrantTokenExchange: // tokenexchange.go
-		p.serveTokenSigned(p.serveTokenExchange)(w, r)
-		return
-	case GrantClientCredentials: // clientcredentials.go: signed once, no draft
-		p.serveClientCredentials(w, r)
-		return
-	case GrantAuthorizationCode: // tokenresponse.go: signed once, no draft
+	case GrantAuthorizationCode: // tokenresponse.go
 		p.serveCodeExchange(w, r)
-		return
-	case GrantRefreshToken:
+	case GrantRefreshToken: // tokenresponse.go
 		p.serveRefresh(w, r)
-		return
+	case GrantClientCredentials: // clientcredentials.go
+		p.serveClientCredentials(w, r)
+	case GrantDeviceCode: // device.go
+		p.serveDeviceToken(w, r)
+	case GrantTokenExchange: // tokenexchange.go
+		p.serveTokenExchange(w, r)
+	default: // no grant_type: zop's invalid_request
+		zop.RequestError(w, r, oidc.ErrInvalidRequest().WithDescription("grant_type missing"), nil)
 	}
-	p.serveTokenSigned(p.zop.ServeHTTP)(w, r) // tokensign.go
 }
 
 // serveEndSession keeps the raw post_logout_redirect_uri and state for

@@ -50,8 +50,9 @@ func (k draftKey) Key() any                                    { return draftSig
 func (k draftKey) ID() string                                  { return k.id }
 
 // draftSigner is the go-jose opaque signer zop gets: it "signs" every
-// payload with draftSignature. zop's JWTs are drafts that
-// serveTokenSigned parses and signs with the real key.
+// payload with draftSignature, which no published key verifies. The token
+// endpoint's grants sign their JWTs themselves (tokensign.go), so a draft
+// never leaves; if a path of zop's signed one, it would be refused.
 type draftSigner struct {
 	id  string
 	alg jose.SignatureAlgorithm
@@ -239,10 +240,9 @@ func keyAlgorithms(st *keyState) []jose.SignatureAlgorithm {
 
 // SigningKey returns what zop signs its JWTs with: not the private key but
 // a draft signer of the active key's algorithm and id (draftSigner). zop
-// only signs access and ID tokens, only at the token endpoint, and
-// serveTokenSigned signs every one of them again with the real key
-// (tokensign.go), so an RSA signature zop would make is wasted work: half
-// the CPU of a client credentials request.
+// only signs access and ID tokens, only at the token endpoint, and every
+// grant there builds its response and signs its JWTs itself with the real
+// keys (tokensign.go); the private keys never reach zop.
 func (s *oidcStorage) SigningKey(ctx context.Context) (zop.SigningKey, error) {
 	st, err := s.keys.current(ctx)
 	if err != nil {

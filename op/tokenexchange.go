@@ -36,9 +36,9 @@ import (
 //     left out); no refresh or ID tokens.
 //
 // The exchange is handled here, not through zop.TokenExchangeStorage: zop
-// offers no way to set the audience of the issued token. zop still signs
-// and encodes the token (CreateTokenExchangeResponse), and the new token is
-// stored like any other, tied to the subject token's session and
+// offers no way to set the audience of the issued token. The response is
+// zop's CreateTokenExchangeResponse for an access token, the token signed
+// once by accessToken (tokenresponse.go) and stored like any other, tied to the subject token's session and
 // authorization request, so ending the session or replaying the code
 // revokes it too.
 
@@ -110,11 +110,20 @@ func (p *Provider) serveTokenExchange(w http.ResponseWriter, r *http.Request) {
 		zop.RequestError(w, r, err, nil)
 		return
 	}
-	zc := &client{c: req.client, opts: &p.opts}
-	resp, err := zop.CreateTokenExchangeResponse(ctx, req, zc, p.zop)
+	// zop's CreateTokenExchangeResponse for the one token type issued
+	// here, an access token, signed once (tokenresponse.go).
+	at, refresh, validity, err := p.accessToken(ctx, req, &client{c: req.client, opts: &p.opts}, "")
 	if err != nil {
 		zop.RequestError(w, r, err, nil)
 		return
+	}
+	resp := &oidc.TokenExchangeResponse{
+		AccessToken:     at,
+		IssuedTokenType: req.GetRequestedTokenType(),
+		TokenType:       oidc.BearerToken,
+		ExpiresIn:       uint64(validity.Seconds()),
+		RefreshToken:    refresh,
+		Scopes:          req.GetScopes(),
 	}
 	p.log.InfoContext(ctx, "token exchanged", "client_id", req.client.ID, "subject_token", req.subject.ID,
 		"delegated", req.actor != "", "scope", strings.Join(req.scopes, " "))

@@ -11,8 +11,8 @@ import (
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 )
 
-// The two hot grants, authorization_code and refresh_token, are answered
-// here as zop's CodeExchange and RefreshTokenExchange do (zop's request
+// The authorization_code and refresh_token grants are answered here as
+// zop's CodeExchange and RefreshTokenExchange do (zop's request
 // parsing, client authentication and validation, the same answers and
 // errors), but every JWT is signed once, with the real key:
 //   - the access token by signAccessToken, with the claims zop's CreateJWT
@@ -21,10 +21,10 @@ import (
 //     SigningKey is the real key of the client's ID token algorithm, so
 //     that at_hash and c_hash are computed for the final access token and
 //     that algorithm.
-// No draft is made, and the response is not decoded and signed again
-// (tokensign.go): that round trip was about a tenth of a single sign-on
-// flow's CPU with ES256. The device and token-exchange grants still take
-// the draft path.
+// No draft is made, and the response is not decoded and signed again:
+// that round trip was about a tenth of a single sign-on flow's CPU with
+// ES256. accessToken and idToken serve the device grant (device.go) and
+// token exchange (tokenexchange.go) too.
 
 // serveCodeExchange answers grant_type=authorization_code.
 func (p *Provider) serveCodeExchange(w http.ResponseWriter, r *http.Request) {
@@ -80,34 +80,11 @@ func (p *Provider) serveRefresh(w http.ResponseWriter, r *http.Request) {
 // access token (and, when the request calls for one, a refresh token),
 // the ID token, and the auth request deleted.
 func (p *Provider) tokenResponse(ctx context.Context, req zop.IDTokenRequest, zc zop.Client, code, refreshToken string) (*oidc.AccessTokenResponse, error) {
-	var (
-		id, newRefresh string
-		exp            time.Time
-		err            error
-	)
-	if needsRefreshToken(req, zc) {
-		id, newRefresh, exp, err = p.st.CreateAccessAndRefreshTokens(ctx, req, refreshToken)
-	} else {
-		id, exp, err = p.st.CreateAccessToken(ctx, req)
-	}
+	at, newRefresh, validity, err := p.accessToken(ctx, req, zc, refreshToken)
 	if err != nil {
 		return nil, err
 	}
-	validity := exp.Add(zc.ClockSkew()).Sub(time.Now().UTC())
-	var at string
-	if zc.AccessTokenType() == zop.AccessTokenTypeJWT {
-		at, err = p.signAccessToken(ctx, req, zc, id, exp)
-	} else {
-		at, err = zop.CreateBearerToken(id, req.GetSubject(), p.zop.Crypto())
-	}
-	if err != nil {
-		return nil, err
-	}
-	idKey, err := p.st.keys.signer(ctx, p.idTokenAlgorithm(zc))
-	if err != nil {
-		return nil, serverError(err, "ID token signing key")
-	}
-	idt, err := zop.CreateIDToken(ctx, p.opts.Issuer, req, zc.IDTokenLifetime(), at, code, idTokenStorage{p.st, idKey}, zc)
+	idt, err := p.idToken(ctx, req, zc, at, code)
 	if err != nil {
 		return nil, err
 	}
@@ -126,16 +103,61 @@ func (p *Provider) tokenResponse(ctx context.Context, req zop.IDTokenRequest, zc
 	}, nil
 }
 
-// needsRefreshToken is zop's rule (token.go) for the request types that
-// reach tokenResponse: a code flow with offline_access whose client may
-// refresh, and every refresh.
+// accessToken is zop's CreateAccessToken with the access token signed by
+// signAccessToken: it stores the token (and a refresh token when the
+// request calls for one) and returns the token, the refresh token and
+// how long the token is valid.
+func (p *Provider) accessToken(ctx context.Context, req zop.TokenRequest, zc zop.Client, refreshToken string) (at, newRefresh string, validity time.Duration, err error) {
+	var (
+		id  string
+		exp time.Time
+	)
+	if needsRefreshToken(req, zc) {
+		id, newRefresh, exp, err = p.st.CreateAccessAndRefreshTokens(ctx, req, refreshToken)
+	} else {
+		id, exp, err = p.st.CreateAccessToken(ctx, req)
+	}
+	if err != nil {
+		return "", "", 0, err
+	}
+	validity = exp.Add(zc.ClockSkew()).Sub(time.Now().UTC())
+	if zc.AccessTokenType() == zop.AccessTokenTypeJWT {
+		at, err = p.signAccessToken(ctx, req, zc, id, exp)
+	} else {
+		at, err = zop.CreateBearerToken(id, req.GetSubject(), p.zop.Crypto())
+	}
+	if err != nil {
+		return "", "", 0, err
+	}
+	return at, newRefresh, validity, nil
+}
+
+// idToken is the ID token of req for zc, made by zop's CreateIDToken and
+// signed with the real key of the client's ID token algorithm, its
+// at_hash and c_hash computed for that algorithm.
+func (p *Provider) idToken(ctx context.Context, req zop.IDTokenRequest, zc zop.Client, at, code string) (string, error) {
+	key, err := p.st.keys.signer(ctx, p.idTokenAlgorithm(zc))
+	if err != nil {
+		return "", serverError(err, "ID token signing key")
+	}
+	return zop.CreateIDToken(ctx, p.opts.Issuer, req, zc.IDTokenLifetime(), at, code, idTokenStorage{p.st, key}, zc)
+}
+
+// needsRefreshToken is zop's rule (token.go): a code flow with
+// offline_access whose client may refresh, every refresh, an exchange
+// that asks for a refresh token, and a device authorization with
+// offline_access whose client may refresh.
 func needsRefreshToken(req zop.TokenRequest, zc zop.Client) bool {
 	switch r := req.(type) {
 	case zop.AuthRequest:
 		return slices.Contains(r.GetScopes(), oidc.ScopeOfflineAccess) && r.GetResponseType() == oidc.ResponseTypeCode &&
 			zop.ValidateGrantType(zc, oidc.GrantTypeRefreshToken)
+	case zop.TokenExchangeRequest:
+		return r.GetRequestedTokenType() == oidc.RefreshTokenType
 	case zop.RefreshTokenRequest:
 		return true
+	case *zop.DeviceAuthorizationState:
+		return slices.Contains(r.GetScopes(), oidc.ScopeOfflineAccess) && zop.ValidateGrantType(zc, oidc.GrantTypeRefreshToken)
 	default:
 		return false
 	}

@@ -18,8 +18,9 @@ import (
 )
 
 // draftTokenResponse posts form to the token endpoint the way every grant
-// was answered before tokenresponse.go: zop's own grant handling with
-// draft JWTs, then serveTokenSigned signing them again.
+// was answered before it signed its own JWTs: zop's own grant handling
+// with draft JWTs, then serveTokenSigned signing them again
+// (draftpath_test.go).
 func (e *testEnv) draftTokenResponse(form url.Values, basic string) (int, map[string]any) {
 	e.t.Helper()
 	r := httptest.NewRequest(http.MethodPost, testIssuer+PathToken, strings.NewReader(form.Encode()))

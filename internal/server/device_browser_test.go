@@ -145,6 +145,15 @@ func TestDeviceFlowInBrowser(t *testing.T) {
 	if idt.Subject == "" || r.tok.RefreshToken == "" {
 		t.Fatalf("subject %q, refresh token %q", idt.Subject, r.tok.RefreshToken)
 	}
+	if err := idt.VerifyAccessToken(r.tok.AccessToken); err != nil {
+		t.Fatalf("the ID token's at_hash does not match the access token: %v", err)
+	}
+	if typ := jwtHeader(t, r.tok.AccessToken)["typ"]; typ != "at+jwt" {
+		t.Fatalf("device access token typ %v, want at+jwt", typ)
+	}
+	if _, err := oidc.NewRemoteKeySet(ctx, srv.URL+"/keys").VerifySignature(ctx, r.tok.AccessToken); err != nil {
+		t.Fatalf("device access token signature: %v", err)
+	}
 	if info := userinfoWith(t, srv, r.tok.AccessToken); info["sub"] != idt.Subject {
 		t.Fatalf("userinfo with the device's token: %v", info)
 	}

@@ -86,6 +86,9 @@ func TestTokenExchange(t *testing.T) {
 		hdr.Get("Cache-Control") != "no-store" {
 		t.Fatalf("exchange: %d %v", status, out)
 	}
+	if typ := jwtHeader(t, narrow)["typ"]; typ != "at+jwt" {
+		t.Errorf("exchanged token typ %v, want at+jwt", typ)
+	}
 	claims := verifiedClaims(t, srv, narrow)
 	if claims["sub"] != orig["sub"] || claims["scope"] != "openid profile" || claims["act"] != nil || claims["client_id"] != "te" {
 		t.Fatalf("exchanged token claims %v (subject token %v)", claims, orig)
