@@ -38,9 +38,9 @@ import (
 // The exchange is handled here, not through zop.TokenExchangeStorage: zop
 // offers no way to set the audience of the issued token. The response is
 // zop's CreateTokenExchangeResponse for an access token, the token signed
-// once by accessToken (tokenresponse.go) and stored like any other, tied to the subject token's session and
-// authorization request, so ending the session or replaying the code
-// revokes it too.
+// once by accessToken (tokenresponse.go) and stored like any other, tied
+// to the subject token's session and authorization request, so ending the
+// session or replaying the code revokes it too.
 
 // GrantTokenExchange is the token exchange grant type (RFC 8693).
 const GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
