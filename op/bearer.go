@@ -112,6 +112,7 @@ func (p *Provider) presentedToken(ctx context.Context, token string) (presented,
 	if err != nil || claims.JWTID == "" || claims.Subject == "" {
 		return presented{}, false
 	}
+	p.verified.checked.Add(1)
 	rec, ok := statelessRecord(claims)
 	if !ok {
 		return presented{}, false

@@ -48,3 +48,32 @@ func TestMetricsByRoutePattern(t *testing.T) {
 		t.Error("raw paths must not become labels")
 	}
 }
+
+func TestRegisterVerifiedTokens(t *testing.T) {
+	m := New()
+	cached, checked, entries := uint64(7), uint64(3), 2
+	if err := m.RegisterVerifiedTokens(func() (uint64, uint64, int) { return cached, checked, entries }); err != nil {
+		t.Fatal(err)
+	}
+	scrape := func() string {
+		w := httptest.NewRecorder()
+		m.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		return w.Body.String()
+	}
+	text := scrape()
+	for _, want := range []string{
+		`gatehouse_jwt_verifications_total{how="cached"} 7`,
+		`gatehouse_jwt_verifications_total{how="signature"} 3`,
+		`gatehouse_verified_token_cache_entries 2`,
+		`# TYPE gatehouse_jwt_verifications_total counter`,
+		`# TYPE gatehouse_verified_token_cache_entries gauge`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %q:\n%s", want, text)
+		}
+	}
+	cached, entries = 9, 0 // read again at each scrape
+	if text := scrape(); !strings.Contains(text, `gatehouse_jwt_verifications_total{how="cached"} 9`) || !strings.Contains(text, `gatehouse_verified_token_cache_entries 0`) {
+		t.Errorf("second scrape did not read the stats again:\n%s", text)
+	}
+}

@@ -9,12 +9,20 @@ import (
 )
 
 // observe wires the lifecycle metrics: the counters of sign-ins,
-// registrations, resets and MFA follow committed audit events, and the
-// mail queue gauges read the outbox at scrape time.
+// registrations, resets and MFA follow committed audit events, the mail
+// queue gauges read the outbox at scrape time, and the verified-token
+// counters read the provider's cache.
 func (s *Server) observe() error {
 	s.store.ObserveAudit(s.metrics.ObserveAudit)
 	if err := s.metrics.RegisterMailQueue(s.store.OutboxBacklog, s.log); err != nil {
 		return fmt.Errorf("register mail queue metrics: %w", err)
+	}
+	err := s.metrics.RegisterVerifiedTokens(func() (uint64, uint64, int) {
+		st := s.provider.VerifiedTokenStats()
+		return st.Cached, st.SignatureChecked, st.Entries
+	})
+	if err != nil {
+		return fmt.Errorf("register verified token metrics: %w", err)
 	}
 	return nil
 }

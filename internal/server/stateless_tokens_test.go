@@ -81,3 +81,48 @@ func testStatelessClientTokens(t *testing.T, srv *testserver.Server) {
 	}
 	apiCall(t, srv.URL, http.MethodGet, "/users", bot, nil).want(t, http.StatusUnauthorized)
 }
+
+// TestVerifiedTokenMetrics: /metrics counts the bearer JWTs a replica
+// verified by their signature and those it took from its verified-token
+// cache; a cached token that is revoked is inactive at once.
+func TestVerifiedTokenMetrics(t *testing.T) {
+	srv := testserver.Start(t, testserver.ServerOptions{})
+	secret := srv.CreateClient(t, config.ClientConfig{ID: "shop", GrantTypes: []string{"client_credentials"}, Scopes: []string{"orders:read"}})
+	status, body, _ := tokenRequest(t, srv.URL, "shop", secret, url.Values{"grant_type": {"client_credentials"}, "scope": {"orders:read"}})
+	at, _ := body["access_token"].(string)
+	if status != http.StatusOK || at == "" {
+		t.Fatalf("client credentials: %d %v", status, body)
+	}
+	const (
+		cached    = `gatehouse_jwt_verifications_total{how="cached"}`
+		signature = `gatehouse_jwt_verifications_total{how="signature"}`
+		entries   = `gatehouse_verified_token_cache_entries`
+	)
+	before := scrape(t, srv.URL)
+	for range 3 {
+		if got := introspect(t, srv.URL, "shop", secret, at); got["active"] != true {
+			t.Fatalf("introspection: %v", got)
+		}
+	}
+	after := scrape(t, srv.URL)
+	if d := after[signature] - before[signature]; d != 1 {
+		t.Errorf("signature checks +%v over three introspections of one token, want +1", d)
+	}
+	if d := after[cached] - before[cached]; d != 2 {
+		t.Errorf("cached verifications +%v, want +2", d)
+	}
+	if after[entries] < 1 {
+		t.Errorf("cache entries %v, want the token remembered", after[entries])
+	}
+
+	if resp, body := clientPost(t, srv.URL+"/revoke", "shop", secret, url.Values{"token": {at}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, body)
+	}
+	if got := introspect(t, srv.URL, "shop", secret, at); got["active"] != false {
+		t.Fatalf("introspection after revocation, the token still cached: %v", got)
+	}
+	if final := scrape(t, srv.URL); final[signature] != after[signature] || final[cached] <= after[cached] {
+		t.Errorf("after revocation: signature %v (was %v), cached %v (was %v); the revoked token should come from the cache and be refused by its state",
+			final[signature], after[signature], final[cached], after[cached])
+	}
+}
