@@ -138,7 +138,7 @@ func TestGrafanaDashboardQueriesExistingMetrics(t *testing.T) {
 		"gatehouse_signins_total", "gatehouse_registrations_total", "gatehouse_password_resets_total",
 		"gatehouse_mfa_verifications_total", "gatehouse_tokens_issued_total", "gatehouse_throttled_requests_total",
 		"gatehouse_mail_queue_depth", "gatehouse_mail_queue_oldest_age_seconds", "gatehouse_mail_abandoned_total",
-		"gatehouse_backchannel_logout_total",
+		"gatehouse_backchannel_logout_total", "gatehouse_jwt_verifications_total", "gatehouse_verified_token_cache_entries",
 	} {
 		if !slices.Contains(names, want) {
 			t.Errorf("the dashboard does not show %s", want)
