@@ -3,8 +3,10 @@ package op
 import (
 	"context"
 	"errors"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -204,24 +206,32 @@ func TestAuthorizeWithoutBindingMiddlewareFails(t *testing.T) {
 	}
 }
 
+// A form_post response is the page the callback renders: Complete sends
+// the browser there, and only that browser, once completed, gets the page.
 func TestCallbackNeedsSameBrowserAndCompletion(t *testing.T) {
 	e := newTestEnv(t)
 	e.addClient(storage.Client{Public: true})
 	u := e.addUser(storage.UserActive)
-	id := e.startLogin(authQuery())
+	q := authQuery()
+	q.Set("response_mode", "form_post")
+	id := e.startLogin(q)
 	cb, _ := url.Parse(e.p.CallbackURL(context.Background(), id))
 
 	w := e.do(http.MethodGet, cb.Path, cb.Query(), testBind, nil)
 	if gotErr, _ := redirectError(t, location(t, w)); gotErr != "interaction_required" {
 		t.Fatalf("callback before Complete: %s", w.Header().Get("Location"))
 	}
-	if err := e.p.Complete(bindCtx("other"), id, u.ID, "s", e.clock.Now(), nil); !errors.Is(err, ErrBrowserMismatch) {
+	if _, err := e.p.Complete(bindCtx("other"), id, u.ID, "s", e.clock.Now(), nil); !errors.Is(err, ErrBrowserMismatch) {
 		t.Fatalf("Complete from another browser: %v", err)
 	}
-	if err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), []string{"pwd"}); err != nil {
+	next, err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), []string{"pwd"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), []string{"pwd"}); !errors.Is(err, ErrRequestDone) {
+	if next != cb.String() {
+		t.Fatalf("Complete of a form_post request sends the browser to %s, want the callback %s", next, cb)
+	}
+	if _, err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), []string{"pwd"}); !errors.Is(err, ErrRequestDone) {
 		t.Fatalf("second Complete: %v, want ErrRequestDone", err)
 	}
 	w = e.do(http.MethodGet, cb.Path, cb.Query(), "other", nil)
@@ -229,9 +239,82 @@ func TestCallbackNeedsSameBrowserAndCompletion(t *testing.T) {
 		t.Fatalf("callback from another browser: %d %q", w.Code, w.Header().Get("Location"))
 	}
 	w = e.do(http.MethodGet, cb.Path, cb.Query(), testBind, nil)
-	if location(t, w).Query().Get("code") == "" {
-		t.Fatalf("callback from the right browser: %s", w.Header().Get("Location"))
+	code := formPostField(t, w.Body.String(), "code")
+	if w.Code != http.StatusOK || code == "" || formPostField(t, w.Body.String(), "state") != q.Get("state") ||
+		formPostField(t, w.Body.String(), ParamIss) != testIssuer {
+		t.Fatalf("callback from the right browser: %d %s", w.Code, w.Body.String())
 	}
+	form := exchangeForm(code)
+	if status, body := e.tokenResponse(form, ""); status != http.StatusOK {
+		t.Fatalf("the form_post code does not redeem: %d %v", status, body)
+	}
+}
+
+// Complete issues the code itself for a response in the query or the
+// fragment: the login page's redirect goes straight to the client with
+// code, state and iss, and the code redeems exactly once.
+func TestCompleteIssuesTheCode(t *testing.T) {
+	for _, mode := range []string{"", "query", "fragment"} {
+		t.Run("mode="+mode, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.addClient(storage.Client{Public: true})
+			u := e.addUser(storage.UserActive)
+			q := authQuery()
+			if mode != "" {
+				q.Set("response_mode", mode)
+			}
+			id := e.startLogin(q)
+			next, err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), []string{"pwd"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := url.Parse(next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := back.Query()
+			if mode == "fragment" {
+				if back.RawQuery != "" {
+					t.Fatalf("fragment response with a query: %s", next)
+				}
+				params, _ = url.ParseQuery(back.Fragment)
+			}
+			back.RawQuery, back.Fragment = "", ""
+			if back.String() != testRedirect {
+				t.Fatalf("Complete sends the browser to %s, want the client's %s", next, testRedirect)
+			}
+			if params.Get("state") != q.Get("state") || params.Get(ParamIss) != testIssuer || params.Get("code") == "" || len(params) != 3 {
+				t.Fatalf("code response %s: want exactly code, state and iss=%s", next, testIssuer)
+			}
+			if _, err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), []string{"pwd"}); !errors.Is(err, ErrRequestDone) {
+				t.Fatalf("second Complete: %v, want ErrRequestDone", err)
+			}
+			form := exchangeForm(params.Get("code"))
+			status, body := e.tokenResponse(form, "")
+			if status != http.StatusOK || str(body, "refresh_token") == "" {
+				t.Fatalf("code exchange: %d %v", status, body)
+			}
+			// The callback replayed after the redemption issues nothing.
+			cb, _ := url.Parse(e.p.CallbackURL(context.Background(), id))
+			w := e.do(http.MethodGet, cb.Path, cb.Query(), testBind, nil)
+			if gotErr, _ := redirectError(t, location(t, w)); gotErr != "invalid_request" {
+				t.Fatalf("callback replayed after the redemption: %s", w.Header().Get("Location"))
+			}
+			if status, body := e.tokenResponse(form, ""); status != http.StatusBadRequest || str(body, "error") != "invalid_grant" {
+				t.Fatalf("second exchange of the code: %d %v", status, body)
+			}
+		})
+	}
+}
+
+// formPostField is the value of the hidden input name in a form_post page.
+func formPostField(t *testing.T, page, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<input type="hidden" name="` + regexp.QuoteMeta(name) + `" value="([^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return html.UnescapeString(m[1])
 }
 
 func TestRejectURL(t *testing.T) {

@@ -202,9 +202,8 @@ func (s *oidcStorage) boundAuthRequest(ctx context.Context, id string) (storage.
 }
 
 // SaveAuthCode keeps the code's hash, valid for CodeLifetime but never
-// past its request (so a live code always has a live request, which
-// revokeIfCodeReused relies on). The store refuses a fresh code for a
-// request whose code was already claimed.
+// past its request (so a live code always has a live request). The store
+// refuses a fresh code for a request whose code was already claimed.
 func (s *oidcStorage) SaveAuthCode(ctx context.Context, id, code string) error {
 	now := s.now()
 	r, err := s.store.AuthRequests().ByID(ctx, id, now)
@@ -288,11 +287,11 @@ func (s *oidcStorage) claimCodeWith(ctx context.Context, r *authRequest, issue f
 	return err
 }
 
-// codeReused handles a second redemption. The winner may still be minting
-// its tokens, after our revocation; so the request is deleted first, which
-// the winner notices once its tokens exist (revokeIfCodeReused) and revokes
-// them itself. Deleted first, revoked second: whatever the interleaving,
-// the winner's tokens end up revoked.
+// codeReused handles a second redemption: it deletes the request and
+// revokes what the code issued. A reuse is seen only once the claim is
+// committed, and the winner's tokens are committed with its claim
+// (claimCodeWith), so they exist by the time they are revoked, whatever
+// the interleaving.
 func (s *oidcStorage) codeReused(ctx context.Context, authRequestID string, now time.Time) {
 	if authRequestID == "" {
 		// The store broke its contract; an empty id would match every
@@ -311,23 +310,6 @@ func (s *oidcStorage) revokeCodeGrant(ctx context.Context, authRequestID string,
 	if err := s.store.Tokens().RevokeByAuthRequest(ctx, authRequestID, now); err != nil {
 		s.log.ErrorContext(ctx, "revoke tokens of reused code", slog.String("auth_request_id", authRequestID), slog.Any("error", err))
 	}
-}
-
-// revokeIfCodeReused runs once the tokens of a code exist: a request that
-// is gone means a parallel redemption saw the code reused (codeReused), so
-// the tokens are revoked. The response still goes out (exactly one
-// redemption succeeds), with tokens that no longer work.
-func (s *oidcStorage) revokeIfCodeReused(ctx context.Context, authRequestID string) error {
-	now := s.now()
-	_, err := s.store.AuthRequests().ByID(ctx, authRequestID, now)
-	if errors.Is(err, storage.ErrNotFound) {
-		s.revokeCodeGrant(ctx, authRequestID, now)
-		return nil
-	}
-	if err != nil {
-		return serverError(err, "recheck auth request")
-	}
-	return nil
 }
 
 // checkVerifier checks PKCE with the verifier the token endpoint put in ctx
@@ -354,9 +336,8 @@ func checkVerifier(ctx context.Context, r storage.AuthRequest) error {
 
 // DeleteAuthRequest does nothing: zop calls it once tokens are minted, but
 // the claimed code must stay so that a second redemption is recognized and
-// revokes them (SECURITY 39), and revokeIfCodeReused reads a deleted
-// request as a reuse. Sweep removes requests once they and their codes have
-// expired.
+// revokes them (SECURITY 39). Sweep removes requests once they and their
+// codes have expired.
 func (s *oidcStorage) DeleteAuthRequest(context.Context, string) error { return nil }
 
 // ErrBrowserMismatch: the request does not come from the browser that

@@ -52,34 +52,68 @@ func (p *Provider) AuthRequest(ctx context.Context, id string) (storage.AuthRequ
 
 // Complete records that userID authenticated in browser session sessionID
 // at authTime with methods amr (RFC 8176: "pwd", "otp", ...), after the
-// page handled consent. The user must be active (ErrUserNotActive); the
-// request must be this browser's (ErrBrowserMismatch) and not yet
-// completed (ErrRequestDone); a scope the user may not have is
-// ErrScopeNotAllowed; a user outside the client's allowed groups is
-// ErrNoAccess. Then redirect the browser to CallbackURL.
-func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error {
-	r, err := p.st.boundAuthRequest(ctx, id)
+// page handled consent, and returns where the login page sends the
+// browser. For a response in the query or the fragment (every response
+// mode but form_post) the code is issued in the statement that completes
+// the request, and the answer is the client's redirect URI with code,
+// state and iss, exactly what zop's callback would have sent, one
+// redirect and one write earlier. A form_post response is a page the
+// callback renders, so then the answer is CallbackURL.
+//
+// The user must be active (ErrUserNotActive); the request must be this
+// browser's (ErrBrowserMismatch) and not yet completed (ErrRequestDone); a
+// scope the user may not have is ErrScopeNotAllowed; a user outside the
+// client's allowed groups is ErrNoAccess.
+func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) (string, error) {
+	r, err := p.completable(ctx, id, userID, authTime)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if r.Done {
-		return ErrRequestDone
+	if oidc.ResponseMode(r.ResponseMode) == oidc.ResponseModeFormPost {
+		if err := p.st.store.AuthRequests().Complete(ctx, id, userID, sessionID, storage.Time(authTime), amr); err != nil {
+			return "", fmt.Errorf("op: complete auth request: %w", err)
+		}
+		return p.CallbackURL(ctx, id), nil
 	}
-	if authTime.IsZero() || userID == "" {
-		return errors.New("op: complete: user id and auth time are required")
+	code, err := zop.BuildAuthRequestCode(&authRequest{r: r}, p.zop.Crypto())
+	if err != nil {
+		return "", fmt.Errorf("op: build code: %w", err)
 	}
-	if err := p.st.checkUserGrant(ctx, grant{clientID: r.ClientID, userID: userID, scopes: r.Scopes}); err != nil {
-		return fmt.Errorf("op: complete: %w", err)
+	expires := minTime(p.st.now().Add(p.opts.CodeLifetime), r.ExpiresAt)
+	err = p.st.store.AuthRequests().CompleteWithCode(ctx, id, userID, sessionID, storage.Time(authTime), amr, hashToken(code), expires)
+	if err != nil {
+		return "", fmt.Errorf("op: complete auth request with its code: %w", err)
 	}
-	if err := p.st.store.AuthRequests().Complete(ctx, id, userID, sessionID, storage.Time(authTime), amr); err != nil {
-		return fmt.Errorf("op: complete auth request: %w", err)
+	resp := &zop.CodeResponseType{Code: code, State: r.State}
+	u, err := zop.AuthResponseURL(r.RedirectURI, oidc.ResponseType(r.ResponseType), oidc.ResponseMode(r.ResponseMode), resp, p.zop.Encoder())
+	if err != nil {
+		return "", fmt.Errorf("op: code response: %w", err)
 	}
-	return nil
+	return addIss(u, p.opts.Issuer), nil
 }
 
-// CallbackURL is where the login page sends the browser once Complete
-// succeeded: zop issues the code there. (zop.AuthCallbackURL needs the
-// issuer in ctx; with a static issuer it is built here.)
+// completable loads request id for Complete and checks that
+// userID may complete it now.
+func (p *Provider) completable(ctx context.Context, id, userID string, authTime time.Time) (storage.AuthRequest, error) {
+	r, err := p.st.boundAuthRequest(ctx, id)
+	if err != nil {
+		return storage.AuthRequest{}, err
+	}
+	if r.Done {
+		return storage.AuthRequest{}, ErrRequestDone
+	}
+	if authTime.IsZero() || userID == "" {
+		return storage.AuthRequest{}, errors.New("op: complete: user id and auth time are required")
+	}
+	if err := p.st.checkUserGrant(ctx, grant{clientID: r.ClientID, userID: userID, scopes: r.Scopes}); err != nil {
+		return storage.AuthRequest{}, fmt.Errorf("op: complete: %w", err)
+	}
+	return r, nil
+}
+
+// CallbackURL is where Complete sends a form_post request: zop issues the
+// code there and renders the page that posts it. (zop.AuthCallbackURL
+// needs the issuer in ctx; with a static issuer it is built here.)
 func (p *Provider) CallbackURL(_ context.Context, id string) string {
 	return p.opts.Issuer + PathCallback + "?id=" + url.QueryEscape(id)
 }

@@ -38,7 +38,8 @@
 //	GET  /.well-known/openid-configuration  discovery (precomputed, public cache)
 //	GET  /keys                              JWKS (public keys only, public cache)
 //	GET  /authorize                         authorization endpoint -> login page
-//	GET  /authorize/callback                issues the code once the login page completed the request
+//	GET  /authorize/callback                issues the code of a completed form_post request
+//	                                        (Complete issues the others' codes itself)
 //	POST /oauth/token                       authorization_code, refresh_token, client_credentials,
 //	                                        device_code (when the store keeps device authorizations),
 //	                                        token-exchange (tokenexchange.go)
@@ -59,7 +60,8 @@
 // random browser cookie and passes its SHA-256 to WithBrowserBinding.
 //
 // The login and logout pages (package ui) reach the provider through
-// Provider.AuthRequest, Complete, CallbackURL and RejectURL, and
+// Provider.AuthRequest, Complete (which answers where the browser goes:
+// the application with its code, or the callback) and RejectURL, and
 // PostLogoutURL and EndSession; the CLI through Keys and RotateKeys; a
 // periodic job calls Sweep.
 package op

@@ -191,6 +191,23 @@ func (s fakeAuthRequests) SaveCode(_ context.Context, id string, hash []byte, ex
 	return nil
 }
 
+func (s fakeAuthRequests) CompleteWithCode(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string, hash []byte, expires time.Time) error {
+	s.f.mu.Lock()
+	a, ok := s.f.reqs[id]
+	used := ok && a.codeUsed
+	s.f.mu.Unlock()
+	switch {
+	case !ok:
+		return storage.ErrNotFound
+	case used:
+		return storage.ErrConflict
+	}
+	if err := s.Complete(ctx, id, userID, sessionID, authTime, amr); err != nil {
+		return err
+	}
+	return s.SaveCode(ctx, id, hash, expires)
+}
+
 func (s fakeAuthRequests) ClaimCode(_ context.Context, hash []byte, now time.Time) (storage.AuthRequest, error) {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()

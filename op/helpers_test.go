@@ -227,13 +227,16 @@ func (e *testEnv) startLogin(q url.Values) string {
 func (e *testEnv) codeFor(q url.Values, u storage.User) string {
 	e.t.Helper()
 	id := e.startLogin(q)
-	if err := e.p.Complete(bindCtx(testBind), id, u.ID, "sess-"+u.ID, e.clock.Now(), []string{"pwd"}); err != nil {
+	next, err := e.p.Complete(bindCtx(testBind), id, u.ID, "sess-"+u.ID, e.clock.Now(), []string{"pwd"})
+	if err != nil {
 		e.t.Fatalf("Complete: %v", err)
 	}
-	cb, _ := url.Parse(e.p.CallbackURL(context.Background(), id))
-	back := location(e.t, e.do(http.MethodGet, cb.Path, cb.Query(), testBind, nil))
+	back, err := url.Parse(next)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	if back.Query().Get("state") != q.Get("state") {
-		e.t.Fatalf("callback redirect %s lost the state", back)
+		e.t.Fatalf("code redirect %s lost the state", back)
 	}
 	code := back.Query().Get("code")
 	if code == "" {

@@ -234,7 +234,7 @@ func TestNonActiveUserGetsNoToken(t *testing.T) {
 			e.addClient(storage.Client{Public: true})
 			u := e.addUser(state)
 			id := e.startLogin(authQuery())
-			if err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), nil); err == nil {
+			if _, err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", e.clock.Now(), nil); err == nil {
 				t.Fatal("Complete accepted a user who is not active")
 			}
 
@@ -265,7 +265,7 @@ func TestAdminScopeNeedsAdminUser(t *testing.T) {
 	q := authQuery()
 	q.Set("scope", "openid "+ScopeAdmin)
 	id := e.startLogin(q)
-	if err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", time.Now(), nil); err == nil {
+	if _, err := e.p.Complete(bindCtx(testBind), id, u.ID, "s", time.Now(), nil); err == nil {
 		t.Fatal("a non-admin completed a request for gatehouse:admin")
 	}
 }

@@ -72,9 +72,6 @@ func (s *oidcStorage) CreateAccessToken(ctx context.Context, req zop.TokenReques
 		if err != nil {
 			return "", time.Time{}, err
 		}
-		if err := s.revokeIfCodeReused(ctx, r.r.ID); err != nil {
-			return "", time.Time{}, err
-		}
 		return t.ID, t.ExpiresAt, nil
 	case *zop.DeviceAuthorizationState: // device.go
 		g := grantFromDevice(r)
@@ -106,9 +103,6 @@ func (s *oidcStorage) CreateAccessAndRefreshTokens(ctx context.Context, req zop.
 			return err
 		})
 		if err != nil {
-			return "", "", time.Time{}, err
-		}
-		if err := s.revokeIfCodeReused(ctx, r.r.ID); err != nil {
 			return "", "", time.Time{}, err
 		}
 		return at, rt, exp, nil

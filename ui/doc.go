@@ -19,8 +19,9 @@
 //	GET  /login    the sign-in form (?return_to= a local path); with
 //	               ?authRequestID= single sign-on first (sso.go)
 //	POST /login    login, password, remember_me, authRequestID, return_to:
-//	               a NEW session cookie, then 303 to the provider's
-//	               callback, /consent, or return_to
+//	               a NEW session cookie, then 303 to the application
+//	               with its code (the provider's callback for
+//	               form_post), /consent, or return_to
 //	GET  /logout   "Sign out of <instance>?" (?logout_request= from the
 //	               provider's end_session is carried through)
 //	POST /logout   ends the session, clears the cookie, then 303 to
@@ -67,7 +68,7 @@
 // With Options.AuthRequests as well (consent.go, binding.go):
 //
 //	GET  /consent  ?authRequestID=: the client and its scopes in words
-//	POST /consent  action=allow (remember, complete, 303 callback) or
+//	POST /consent  action=allow (remember, complete, 303 with the code) or
 //	               action=deny (303 to the client with access_denied)
 //
 // With Options.DeviceFlow (device.go; RFC 8628), for a signed-in user:

@@ -206,18 +206,14 @@ func (f *fakeAuthRequests) Get(_ context.Context, id string) (AuthRequestView, e
 	return ar, nil
 }
 
-func (f *fakeAuthRequests) Complete(_ context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error {
+func (f *fakeAuthRequests) Complete(_ context.Context, id, userID, sessionID string, authTime time.Time, amr []string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.requests[id]; !ok {
-		return fmt.Errorf("complete %s: %w", id, storage.ErrNotFound)
+		return "", fmt.Errorf("complete %s: %w", id, storage.ErrNotFound)
 	}
 	f.completed[id] = completion{userID, sessionID, authTime, amr}
-	return nil
-}
-
-func (f *fakeAuthRequests) CallbackURL(_ context.Context, id string) string {
-	return "/authorize/callback?id=" + id
+	return "/authorize/callback?id=" + id, nil
 }
 
 func (f *fakeAuthRequests) ErrorURL(_ context.Context, id, oauthError string) (string, error) {

@@ -73,13 +73,14 @@ type AuthRequests interface {
 	// Get returns the request; an error wrapping storage.ErrNotFound when
 	// it is unknown or expired.
 	Get(ctx context.Context, id string) (AuthRequestView, error)
-	// Complete records who signed in and marks the request done. An error
-	// wrapping storage.ErrNotFound when it is gone, ErrScopeNotAllowed
-	// when it asks for a scope the user may not have.
-	Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error
-	// CallbackURL is where the browser goes after Complete (the provider's
-	// /authorize/callback?id=...). It reads the issuer from ctx.
-	CallbackURL(ctx context.Context, id string) string
+	// Complete records who signed in, marks the request done and returns
+	// where the browser goes next: the application's redirect URI with
+	// the code, or the provider's /authorize/callback?id=... where the
+	// provider answers itself (a form_post response). An error wrapping
+	// storage.ErrNotFound when the request is gone, ErrScopeNotAllowed
+	// when it asks for a scope the user may not have, ErrNoAccess when
+	// the application does not admit the user.
+	Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) (string, error)
 	// ErrorURL is the client's redirect URI carrying the OAuth error
 	// (login_required, consent_required, access_denied, invalid_scope)
 	// and its state.

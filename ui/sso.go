@@ -151,8 +151,9 @@ func (u *UI) needsConsent(c *gin.Context, ar AuthRequestView, userID string) (bo
 }
 
 // complete marks ar done for the session's user, with the time the user
-// last presented credentials, and sends the browser to the provider's
-// callback, which issues the code.
+// last presented credentials, and sends the browser on with the code (to
+// the application, or to the provider's callback for a form_post
+// response).
 func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 	if si.user.PasswordChangeRequired {
 		redirect(c, changePasswordURL(ar.ID))
@@ -170,7 +171,7 @@ func (u *UI) complete(c *gin.Context, ar AuthRequestView, si *signedIn) {
 func (u *UI) completeGated(c *gin.Context, ar AuthRequestView, si *signedIn) {
 	ctx := c.Request.Context()
 	s := si.session
-	err := u.authRequests.Complete(ctx, ar.ID, si.user.ID, s.ID, s.FactorTime(), s.AMR)
+	next, err := u.authRequests.Complete(ctx, ar.ID, si.user.ID, s.ID, s.FactorTime(), s.AMR)
 	if errors.Is(err, storage.ErrNotFound) {
 		u.renderInvalidRequest(c)
 		return
@@ -188,7 +189,7 @@ func (u *UI) completeGated(c *gin.Context, ar AuthRequestView, si *signedIn) {
 		return
 	}
 	u.rememberApp(c, ar.ClientID)
-	redirect(c, u.authRequests.CallbackURL(ctx, ar.ID))
+	redirect(c, next)
 }
 
 // redirectError sends the browser back to the client with an OAuth error.

@@ -426,14 +426,14 @@ func faultSignIn(b *faultBrowser, rp *relyingParty, secret, login string) bool {
 	raw := f.url
 	var code string
 	for range 10 {
+		if strings.HasPrefix(raw, rpRedirect) {
+			u, _ := url.Parse(raw)
+			code = u.Query().Get("code")
+			break
+		}
 		a := b.send(http.MethodGet, raw, nil, [2]string{})
 		if !a.ok {
 			return false
-		}
-		if strings.HasPrefix(a.loc, rpRedirect) {
-			u, _ := url.Parse(a.loc)
-			code = u.Query().Get("code")
-			break
 		}
 		if a.status >= 300 && a.status < 400 {
 			raw = a.loc

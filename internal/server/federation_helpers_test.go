@@ -114,9 +114,13 @@ func (b *fedBrowser) do(method, raw string, form url.Values) (int, string, strin
 }
 
 // until follows redirects from raw until a page is shown, or the browser
-// is sent to a URL starting with stop (returned as location).
+// is sent to a URL starting with stop (returned as location; raw itself
+// when it does).
 func (b *fedBrowser) until(raw, stop string) (location string, status int, body string) {
 	b.t.Helper()
+	if stop != "" && strings.HasPrefix(raw, stop) {
+		return raw, http.StatusSeeOther, ""
+	}
 	for range 12 {
 		status, loc, body := b.do(http.MethodGet, raw, nil)
 		if status < 300 || status >= 400 {

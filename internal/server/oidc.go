@@ -100,10 +100,10 @@ func (a authRequests) Get(ctx context.Context, id string) (ui.AuthRequestView, e
 	}, nil
 }
 
-func (a authRequests) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) error {
-	err := a.p.Complete(ctx, id, userID, sessionID, authTime, amr)
+func (a authRequests) Complete(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string) (string, error) {
+	next, err := a.p.Complete(ctx, id, userID, sessionID, authTime, amr)
 	if errors.Is(err, op.ErrScopeNotAllowed) {
-		return fmt.Errorf("%w: %w", ui.ErrScopeNotAllowed, err)
+		return "", fmt.Errorf("%w: %w", ui.ErrScopeNotAllowed, err)
 	}
 	if errors.Is(err, op.ErrNoAccess) {
 		r, _, lookupErr := a.p.AuthRequest(ctx, id)
@@ -111,21 +111,17 @@ func (a authRequests) Complete(ctx context.Context, id, userID, sessionID string
 			Details: map[string]string{"client_id": r.ClientID, "reason": "not in an allowed group"}}
 		if lookupErr == nil {
 			if auditErr := a.audit.Append(ctx, e); auditErr != nil {
-				return fmt.Errorf("audit refused sign-in: %w", auditErr)
+				return "", fmt.Errorf("audit refused sign-in: %w", auditErr)
 			}
 		}
-		return fmt.Errorf("%w: %w", ui.ErrNoAccess, err)
+		return "", fmt.Errorf("%w: %w", ui.ErrNoAccess, err)
 	}
-	return err
+	return next, err
 }
 
 // AuditAccessDenied is the audit event of a sign-in refused by a client's
 // allowed groups.
 const AuditAccessDenied = "access.denied"
-
-func (a authRequests) CallbackURL(ctx context.Context, id string) string {
-	return a.p.CallbackURL(ctx, id)
-}
 
 func (a authRequests) ErrorURL(ctx context.Context, id, oauthError string) (string, error) {
 	return a.p.RejectURL(ctx, id, op.Rejection(oauthError))

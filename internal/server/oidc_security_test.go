@@ -29,8 +29,12 @@ func TestParallelCodeRedemption(t *testing.T) {
 		f := rp.newFlow()
 		code := rp.signIn(f, "dave@example.com", testPass)
 		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpRedirect}, "code_verifier": {f.verifier}}
+		var won atomic.Value
 		wins := parallel(20, func() bool {
-			status, _, _ := tokenRequest(t, srv.URL, "racer", secret, form)
+			status, body, _ := tokenRequest(t, srv.URL, "racer", secret, form)
+			if status == http.StatusOK {
+				won.Store(body)
+			}
 			return status == http.StatusOK
 		})
 		if wins != 1 {
@@ -39,6 +43,21 @@ func TestParallelCodeRedemption(t *testing.T) {
 		status, body, _ := tokenRequest(t, srv.URL, "racer", secret, form)
 		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
 			t.Errorf("later reuse: %d %v", status, body)
+		}
+		// The reuses revoked what the winner got, whichever order they
+		// ran in.
+		issued := won.Load().(map[string]any)
+		refresh, _ := issued["refresh_token"].(string)
+		if refresh == "" {
+			t.Fatalf("the winner got no refresh token: %v", issued)
+		}
+		status, body, _ = tokenRequest(t, srv.URL, "racer", secret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}})
+		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+			t.Errorf("the winner's refresh token after the code was reused: %d %v", status, body)
+		}
+		access, _ := issued["access_token"].(string)
+		if got := introspect(t, srv.URL, "racer", secret, access); got["active"] != false {
+			t.Errorf("the winner's access token after the code was reused: %v", got)
 		}
 	})
 }

@@ -150,7 +150,30 @@ func (s authRequests) SaveCode(ctx context.Context, id string, codeHash []byte, 
 	return nil
 }
 
-// spentOrGone tells why SaveCode matched no row.
+func (s authRequests) CompleteWithCode(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string, codeHash []byte, codeExpiresAt time.Time) error {
+	switch {
+	case userID == "" || authTime.IsZero():
+		return fmt.Errorf("complete auth request %s: %w: user id and auth time are required", id, storage.ErrInvalid)
+	case len(codeHash) == 0 || codeExpiresAt.IsZero():
+		return fmt.Errorf("complete auth request %s: %w: the code's hash and expiry are required", id, storage.ErrInvalid)
+	}
+	amrJSON, err := encodeList(amr)
+	if err != nil {
+		return fmt.Errorf("complete auth request %s: %w", id, err)
+	}
+	n, err := s.h.exec(ctx, `UPDATE auth_requests SET user_id = ?, session_id = ?, auth_time = ?,
+		amr = ?, done = ?, code_hash = ?, code_expires_at = ? WHERE id = ? AND code_used_at IS NULL`,
+		userID, nullString(sessionID), s.h.d.ts(authTime), amrJSON, true, codeHash, s.h.d.ts(codeExpiresAt), id)
+	if err != nil {
+		return fmt.Errorf("complete auth request %s with its code: %w", id, mapErr(err))
+	}
+	if n == 0 {
+		return fmt.Errorf("complete auth request %s with its code: %w", id, s.spentOrGone(ctx, id))
+	}
+	return nil
+}
+
+// spentOrGone tells why SaveCode or CompleteWithCode matched no row.
 func (s authRequests) spentOrGone(ctx context.Context, id string) error {
 	var one int
 	err := s.h.get(ctx, &one, `SELECT 1 FROM auth_requests WHERE id = ?`, id)

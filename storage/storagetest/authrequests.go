@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ func (s suite) authRequests(t *testing.T) {
 		sub("ByCode", testByCode),
 		sub("ClaimExpiredCode", testClaimExpiredCode),
 		sub("SaveCode", testSaveCode),
+		sub("CompleteWithCode", testCompleteWithCode),
 		sub("ParallelClaims20", func(t *testing.T, st storage.Store) { testParallelClaims(t, st, 20) }),
 		sub("ParallelClaims50", func(t *testing.T, st storage.Store) { testParallelClaims(t, st, 50) }),
 		sub("Delete", testAuthRequestDelete),
@@ -172,6 +174,67 @@ func testByCode(t *testing.T, st storage.Store) {
 	_, err = st.AuthRequests().ByCode(t.Context(), hashOf(), at)
 	wantErr(t, err, storage.ErrNotFound)
 	_, err = st.AuthRequests().ByCode(t.Context(), nil, at)
+	wantErr(t, err, storage.ErrNotFound)
+}
+
+func testCompleteWithCode(t *testing.T, st storage.Store) {
+	u := createUser(t, st)
+	client := createClient(t, st).ID
+	r := createAuthRequest(t, st, client, clock())
+	authTime := clock().Add(-time.Second)
+	code := hashOf()
+	noErr(t, st.AuthRequests().CompleteWithCode(t.Context(), r.ID, u.ID, "sess-1", authTime, []string{"pwd", "otp"}, code, clock().Add(time.Minute)))
+	got, err := st.AuthRequests().ByID(t.Context(), r.ID, clock())
+	noErr(t, err)
+	r.UserID, r.SessionID, r.AuthTime, r.AMR, r.Done = u.ID, "sess-1", authTime, []string{"pwd", "otp"}, true
+	if !reflect.DeepEqual(got, r) {
+		t.Fatalf("after CompleteWithCode:\n got %+v\nwant %+v", got, r)
+	}
+	byCode, err := st.AuthRequests().ByCode(t.Context(), code, clock().Add(59*time.Second))
+	noErr(t, err)
+	if !reflect.DeepEqual(byCode, r) {
+		t.Fatalf("ByCode after CompleteWithCode:\n got %+v\nwant %+v", byCode, r)
+	}
+	_, err = st.AuthRequests().ByCode(t.Context(), code, clock().Add(time.Minute))
+	wantErr(t, err, storage.ErrNotFound) // the code expires when it was told to
+
+	// Bad input changes nothing.
+	fresh := createAuthRequest(t, st, client, clock())
+	other := hashOf()
+	for _, bad := range []struct {
+		name       string
+		id, userID string
+		authTime   time.Time
+		hash       []byte
+		expires    time.Time
+		want       error
+	}{
+		{"no user", fresh.ID, "", authTime, other, clock().Add(time.Minute), storage.ErrInvalid},
+		{"no auth time", fresh.ID, u.ID, time.Time{}, other, clock().Add(time.Minute), storage.ErrInvalid},
+		{"no hash", fresh.ID, u.ID, authTime, nil, clock().Add(time.Minute), storage.ErrInvalid},
+		{"no expiry", fresh.ID, u.ID, authTime, other, time.Time{}, storage.ErrInvalid},
+		{"unknown user", fresh.ID, storage.NewID(), authTime, other, clock().Add(time.Minute), storage.ErrNotFound},
+		{"another request's code", fresh.ID, u.ID, authTime, code, clock().Add(time.Minute), storage.ErrAlreadyExists},
+		{"unknown request", "no-such-request", u.ID, authTime, other, clock().Add(time.Minute), storage.ErrNotFound},
+	} {
+		err := st.AuthRequests().CompleteWithCode(t.Context(), bad.id, bad.userID, "", bad.authTime, nil, bad.hash, bad.expires)
+		if !errors.Is(err, bad.want) {
+			t.Errorf("%s: CompleteWithCode = %v, want %v", bad.name, err, bad.want)
+		}
+	}
+	unchanged, err := st.AuthRequests().ByID(t.Context(), fresh.ID, clock())
+	noErr(t, err)
+	if !reflect.DeepEqual(unchanged, fresh) {
+		t.Fatalf("refused CompleteWithCode changed the request:\n got %+v\nwant %+v", unchanged, fresh)
+	}
+	_, err = st.AuthRequests().ByCode(t.Context(), other, clock())
+	wantErr(t, err, storage.ErrNotFound)
+
+	// A request whose code was claimed never gets a fresh one.
+	_, err = st.AuthRequests().ClaimCode(t.Context(), code, clock())
+	noErr(t, err)
+	wantErr(t, st.AuthRequests().CompleteWithCode(t.Context(), r.ID, u.ID, "sess-1", authTime, nil, other, clock().Add(time.Minute)), storage.ErrConflict)
+	_, err = st.AuthRequests().ByCode(t.Context(), other, clock())
 	wantErr(t, err, storage.ErrNotFound)
 }
 
