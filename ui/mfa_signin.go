@@ -331,21 +331,23 @@ func (u *UI) mfaGate(c *gin.Context, ar AuthRequestView, si *signedIn) bool {
 		return true
 	}
 	ctx := c.Request.Context()
-	on, err := u.mfa.Enabled(ctx, si.user.ID)
-	if err != nil {
-		u.fail(c, "read second factors", err)
-		return false
-	}
 	required, err := u.mfa.Required(ctx, si.user)
 	if err != nil {
 		u.fail(c, "read mfa policy", err)
 		return false
 	}
 	wants := mfa.RequestWantsMFA(ar.ACRValues, ar.RequireMFA) || required
+	if !wants {
+		// Nothing asks for a second factor: whether the user has one does
+		// not matter, so it is not read (two queries on every SSO).
+		return true
+	}
+	on, err := u.mfa.Enabled(ctx, si.user.ID)
+	if err != nil {
+		u.fail(c, "read second factors", err)
+		return false
+	}
 	if on {
-		if !wants {
-			return true
-		}
 		if hasPrompt(ar, promptNone) {
 			u.redirectError(c, ar, oauthInteractionRequired)
 			return false
