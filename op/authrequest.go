@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -189,15 +190,22 @@ func (s *oidcStorage) AuthRequestByID(ctx context.Context, id string) (zop.AuthR
 	return &authRequest{r: r}, nil
 }
 
-// boundAuthRequest loads a live request and checks the browser binding.
+// boundAuthRequest loads a live request and checks the browser binding,
+// once per HTTP request (browserScope).
 func (s *oidcStorage) boundAuthRequest(ctx context.Context, id string) (storage.AuthRequest, error) {
-	r, err := s.store.AuthRequests().ByID(ctx, id, s.now())
+	now := s.now()
+	scope := scopeOf(ctx)
+	if r, ok := scope.recall(id, now); ok {
+		return r, nil
+	}
+	r, err := s.store.AuthRequests().ByID(ctx, id, now)
 	if err != nil {
 		return storage.AuthRequest{}, fmt.Errorf("op: auth request: %w", err)
 	}
 	if err := checkBrowser(ctx, r); err != nil {
 		return storage.AuthRequest{}, err
 	}
+	scope.keep(r)
 	return r, nil
 }
 
@@ -353,13 +361,72 @@ type browserKey struct{}
 // login pages; CreateAuthRequest stores it, and the callback, AuthRequest
 // and Complete insist on the same value.
 func WithBrowserBinding(ctx context.Context, hash []byte) context.Context {
-	return context.WithValue(ctx, browserKey{}, append([]byte(nil), hash...))
+	return context.WithValue(ctx, browserKey{}, &browserScope{hash: append([]byte(nil), hash...)})
+}
+
+// browserScope is what WithBrowserBinding puts in the context of one HTTP
+// request: the binding, and the authorization requests this HTTP request
+// has read and checked against it, so that the login page's look
+// (AuthRequest) and its Complete share one read. It lives as long as the
+// HTTP request; Complete and RejectURL forget what they change, and
+// Complete's write is conditional on the request not being done yet, so a
+// completion by another HTTP request in between is still refused.
+type browserScope struct {
+	hash []byte
+	mu   sync.Mutex
+	read map[string]storage.AuthRequest
+}
+
+// scopeOf returns the browser scope in ctx, or nil.
+func scopeOf(ctx context.Context) *browserScope {
+	s, _ := ctx.Value(browserKey{}).(*browserScope)
+	return s
+}
+
+// recall returns request id as this HTTP request read it, while it is live
+// at now.
+func (b *browserScope) recall(id string, now time.Time) (storage.AuthRequest, bool) {
+	if b == nil {
+		return storage.AuthRequest{}, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r, ok := b.read[id]
+	if !ok || !now.Before(r.ExpiresAt) {
+		return storage.AuthRequest{}, false
+	}
+	return r, true
+}
+
+// keep remembers r, read and checked, for the rest of the HTTP request.
+func (b *browserScope) keep(r storage.AuthRequest) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.read == nil {
+		b.read = make(map[string]storage.AuthRequest, 1)
+	}
+	b.read[r.ID] = r
+}
+
+// forget drops request id: this HTTP request changed it.
+func (b *browserScope) forget(id string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.read, id)
 }
 
 // browserBinding returns the binding in ctx, or nil.
 func browserBinding(ctx context.Context) []byte {
-	b, _ := ctx.Value(browserKey{}).([]byte)
-	return b
+	if s := scopeOf(ctx); s != nil {
+		return s.hash
+	}
+	return nil
 }
 
 // checkBrowser fails unless ctx carries the browser binding of r.

@@ -69,6 +69,7 @@ func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, a
 	if err != nil {
 		return "", err
 	}
+	defer scopeOf(ctx).forget(id)
 	if oidc.ResponseMode(r.ResponseMode) == oidc.ResponseModeFormPost {
 		if err := p.st.store.AuthRequests().Complete(ctx, id, userID, sessionID, storage.Time(authTime), amr); err != nil {
 			return "", fmt.Errorf("op: complete auth request: %w", err)
@@ -81,6 +82,9 @@ func (p *Provider) Complete(ctx context.Context, id, userID, sessionID string, a
 	}
 	expires := minTime(p.st.now().Add(p.opts.CodeLifetime), r.ExpiresAt)
 	err = p.st.store.AuthRequests().CompleteWithCode(ctx, id, userID, sessionID, storage.Time(authTime), amr, hashToken(code), expires)
+	if errors.Is(err, storage.ErrConflict) {
+		return "", ErrRequestDone // completed by another HTTP request since it was read
+	}
 	if err != nil {
 		return "", fmt.Errorf("op: complete auth request with its code: %w", err)
 	}
@@ -141,6 +145,7 @@ func (p *Provider) RejectURL(ctx context.Context, id string, reason Rejection) (
 		return "", fmt.Errorf("op: reject auth request: %w", err)
 	}
 	u = addIss(u, p.opts.Issuer)
+	scopeOf(ctx).forget(id)
 	if err := p.st.store.AuthRequests().Delete(ctx, id); err != nil {
 		return "", fmt.Errorf("op: delete rejected auth request: %w", err)
 	}

@@ -26,6 +26,7 @@ type fakeStore struct {
 	keys      map[string]storage.SigningKey
 	keyLists  int                        // SigningKeys().List calls
 	userReads int                        // Users().ByID calls
+	reqReads  int                        // AuthRequests().ByID calls
 	groups    map[string][]storage.Group // by user id
 }
 
@@ -159,6 +160,7 @@ func (s fakeAuthRequests) Create(_ context.Context, r *storage.AuthRequest) erro
 func (s fakeAuthRequests) ByID(_ context.Context, id string, now time.Time) (storage.AuthRequest, error) {
 	s.f.mu.Lock()
 	defer s.f.mu.Unlock()
+	s.f.reqReads++
 	a, ok := s.f.reqs[id]
 	if !ok || !now.Before(a.r.ExpiresAt) {
 		return storage.AuthRequest{}, storage.ErrNotFound
@@ -194,7 +196,7 @@ func (s fakeAuthRequests) SaveCode(_ context.Context, id string, hash []byte, ex
 func (s fakeAuthRequests) CompleteWithCode(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string, hash []byte, expires time.Time) error {
 	s.f.mu.Lock()
 	a, ok := s.f.reqs[id]
-	used := ok && a.codeUsed
+	used := ok && (a.codeUsed || a.r.Done)
 	s.f.mu.Unlock()
 	switch {
 	case !ok:

@@ -64,12 +64,13 @@ type AuthRequestStore interface {
 	// the request is gone.
 	SaveCode(ctx context.Context, id string, codeHash []byte, expiresAt time.Time) error
 	// CompleteWithCode is Complete and SaveCode in one statement, for the
-	// login page that issues the code itself: the request becomes done
-	// and holds the code (its hash, expiring at codeExpiresAt) at once,
-	// or neither happens. The errors are theirs: ErrInvalid without a
-	// user id, auth time, hash or expiry; ErrNotFound when the request
-	// or the user is gone; ErrConflict once a code of the request was
-	// claimed; ErrAlreadyExists when another request has this hash.
+	// login page that issues the code itself: a request not yet done
+	// becomes done and holds the code (its hash, expiring at
+	// codeExpiresAt) at once, or nothing happens. ErrInvalid without a
+	// user id, auth time, hash or expiry; ErrNotFound when the request or
+	// the user is gone; ErrConflict when the request is already done (so
+	// of two parallel completions one wins); ErrAlreadyExists when
+	// another request has this hash.
 	CompleteWithCode(ctx context.Context, id, userID, sessionID string, authTime time.Time, amr []string, codeHash []byte, codeExpiresAt time.Time) error
 	// ClaimCode marks the code used and returns its request. ErrNotFound
 	// for an unknown code or an unused one that expired; ErrConflict (with

@@ -145,7 +145,7 @@ func (s authRequests) SaveCode(ctx context.Context, id string, codeHash []byte, 
 		return fmt.Errorf("save code of auth request %s: %w", id, mapErr(err))
 	}
 	if n == 0 {
-		return fmt.Errorf("save code of auth request %s: %w", id, s.spentOrGone(ctx, id))
+		return fmt.Errorf("save code of auth request %s: %w", id, s.spentOrGone(ctx, id, "its code was already claimed"))
 	}
 	return nil
 }
@@ -162,24 +162,25 @@ func (s authRequests) CompleteWithCode(ctx context.Context, id, userID, sessionI
 		return fmt.Errorf("complete auth request %s: %w", id, err)
 	}
 	n, err := s.h.exec(ctx, `UPDATE auth_requests SET user_id = ?, session_id = ?, auth_time = ?,
-		amr = ?, done = ?, code_hash = ?, code_expires_at = ? WHERE id = ? AND code_used_at IS NULL`,
-		userID, nullString(sessionID), s.h.d.ts(authTime), amrJSON, true, codeHash, s.h.d.ts(codeExpiresAt), id)
+		amr = ?, done = ?, code_hash = ?, code_expires_at = ? WHERE id = ? AND done = ? AND code_used_at IS NULL`,
+		userID, nullString(sessionID), s.h.d.ts(authTime), amrJSON, true, codeHash, s.h.d.ts(codeExpiresAt), id, false)
 	if err != nil {
 		return fmt.Errorf("complete auth request %s with its code: %w", id, mapErr(err))
 	}
 	if n == 0 {
-		return fmt.Errorf("complete auth request %s with its code: %w", id, s.spentOrGone(ctx, id))
+		return fmt.Errorf("complete auth request %s with its code: %w", id, s.spentOrGone(ctx, id, "it was already completed"))
 	}
 	return nil
 }
 
-// spentOrGone tells why SaveCode or CompleteWithCode matched no row.
-func (s authRequests) spentOrGone(ctx context.Context, id string) error {
+// spentOrGone tells why SaveCode or CompleteWithCode matched no row: the
+// request is gone, or (why) it refuses the change.
+func (s authRequests) spentOrGone(ctx context.Context, id, why string) error {
 	var one int
 	err := s.h.get(ctx, &one, `SELECT 1 FROM auth_requests WHERE id = ?`, id)
 	switch {
 	case err == nil:
-		return fmt.Errorf("%w: its code was already claimed", storage.ErrConflict)
+		return fmt.Errorf("%w: %s", storage.ErrConflict, why)
 	case errors.Is(err, sql.ErrNoRows):
 		return storage.ErrNotFound
 	}

@@ -230,7 +230,18 @@ func testCompleteWithCode(t *testing.T, st storage.Store) {
 	_, err = st.AuthRequests().ByCode(t.Context(), other, clock())
 	wantErr(t, err, storage.ErrNotFound)
 
-	// A request whose code was claimed never gets a fresh one.
+	// A completed request is not completed again: of two parallel
+	// completions one wins, and the winner's code stays.
+	wantErr(t, st.AuthRequests().CompleteWithCode(t.Context(), r.ID, u.ID, "sess-2", authTime, nil, other, clock().Add(time.Minute)), storage.ErrConflict)
+	_, err = st.AuthRequests().ByCode(t.Context(), other, clock())
+	wantErr(t, err, storage.ErrNotFound)
+	still, err := st.AuthRequests().ByCode(t.Context(), code, clock())
+	noErr(t, err)
+	if !reflect.DeepEqual(still, r) {
+		t.Fatalf("a refused second completion changed the request:\n got %+v\nwant %+v", still, r)
+	}
+
+	// Nor once its code was claimed.
 	_, err = st.AuthRequests().ClaimCode(t.Context(), code, clock())
 	noErr(t, err)
 	wantErr(t, st.AuthRequests().CompleteWithCode(t.Context(), r.ID, u.ID, "sess-1", authTime, nil, other, clock().Add(time.Minute)), storage.ErrConflict)
