@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -367,14 +366,13 @@ func WithBrowserBinding(ctx context.Context, hash []byte) context.Context {
 // browserScope is what WithBrowserBinding puts in the context of one HTTP
 // request: the binding, and the authorization requests this HTTP request
 // has read and checked against it, so that the login page's look
-// (AuthRequest) and its Complete share one read. It lives as long as the
-// HTTP request; Complete and RejectURL forget what they change, and
-// Complete's write is conditional on the request not being done yet, so a
-// completion by another HTTP request in between is still refused.
+// (AuthRequest) and its Complete share one read. Complete and RejectURL
+// forget what they change, and Complete's write is conditional on the
+// request not being done yet, so a completion by another HTTP request in
+// between is still refused.
 type browserScope struct {
 	hash []byte
-	mu   sync.Mutex
-	read map[string]storage.AuthRequest
+	read requestMemo[storage.AuthRequest] // requestmemo.go
 }
 
 // scopeOf returns the browser scope in ctx, or nil.
@@ -389,9 +387,7 @@ func (b *browserScope) recall(id string, now time.Time) (storage.AuthRequest, bo
 	if b == nil {
 		return storage.AuthRequest{}, false
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, ok := b.read[id]
+	r, ok := b.read.get(id)
 	if !ok || !now.Before(r.ExpiresAt) {
 		return storage.AuthRequest{}, false
 	}
@@ -400,25 +396,16 @@ func (b *browserScope) recall(id string, now time.Time) (storage.AuthRequest, bo
 
 // keep remembers r, read and checked, for the rest of the HTTP request.
 func (b *browserScope) keep(r storage.AuthRequest) {
-	if b == nil {
-		return
+	if b != nil {
+		b.read.put(r.ID, r)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.read == nil {
-		b.read = make(map[string]storage.AuthRequest, 1)
-	}
-	b.read[r.ID] = r
 }
 
 // forget drops request id: this HTTP request changed it.
 func (b *browserScope) forget(id string) {
-	if b == nil {
-		return
+	if b != nil {
+		b.read.drop(id)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.read, id)
 }
 
 // browserBinding returns the binding in ctx, or nil.

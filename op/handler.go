@@ -101,7 +101,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		zop.RequestError(w, r, oidc.ErrUnsupportedGrantType().WithDescription("grant_type %s is not supported", gt), nil)
 		return
 	}
-	ctx := withUserMemo(r.Context()) // usermemo.go
+	ctx := withUserMemo(r.Context()) // requestmemo.go
 	if gt == GrantAuthorizationCode {
 		ctx = withCodeVerifier(ctx, r.Form.Get("code_verifier"))
 	}
