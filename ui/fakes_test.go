@@ -194,6 +194,10 @@ type fakeAuthRequests struct {
 	mu        sync.Mutex
 	requests  map[string]AuthRequestView
 	completed map[string]completion
+	// doneElsewhere: requests another HTTP request completes between a
+	// page's Get and its Complete; Complete then answers as the server's
+	// adapter does (not found).
+	doneElsewhere map[string]bool
 }
 
 func (f *fakeAuthRequests) Get(_ context.Context, id string) (AuthRequestView, error) {
@@ -209,7 +213,7 @@ func (f *fakeAuthRequests) Get(_ context.Context, id string) (AuthRequestView, e
 func (f *fakeAuthRequests) Complete(_ context.Context, id, userID, sessionID string, authTime time.Time, amr []string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.requests[id]; !ok {
+	if _, ok := f.requests[id]; !ok || f.doneElsewhere[id] {
 		return "", fmt.Errorf("complete %s: %w", id, storage.ErrNotFound)
 	}
 	f.completed[id] = completion{userID, sessionID, authTime, amr}

@@ -223,6 +223,33 @@ func TestLoginRefusesForeignAuthRequest(t *testing.T) {
 	}
 }
 
+// TestLoginCompletedElsewhere: a request another HTTP request completes
+// between the page's look at it and its own completion (two tabs
+// submitting at once) gets the invalid-request page, not the error page,
+// both for a password sign-in and for a browser that already has a
+// session.
+func TestLoginCompletedElsewhere(t *testing.T) {
+	t.Run("password", func(t *testing.T) {
+		e := newSignInEnv(t, nil)
+		e.addRequest("ar1", firstParty)
+		e.requests.doneElsewhere = map[string]bool{"ar1": true}
+		res := do(t, e.h, request{target: "/login", cookies: []*http.Cookie{e.bindingCookie()},
+			form: loginValues("alice", testPassword, "authRequestID", "ar1")})
+		assertInvalidRequestPage(t, res)
+		if e.accounts.authCalls != 1 {
+			t.Errorf("password checked %d times, want 1", e.accounts.authCalls)
+		}
+	})
+	t.Run("session", func(t *testing.T) {
+		e := newSignInEnv(t, nil)
+		e.addRequest("ar1", firstParty)
+		e.requests.doneElsewhere = map[string]bool{"ar1": true}
+		session, _ := e.signedIn(testNow.Add(-time.Minute))
+		res := do(t, e.h, request{target: "/login?authRequestID=ar1", cookies: []*http.Cookie{session, e.bindingCookie()}})
+		assertInvalidRequestPage(t, res)
+	})
+}
+
 // assertInvalidRequestPage checks the 400 page for an unusable
 // authorization request: no redirect anywhere.
 func assertInvalidRequestPage(t *testing.T, res response) {

@@ -81,12 +81,20 @@ type authRequests struct {
 	audit storage.AuditStore
 }
 
+// asGone reports a request of another browser, or one already completed,
+// as not found: the pages answer both with the invalid-request page, not
+// an error page. A request completed by another HTTP request between a
+// page's look and its Complete (two tabs submitting at once) is one.
+func asGone(err error) error {
+	if errors.Is(err, op.ErrBrowserMismatch) || errors.Is(err, op.ErrRequestDone) {
+		return fmt.Errorf("%w: %w", storage.ErrNotFound, err)
+	}
+	return err
+}
+
 func (a authRequests) Get(ctx context.Context, id string) (ui.AuthRequestView, error) {
 	r, c, err := a.p.AuthRequest(ctx, id)
-	if errors.Is(err, op.ErrBrowserMismatch) || errors.Is(err, op.ErrRequestDone) {
-		return ui.AuthRequestView{}, fmt.Errorf("%w: %w", storage.ErrNotFound, err)
-	}
-	if err != nil {
+	if err = asGone(err); err != nil {
 		return ui.AuthRequestView{}, err
 	}
 	if r.Done {
@@ -116,7 +124,7 @@ func (a authRequests) Complete(ctx context.Context, id, userID, sessionID string
 		}
 		return "", fmt.Errorf("%w: %w", ui.ErrNoAccess, err)
 	}
-	return next, err
+	return next, asGone(err)
 }
 
 // AuditAccessDenied is the audit event of a sign-in refused by a client's
